@@ -1,0 +1,3 @@
+package ck
+
+//go:generate go run ./internal/ckgen -o zconst.go
