@@ -1,0 +1,143 @@
+package object
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/corepkcs11/corepkcs11/ck"
+)
+
+// The serialized form of a set of attributes, independent of the
+// platform's CK_ULONG size and byte order:
+//
+//	version byte (1)
+//	count   uvarint
+//	count × (type uvarint, then a CK_ULONG value as a uvarint, any other
+//	         value as uvarint length + bytes)
+const codecVersion = 1
+
+// Encode serializes o for the store in two parts: public holds every
+// attribute except key material, material holds the key material (empty
+// for objects without any). The store encrypts material, and also public
+// for CKA_PRIVATE objects.
+func (o *Object) Encode() (public, material []byte) {
+	var pub, mat []ck.AttributeType
+	for _, t := range o.Types() {
+		if o.schema.isSecretMaterial(t) {
+			mat = append(mat, t)
+		} else {
+			pub = append(pub, t)
+		}
+	}
+	public = o.encode(pub)
+	if len(mat) > 0 {
+		material = o.encode(mat)
+	}
+	return public, material
+}
+
+func (o *Object) encode(types []ck.AttributeType) []byte {
+	b := []byte{codecVersion}
+	b = binary.AppendUvarint(b, uint64(len(types)))
+	for _, t := range types {
+		v := o.attrs[t]
+		b = binary.AppendUvarint(b, uint64(t))
+		if kinds[t] == KindULong {
+			u, _ := DecodeULong(v)
+			b = binary.AppendUvarint(b, uint64(u))
+			continue
+		}
+		b = binary.AppendUvarint(b, uint64(len(v)))
+		b = append(b, v...)
+	}
+	return b
+}
+
+var errCorrupt = errors.New("corrupt object encoding")
+
+func decodeInto(attrs map[ck.AttributeType][]byte, b []byte) error {
+	if len(b) == 0 || b[0] != codecVersion {
+		return fmt.Errorf("%w: unknown version", errCorrupt)
+	}
+	b = b[1:]
+	next := func() (uint64, error) {
+		v, n := binary.Uvarint(b)
+		if n <= 0 {
+			return 0, errCorrupt
+		}
+		b = b[n:]
+		return v, nil
+	}
+	count, err := next()
+	if err != nil {
+		return err
+	}
+	for range count {
+		t, err := next()
+		if err != nil {
+			return err
+		}
+		typ := ck.AttributeType(t)
+		kind, ok := kinds[typ]
+		if !ok {
+			return fmt.Errorf("%w: unknown attribute %v", errCorrupt, typ)
+		}
+		v, err := next()
+		if err != nil {
+			return err
+		}
+		if kind == KindULong {
+			if uint64(uint(v)) != v {
+				return fmt.Errorf("%w: %v does not fit a CK_ULONG", errCorrupt, typ)
+			}
+			attrs[typ] = EncodeULong(uint(v))
+			continue
+		}
+		if v > uint64(len(b)) {
+			return fmt.Errorf("%w: truncated %v", errCorrupt, typ)
+		}
+		attrs[typ] = append([]byte(nil), b[:v]...)
+		b = b[v:]
+	}
+	if len(b) != 0 {
+		return fmt.Errorf("%w: trailing bytes", errCorrupt)
+	}
+	return nil
+}
+
+// Decode rebuilds an object from the parts Encode produced. material may
+// be nil when it cannot be decrypted yet: the object is then usable for
+// everything but operations with its key material (Key returns nil).
+func Decode(public, material []byte) (*Object, error) {
+	attrs := map[ck.AttributeType][]byte{}
+	if err := decodeInto(attrs, public); err != nil {
+		return nil, err
+	}
+	if material != nil {
+		if err := decodeInto(attrs, material); err != nil {
+			return nil, err
+		}
+	}
+	obj, err := classify(attrs, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
+	}
+	obj.attrs = attrs
+	if err := obj.finish(); err != nil {
+		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
+	}
+	return obj, nil
+}
+
+// HasMaterial reports whether o is a key whose key material is loaded,
+// or an object that has none.
+func (o *Object) HasMaterial() bool {
+	for t, r := range o.schema {
+		if r.rule&sensitive != 0 && r.rule&mustCreate != 0 {
+			_, ok := o.attrs[t]
+			return ok
+		}
+	}
+	return true
+}

@@ -1,0 +1,44 @@
+package object
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/sha1"
+
+	"github.com/corepkcs11/corepkcs11/ck"
+)
+
+func (o *Object) finishSecret() error {
+	v, ok := o.attrs[ck.CKA_VALUE]
+	if !ok {
+		return nil // material not loaded; see Decode
+	}
+	var check []byte
+	switch ck.KeyType(o.sub) {
+	case ck.CKK_AES:
+		block, err := aes.NewCipher(v)
+		if err != nil {
+			return ck.Errorf(ck.CKR_ATTRIBUTE_VALUE_INVALID, "CKA_VALUE: an AES key is 16, 24 or 32 bytes, not %d", len(v))
+		}
+		// Spec (mechanisms 2.8): the first three bytes of the encryption of an all-zero block.
+		check = make([]byte, aes.BlockSize)
+		block.Encrypt(check, check)
+	default:
+		if len(v) == 0 {
+			return ck.Errorf(ck.CKR_ATTRIBUTE_VALUE_INVALID, "CKA_VALUE is empty")
+		}
+		// Spec (mechanisms 2.53): the first three bytes of the SHA-1 of the value.
+		sum := sha1.Sum(v)
+		check = sum[:]
+	}
+	if n, ok := o.ULong(ck.CKA_VALUE_LEN); ok && n != uint(len(v)) {
+		return ck.Errorf(ck.CKR_TEMPLATE_INCONSISTENT, "CKA_VALUE_LEN %d but CKA_VALUE has %d bytes", n, len(v))
+	}
+	if given, ok := o.attrs[ck.CKA_CHECK_VALUE]; ok && len(given) > 0 && !bytes.Equal(given, check[:3]) {
+		return ck.Errorf(ck.CKR_ATTRIBUTE_VALUE_INVALID, "CKA_CHECK_VALUE does not match the key")
+	}
+	o.attrs[ck.CKA_VALUE_LEN] = EncodeULong(uint(len(v)))
+	o.attrs[ck.CKA_CHECK_VALUE] = append([]byte(nil), check[:3]...)
+	o.key = v
+	return nil
+}
