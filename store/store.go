@@ -1,0 +1,105 @@
+// Package store is corepkcs11's Platform Abstraction Layer: where tokens
+// and their objects persist. corePKCS11's PAL saves, finds and reads
+// objects by label; this one keeps whole objects of many tokens, commits
+// each change atomically and durably, and tells a process when another one
+// has committed, so several processes can share one store.
+//
+// Porting corepkcs11 to new storage means implementing Store. The store
+// never sees key material in clear: the engine seals it before Put.
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Token is the persistent record of an initialized token.
+type Token struct {
+	ID     uint   // slot ID, stable for the life of the token
+	Label  string // CK_TOKEN_INFO.label, without padding
+	Serial string // CK_TOKEN_INFO.serialNumber, without padding
+	// Keys is the engine's key envelope (PIN-wrapped token key, salts,
+	// KDF parameters, whether the user PIN is set); opaque to the store.
+	Keys         []byte
+	SOFailures   uint // consecutive wrong SO PINs
+	UserFailures uint // consecutive wrong user PINs
+}
+
+// Object is the persistent record of a token object.
+type Object struct {
+	Token  uint   // the token's ID
+	UID    string // unique within the store, never reused
+	Public []byte // attributes stored in clear; empty for CKA_PRIVATE objects
+	Sealed []byte // attributes encrypted under the token key
+}
+
+// Store persists tokens and objects. Every method that changes something
+// has committed durably when it returns. Implementations are safe for
+// concurrent use.
+type Store interface {
+	// Tokens lists the initialized tokens by ascending ID.
+	Tokens() ([]Token, error)
+	// NextTokenID is the ID the next created token will get.
+	NextTokenID() (uint, error)
+	// CreateToken adds a token; ErrExists if its ID is taken.
+	CreateToken(t Token) error
+	// UpdateToken applies fn to the current record of token id and
+	// stores the result, atomically with respect to other processes.
+	// ErrNotFound if there is no such token.
+	UpdateToken(id uint, fn func(*Token) error) error
+	// ResetToken replaces token t.ID's record and deletes all its
+	// objects in one transaction (C_InitToken of an existing token).
+	ResetToken(t Token) error
+	// DeleteToken removes a token and its objects.
+	DeleteToken(id uint) error
+
+	// Objects lists the objects of one token.
+	Objects(token uint) ([]Object, error)
+	// PutObject creates or replaces an object.
+	PutObject(o Object) error
+	// DeleteObject removes an object; deleting a missing one is no error.
+	DeleteObject(token uint, uid string) error
+
+	// Changed reports whether another process has committed a change
+	// since the previous call; the first call reports false.
+	Changed() (bool, error)
+	// Close releases the store.
+	Close() error
+}
+
+// Errors a Store returns.
+var (
+	ErrExists   = errors.New("store: token already exists")
+	ErrNotFound = errors.New("store: no such token")
+)
+
+// Memory is the value of COREPKCS11_STORE that selects the ephemeral
+// in-memory backend.
+const Memory = ":memory:"
+
+// Location returns where the store lives: $COREPKCS11_STORE if set, else
+// $XDG_DATA_HOME/corepkcs11, else ~/.local/share/corepkcs11.
+func Location() (string, error) {
+	if loc := os.Getenv("COREPKCS11_STORE"); loc != "" {
+		return loc, nil
+	}
+	if xdg := os.Getenv("XDG_DATA_HOME"); xdg != "" {
+		return filepath.Join(xdg, "corepkcs11"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("store: no COREPKCS11_STORE, XDG_DATA_HOME or home directory: %w", err)
+	}
+	return filepath.Join(home, ".local", "share", "corepkcs11"), nil
+}
+
+// Open opens the store at location: the in-memory backend for Memory,
+// otherwise the SQLite database in that directory, created if missing.
+func Open(location string) (Store, error) {
+	if location == Memory {
+		return NewMemory(), nil
+	}
+	return OpenSQLite(location)
+}
