@@ -1,0 +1,142 @@
+package mech
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"math/big"
+
+	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/object"
+)
+
+// EC mechanisms work on the curves object.Curves lists, P-256 to P-521,
+// given by named-curve OID, with uncompressed points.
+var ecInfo = Info{MinKeySize: 256, MaxKeySize: 521, Flags: ck.CKF_EC_F_P | ck.CKF_EC_NAMEDCURVE | ck.CKF_EC_UNCOMPRESS}
+
+func init() {
+	register(&Mechanism{
+		Type:            ck.CKM_EC_KEY_PAIR_GEN,
+		Info:            Info{ecInfo.MinKeySize, ecInfo.MaxKeySize, ecInfo.Flags | ck.CKF_GENERATE_KEY_PAIR},
+		KeyType:         ck.CKK_EC,
+		GenerateKeyPair: generateEC,
+	})
+	registerECDSA(ck.CKM_ECDSA, 0)
+	for _, d := range []struct {
+		mech ck.MechanismType
+		hash crypto.Hash
+	}{
+		{ck.CKM_ECDSA_SHA1, crypto.SHA1},
+		{ck.CKM_ECDSA_SHA224, crypto.SHA224},
+		{ck.CKM_ECDSA_SHA256, crypto.SHA256},
+		{ck.CKM_ECDSA_SHA384, crypto.SHA384},
+		{ck.CKM_ECDSA_SHA512, crypto.SHA512},
+	} {
+		registerECDSA(d.mech, d.hash)
+	}
+}
+
+// registerECDSA registers CKM_ECDSA (h == 0: the caller passes the hash)
+// or one of its hash-then-sign variants. Signatures are r || s, each
+// padded to the curve's size, as the spec defines for ECDSA.
+func registerECDSA(t ck.MechanismType, h crypto.Hash) {
+	register(&Mechanism{
+		Type:    t,
+		Info:    Info{ecInfo.MinKeySize, ecInfo.MaxKeySize, ecInfo.Flags | ck.CKF_SIGN | ck.CKF_VERIFY},
+		KeyType: ck.CKK_EC,
+		NewSigner: func(key any, param []byte) (Signer, error) {
+			if err := noParam(t, param); err != nil {
+				return nil, err
+			}
+			priv, ok := key.(*ecdsa.PrivateKey)
+			if !ok {
+				return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "%v needs an EC private key", t)
+			}
+			return &ecdsaSigner{feed: newFeed(h), key: priv}, nil
+		},
+		NewVerifier: func(key any, param []byte) (Verifier, error) {
+			if err := noParam(t, param); err != nil {
+				return nil, err
+			}
+			pub, ok := key.(*ecdsa.PublicKey)
+			if !ok {
+				return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "%v needs an EC public key", t)
+			}
+			return &ecdsaVerifier{feed: newFeed(h), key: pub}, nil
+		},
+	})
+}
+
+func curveSize(pub *ecdsa.PublicKey) int { return (pub.Curve.Params().BitSize + 7) / 8 }
+
+type ecdsaSigner struct {
+	feed
+	key *ecdsa.PrivateKey
+}
+
+func (s *ecdsaSigner) Len() int { return 2 * curveSize(&s.key.PublicKey) }
+
+func (s *ecdsaSigner) Sign(data []byte) ([]byte, error) {
+	r, sv, err := ecdsa.Sign(rand.Reader, s.key, s.message(data))
+	if err != nil {
+		return nil, ck.Wrap(ck.CKR_FUNCTION_FAILED, err)
+	}
+	n := curveSize(&s.key.PublicKey)
+	sig := make([]byte, 2*n)
+	r.FillBytes(sig[:n])
+	sv.FillBytes(sig[n:])
+	return sig, nil
+}
+
+type ecdsaVerifier struct {
+	feed
+	key *ecdsa.PublicKey
+}
+
+func (v *ecdsaVerifier) Len() int { return 2 * curveSize(v.key) }
+
+func (v *ecdsaVerifier) Verify(data, sig []byte) error {
+	msg := v.message(data)
+	n := curveSize(v.key)
+	if len(sig) != 2*n {
+		return ck.Errorf(ck.CKR_SIGNATURE_LEN_RANGE, "an ECDSA signature on this curve is %d bytes, not %d", 2*n, len(sig))
+	}
+	r := new(big.Int).SetBytes(sig[:n])
+	s := new(big.Int).SetBytes(sig[n:])
+	if !ecdsa.Verify(v.key, msg, r, s) {
+		return ck.CKR_SIGNATURE_INVALID
+	}
+	return nil
+}
+
+func generateEC(param []byte, pub, priv object.Template) (object.Template, object.Template, error) {
+	if err := noParam(ck.CKM_EC_KEY_PAIR_GEN, param); err != nil {
+		return nil, nil, err
+	}
+	params, ok := pub.Find(ck.CKA_EC_PARAMS)
+	if !ok {
+		return nil, nil, ck.Errorf(ck.CKR_TEMPLATE_INCOMPLETE, "the public key template needs CKA_EC_PARAMS")
+	}
+	curve, err := object.CurveByParams(params)
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := ecdsa.GenerateKey(curve.Curve, rand.Reader)
+	if err != nil {
+		return nil, nil, ck.Wrap(ck.CKR_FUNCTION_FAILED, err)
+	}
+	d, err := key.Bytes()
+	if err != nil {
+		return nil, nil, ck.Wrap(ck.CKR_FUNCTION_FAILED, err)
+	}
+	common := object.Template{object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_EC)), object.Bytes(ck.CKA_EC_PARAMS, curve.Params)}
+	pubMaterial := append(object.Template{
+		object.ULong(ck.CKA_CLASS, uint(ck.CKO_PUBLIC_KEY)),
+		object.Bytes(ck.CKA_EC_POINT, object.ECPoint(&key.PublicKey)),
+	}, common...)
+	privMaterial := append(object.Template{
+		object.ULong(ck.CKA_CLASS, uint(ck.CKO_PRIVATE_KEY)),
+		object.Bytes(ck.CKA_VALUE, d),
+	}, common...)
+	return pubMaterial, privMaterial, nil
+}

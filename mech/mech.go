@@ -1,0 +1,137 @@
+// Package mech is the mechanism registry. Each mechanism declares itself
+// once, in the file of its family (digest.go, ecdsa.go, rsa.go), with its
+// CK_MECHANISM_INFO, the key type it works with, how it checks its
+// parameter, and how it signs, verifies, digests or generates keys. The
+// engine looks mechanisms up here and never switches on mechanism types.
+package mech
+
+import (
+	"crypto"
+	"hash"
+	"maps"
+	"slices"
+
+	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/object"
+)
+
+// Info is a CK_MECHANISM_INFO.
+type Info struct {
+	MinKeySize, MaxKeySize uint
+	Flags                  ck.Flags
+}
+
+// Mechanism is one registered mechanism. The function fields a
+// mechanism does not support are nil, and its Info flags say the same.
+type Mechanism struct {
+	Type ck.MechanismType
+	Info Info
+	// KeyType is the type of key the mechanism uses or generates.
+	KeyType ck.KeyType
+
+	// NewDigest starts a digest (CKF_DIGEST).
+	NewDigest func(param []byte) (hash.Hash, error)
+	// NewSigner starts a signature with a private key's parsed material (CKF_SIGN).
+	NewSigner func(key any, param []byte) (Signer, error)
+	// NewVerifier starts a verification with a public key's parsed material (CKF_VERIFY).
+	NewVerifier func(key any, param []byte) (Verifier, error)
+	// GenerateKeyPair makes a key pair from the application's templates
+	// and returns the attributes it produced for each (CKF_GENERATE_KEY_PAIR).
+	GenerateKeyPair func(param []byte, pub, priv object.Template) (pubMaterial, privMaterial object.Template, err error)
+}
+
+// Signer is a signature in progress. Message data comes through Update
+// (multi-part) and the final Sign call.
+type Signer interface {
+	// Len is the length of the signature Sign returns.
+	Len() int
+	// Update adds message data.
+	Update(p []byte) error
+	// Sign adds data, which may be empty, and signs the whole message.
+	Sign(data []byte) ([]byte, error)
+}
+
+// Verifier is a verification in progress, fed like a Signer.
+type Verifier interface {
+	// Len is the length of a valid signature.
+	Len() int
+	Update(p []byte) error
+	// Verify adds data and checks sig over the whole message:
+	// CKR_SIGNATURE_LEN_RANGE, CKR_SIGNATURE_INVALID or nil.
+	Verify(data, sig []byte) error
+}
+
+var registry = map[ck.MechanismType]*Mechanism{}
+
+func register(m *Mechanism) {
+	if _, dup := registry[m.Type]; dup {
+		panic("mech: " + m.Type.String() + " registered twice")
+	}
+	registry[m.Type] = m
+}
+
+// Lookup returns the mechanism t, or CKR_MECHANISM_INVALID.
+func Lookup(t ck.MechanismType) (*Mechanism, error) {
+	if m, ok := registry[t]; ok {
+		return m, nil
+	}
+	return nil, ck.Errorf(ck.CKR_MECHANISM_INVALID, "%v is not supported", t)
+}
+
+// List returns every registered mechanism type in ascending order.
+func List() []ck.MechanismType {
+	return slices.Sorted(maps.Keys(registry))
+}
+
+// noParam is the parameter check of mechanisms that take none.
+func noParam(t ck.MechanismType, param []byte) error {
+	if len(param) != 0 {
+		return ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v takes no parameter", t)
+	}
+	return nil
+}
+
+// feed is how a signature mechanism takes in its message: buffered as
+// is, or hashed.
+type feed interface {
+	Update(p []byte) error
+	message(data []byte) []byte
+}
+
+// newFeed hashes the message with h, or buffers it when h is zero.
+func newFeed(h crypto.Hash) feed {
+	if h == 0 {
+		return &buffer{}
+	}
+	return hasher{h.New()}
+}
+
+// buffer collects the message of a mechanism that signs its input as a
+// whole (no hashing inside), so that it can still be fed in parts.
+type buffer struct{ data []byte }
+
+func (b *buffer) Update(p []byte) error {
+	b.data = append(b.data, p...)
+	return nil
+}
+
+func (b *buffer) message(data []byte) []byte {
+	if b.data == nil {
+		return data
+	}
+	return append(b.data, data...)
+}
+
+// hasher feeds a message into a hash, for the mechanisms that hash
+// before they sign.
+type hasher struct{ h hash.Hash }
+
+func (h hasher) Update(p []byte) error {
+	h.h.Write(p)
+	return nil
+}
+
+func (h hasher) message(data []byte) []byte {
+	h.h.Write(data)
+	return h.h.Sum(nil)
+}

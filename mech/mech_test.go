@@ -1,0 +1,253 @@
+package mech
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/hex"
+	"math/big"
+	"sync"
+	"testing"
+
+	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/object"
+)
+
+var (
+	keysOnce sync.Once
+	ecKey    *ecdsa.PrivateKey
+	rsaKey   *rsa.PrivateKey
+)
+
+func keys() {
+	keysOnce.Do(func() {
+		ecKey, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		rsaKey, _ = rsa.GenerateKey(rand.Reader, 2048)
+	})
+}
+
+func pssParam(h ck.MechanismType, mgf ck.MGF, sLen uint) []byte {
+	var b []byte
+	for _, v := range []uint{uint(h), uint(mgf), sLen} {
+		b = append(b, object.EncodeULong(v)...)
+	}
+	return b
+}
+
+func TestDigest(t *testing.T) {
+	tests := []struct {
+		mech ck.MechanismType
+		want string
+	}{
+		{ck.CKM_SHA_1, "a9993e364706816aba3e25717850c26c9cd0d89d"},
+		{ck.CKM_SHA256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+		{ck.CKM_SHA384, "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7"},
+	}
+	for _, tt := range tests {
+		m, err := Lookup(tt.mech)
+		if err != nil || m.Info.Flags&ck.CKF_DIGEST == 0 {
+			t.Fatalf("%v: %v", tt.mech, err)
+		}
+		h, err := m.NewDigest(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Write([]byte("abc"))
+		if got := hex.EncodeToString(h.Sum(nil)); got != tt.want {
+			t.Errorf("%v(abc) = %s", tt.mech, got)
+		}
+		if _, err := m.NewDigest([]byte{1}); ck.ToRV(err) != ck.CKR_MECHANISM_PARAM_INVALID {
+			t.Errorf("%v with a parameter: %v", tt.mech, err)
+		}
+	}
+	if _, err := Lookup(ck.CKM_MD5); ck.ToRV(err) != ck.CKR_MECHANISM_INVALID {
+		t.Errorf("CKM_MD5: %v", err)
+	}
+}
+
+// independentVerify checks a signature with Go's crypto directly, not
+// with the mechanism under test.
+func independentVerify(t *testing.T, mech ck.MechanismType, msg, sig []byte) bool {
+	t.Helper()
+	digest := func(h crypto.Hash) []byte {
+		if h == 0 {
+			return msg
+		}
+		hh := h.New()
+		hh.Write(msg)
+		return hh.Sum(nil)
+	}
+	switch mech {
+	case ck.CKM_ECDSA, ck.CKM_ECDSA_SHA256, ck.CKM_ECDSA_SHA384:
+		h := map[ck.MechanismType]crypto.Hash{ck.CKM_ECDSA_SHA256: crypto.SHA256, ck.CKM_ECDSA_SHA384: crypto.SHA384}[mech]
+		r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
+		return len(sig) == 64 && ecdsa.Verify(&ecKey.PublicKey, digest(h), r, s)
+	case ck.CKM_RSA_PKCS:
+		return rsa.VerifyPKCS1v15(&rsaKey.PublicKey, 0, msg, sig) == nil
+	case ck.CKM_SHA256_RSA_PKCS:
+		return rsa.VerifyPKCS1v15(&rsaKey.PublicKey, crypto.SHA256, digest(crypto.SHA256), sig) == nil
+	case ck.CKM_RSA_PKCS_PSS:
+		return rsa.VerifyPSS(&rsaKey.PublicKey, crypto.SHA256, msg, sig, &rsa.PSSOptions{SaltLength: 32}) == nil
+	case ck.CKM_SHA256_RSA_PKCS_PSS:
+		return rsa.VerifyPSS(&rsaKey.PublicKey, crypto.SHA256, digest(crypto.SHA256), sig, &rsa.PSSOptions{SaltLength: 32}) == nil
+	}
+	t.Fatalf("no independent check for %v", mech)
+	return false
+}
+
+func TestSignVerify(t *testing.T) {
+	keys()
+	hash := sha256.Sum256([]byte("firmware image"))
+	pss := pssParam(ck.CKM_SHA256, ck.CKG_MGF1_SHA256, 32)
+	tests := []struct {
+		mech      ck.MechanismType
+		priv, pub any
+		param     []byte
+		msg       []byte
+		sigLen    int
+	}{
+		{ck.CKM_ECDSA, ecKey, &ecKey.PublicKey, nil, hash[:], 64},
+		{ck.CKM_ECDSA_SHA256, ecKey, &ecKey.PublicKey, nil, []byte("firmware image"), 64},
+		{ck.CKM_ECDSA_SHA384, ecKey, &ecKey.PublicKey, nil, []byte("firmware image"), 64},
+		{ck.CKM_RSA_PKCS, rsaKey, &rsaKey.PublicKey, nil, hash[:], 256},
+		{ck.CKM_SHA256_RSA_PKCS, rsaKey, &rsaKey.PublicKey, nil, []byte("firmware image"), 256},
+		{ck.CKM_RSA_PKCS_PSS, rsaKey, &rsaKey.PublicKey, pss, hash[:], 256},
+		{ck.CKM_SHA256_RSA_PKCS_PSS, rsaKey, &rsaKey.PublicKey, pss, []byte("firmware image"), 256},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mech.String(), func(t *testing.T) {
+			m, err := Lookup(tt.mech)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := m.NewSigner(tt.priv, tt.param)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Len() != tt.sigLen {
+				t.Errorf("Len = %d, want %d", s.Len(), tt.sigLen)
+			}
+			// Multi-part: the message in two pieces.
+			half := len(tt.msg) / 2
+			s.Update(tt.msg[:half])
+			sig, err := s.Sign(tt.msg[half:])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(sig) != tt.sigLen || !independentVerify(t, tt.mech, tt.msg, sig) {
+				t.Fatal("signature does not verify with Go's crypto")
+			}
+			v, _ := m.NewVerifier(tt.pub, tt.param)
+			if err := v.Verify(tt.msg, sig); err != nil {
+				t.Errorf("Verify: %v", err)
+			}
+			bad := append([]byte(nil), sig...)
+			bad[len(bad)-1] ^= 1
+			v, _ = m.NewVerifier(tt.pub, tt.param)
+			if err := v.Verify(tt.msg, bad); ck.ToRV(err) != ck.CKR_SIGNATURE_INVALID {
+				t.Errorf("Verify(tampered) = %v", err)
+			}
+			v, _ = m.NewVerifier(tt.pub, tt.param)
+			if err := v.Verify(tt.msg, sig[:len(sig)-1]); ck.ToRV(err) != ck.CKR_SIGNATURE_LEN_RANGE {
+				t.Errorf("Verify(short) = %v", err)
+			}
+			if _, err := m.NewSigner(tt.pub, tt.param); ck.ToRV(err) != ck.CKR_KEY_TYPE_INCONSISTENT {
+				t.Errorf("signing with a public key: %v", err)
+			}
+		})
+	}
+}
+
+func TestParameterAndInputErrors(t *testing.T) {
+	keys()
+	tests := []struct {
+		name  string
+		mech  ck.MechanismType
+		key   any
+		param []byte
+		msg   []byte
+		want  ck.RV
+	}{
+		{"ECDSA with parameter", ck.CKM_ECDSA, ecKey, []byte{1}, nil, ck.CKR_MECHANISM_PARAM_INVALID},
+		{"ECDSA with RSA key", ck.CKM_ECDSA, rsaKey, nil, nil, ck.CKR_KEY_TYPE_INCONSISTENT},
+		{"RSA with EC key", ck.CKM_SHA256_RSA_PKCS, ecKey, nil, nil, ck.CKR_KEY_TYPE_INCONSISTENT},
+		{"PSS without parameter", ck.CKM_RSA_PKCS_PSS, rsaKey, nil, nil, ck.CKR_MECHANISM_PARAM_INVALID},
+		{"PSS short parameter", ck.CKM_RSA_PKCS_PSS, rsaKey, []byte{1, 2, 3}, nil, ck.CKR_MECHANISM_PARAM_INVALID},
+		{"PSS unknown hash", ck.CKM_RSA_PKCS_PSS, rsaKey, pssParam(ck.CKM_MD5, ck.CKG_MGF1_SHA1, 0), nil, ck.CKR_MECHANISM_PARAM_INVALID},
+		{"PSS mixed MGF", ck.CKM_RSA_PKCS_PSS, rsaKey, pssParam(ck.CKM_SHA256, ck.CKG_MGF1_SHA1, 32), nil, ck.CKR_MECHANISM_PARAM_INVALID},
+		{"SHA256 PSS with SHA384", ck.CKM_SHA256_RSA_PKCS_PSS, rsaKey, pssParam(ck.CKM_SHA384, ck.CKG_MGF1_SHA384, 32), nil, ck.CKR_MECHANISM_PARAM_INVALID},
+		{"PSS wrong digest length", ck.CKM_RSA_PKCS_PSS, rsaKey, pssParam(ck.CKM_SHA256, ck.CKG_MGF1_SHA256, 32), []byte("short"), ck.CKR_DATA_LEN_RANGE},
+		{"PSS salt too long", ck.CKM_RSA_PKCS_PSS, rsaKey, pssParam(ck.CKM_SHA256, ck.CKG_MGF1_SHA256, 240), make([]byte, 32), ck.CKR_MECHANISM_PARAM_INVALID},
+		{"RSA_PKCS input too long", ck.CKM_RSA_PKCS, rsaKey, nil, make([]byte, 250), ck.CKR_DATA_LEN_RANGE},
+	}
+	for _, tt := range tests {
+		m, _ := Lookup(tt.mech)
+		s, err := m.NewSigner(tt.key, tt.param)
+		if err == nil && tt.msg != nil {
+			_, err = s.Sign(tt.msg)
+		}
+		if got := ck.ToRV(err); got != tt.want {
+			t.Errorf("%s: %v (%v), want %v", tt.name, got, err, tt.want)
+		}
+	}
+}
+
+func TestGenerateKeyPair(t *testing.T) {
+	keys()
+	m, _ := Lookup(ck.CKM_EC_KEY_PAIR_GEN)
+	p256 := object.Curves[0].Params
+	pub, priv, err := m.GenerateKeyPair(nil, object.Template{object.Bytes(ck.CKA_EC_PARAMS, p256)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubObj, err := object.New(nil, pub, object.Origin{Generated: true, Mechanism: m.Type})
+	if err != nil {
+		t.Fatal(err)
+	}
+	privObj, err := object.New(nil, priv, object.Origin{Generated: true, Mechanism: m.Type})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !privObj.Key().(*ecdsa.PrivateKey).PublicKey.Equal(pubObj.Key()) {
+		t.Error("generated halves do not belong together")
+	}
+	if _, _, err := m.GenerateKeyPair(nil, nil, nil); ck.ToRV(err) != ck.CKR_TEMPLATE_INCOMPLETE {
+		t.Errorf("no CKA_EC_PARAMS: %v", err)
+	}
+
+	r, _ := Lookup(ck.CKM_RSA_PKCS_KEY_PAIR_GEN)
+	if _, _, err := r.GenerateKeyPair(nil, object.Template{object.ULong(ck.CKA_MODULUS_BITS, 512)}, nil); ck.ToRV(err) != ck.CKR_KEY_SIZE_RANGE {
+		t.Errorf("512-bit RSA: %v", err)
+	}
+	if _, _, err := r.GenerateKeyPair(nil, object.Template{object.ULong(ck.CKA_MODULUS_BITS, 2048), object.Bytes(ck.CKA_PUBLIC_EXPONENT, []byte{3})}, nil); ck.ToRV(err) != ck.CKR_ATTRIBUTE_VALUE_INVALID {
+		t.Errorf("e=3: %v", err)
+	}
+}
+
+func TestRandom(t *testing.T) {
+	a, b := make([]byte, 32), make([]byte, 32)
+	Random(a)
+	Random(b)
+	if bytes.Equal(a, b) || bytes.Equal(a, make([]byte, 32)) {
+		t.Fatal("Random returned repeated or zero bytes")
+	}
+}
+
+func TestRegistryInfo(t *testing.T) {
+	list := List()
+	if len(list) < 20 {
+		t.Fatalf("only %d mechanisms registered", len(list))
+	}
+	for _, mt := range list {
+		m, _ := Lookup(mt)
+		f := m.Info.Flags
+		if (f&ck.CKF_SIGN != 0) != (m.NewSigner != nil) || (f&ck.CKF_VERIFY != 0) != (m.NewVerifier != nil) ||
+			(f&ck.CKF_DIGEST != 0) != (m.NewDigest != nil) || (f&ck.CKF_GENERATE_KEY_PAIR != 0) != (m.GenerateKeyPair != nil) {
+			t.Errorf("%v: Info flags %#x do not match what it implements", mt, f)
+		}
+	}
+}

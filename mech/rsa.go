@@ -1,0 +1,258 @@
+package mech
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
+	"math/big"
+
+	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/object"
+)
+
+var rsaInfo = Info{MinKeySize: object.MinRSABits, MaxKeySize: object.MaxRSABits}
+
+// hashSigns lists the hash-then-sign variants of the RSA mechanisms.
+var hashSigns = []struct {
+	hash      crypto.Hash
+	digest    ck.MechanismType
+	pkcs, pss ck.MechanismType
+	mgf       ck.MGF
+}{
+	{crypto.SHA1, ck.CKM_SHA_1, ck.CKM_SHA1_RSA_PKCS, ck.CKM_SHA1_RSA_PKCS_PSS, ck.CKG_MGF1_SHA1},
+	{crypto.SHA224, ck.CKM_SHA224, ck.CKM_SHA224_RSA_PKCS, ck.CKM_SHA224_RSA_PKCS_PSS, ck.CKG_MGF1_SHA224},
+	{crypto.SHA256, ck.CKM_SHA256, ck.CKM_SHA256_RSA_PKCS, ck.CKM_SHA256_RSA_PKCS_PSS, ck.CKG_MGF1_SHA256},
+	{crypto.SHA384, ck.CKM_SHA384, ck.CKM_SHA384_RSA_PKCS, ck.CKM_SHA384_RSA_PKCS_PSS, ck.CKG_MGF1_SHA384},
+	{crypto.SHA512, ck.CKM_SHA512, ck.CKM_SHA512_RSA_PKCS, ck.CKM_SHA512_RSA_PKCS_PSS, ck.CKG_MGF1_SHA512},
+}
+
+func init() {
+	register(&Mechanism{
+		Type:            ck.CKM_RSA_PKCS_KEY_PAIR_GEN,
+		Info:            Info{rsaInfo.MinKeySize, rsaInfo.MaxKeySize, ck.CKF_GENERATE_KEY_PAIR},
+		KeyType:         ck.CKK_RSA,
+		GenerateKeyPair: generateRSA,
+	})
+	registerRSA(ck.CKM_RSA_PKCS, func(param []byte) (rsaScheme, error) {
+		return pkcs1Scheme{}, noParam(ck.CKM_RSA_PKCS, param)
+	})
+	registerRSA(ck.CKM_RSA_PKCS_PSS, func(param []byte) (rsaScheme, error) {
+		return parsePSS(ck.CKM_RSA_PKCS_PSS, 0, param)
+	})
+	for _, hs := range hashSigns {
+		registerRSA(hs.pkcs, func(param []byte) (rsaScheme, error) {
+			return pkcs1Scheme{hs.hash}, noParam(hs.pkcs, param)
+		})
+		registerRSA(hs.pss, func(param []byte) (rsaScheme, error) {
+			return parsePSS(hs.pss, hs.hash, param)
+		})
+	}
+}
+
+// rsaScheme is one RSA signature scheme with its parameters resolved.
+type rsaScheme interface {
+	// hash is the hash applied to the message inside the mechanism, or 0.
+	hash() crypto.Hash
+	sign(key *rsa.PrivateKey, msg []byte) ([]byte, error)
+	verify(key *rsa.PublicKey, msg, sig []byte) error
+}
+
+func registerRSA(t ck.MechanismType, scheme func(param []byte) (rsaScheme, error)) {
+	register(&Mechanism{
+		Type:    t,
+		Info:    Info{rsaInfo.MinKeySize, rsaInfo.MaxKeySize, ck.CKF_SIGN | ck.CKF_VERIFY},
+		KeyType: ck.CKK_RSA,
+		NewSigner: func(key any, param []byte) (Signer, error) {
+			priv, ok := key.(*rsa.PrivateKey)
+			if !ok {
+				return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "%v needs an RSA private key", t)
+			}
+			s, err := scheme(param)
+			if err != nil {
+				return nil, err
+			}
+			return &rsaSigner{feed: newFeed(s.hash()), scheme: s, key: priv}, nil
+		},
+		NewVerifier: func(key any, param []byte) (Verifier, error) {
+			pub, ok := key.(*rsa.PublicKey)
+			if !ok {
+				return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "%v needs an RSA public key", t)
+			}
+			s, err := scheme(param)
+			if err != nil {
+				return nil, err
+			}
+			return &rsaVerifier{feed: newFeed(s.hash()), scheme: s, key: pub}, nil
+		},
+	})
+}
+
+type rsaSigner struct {
+	feed
+	scheme rsaScheme
+	key    *rsa.PrivateKey
+}
+
+func (s *rsaSigner) Len() int { return s.key.Size() }
+
+func (s *rsaSigner) Sign(data []byte) ([]byte, error) {
+	return s.scheme.sign(s.key, s.message(data))
+}
+
+type rsaVerifier struct {
+	feed
+	scheme rsaScheme
+	key    *rsa.PublicKey
+}
+
+func (v *rsaVerifier) Len() int { return v.key.Size() }
+
+func (v *rsaVerifier) Verify(data, sig []byte) error {
+	msg := v.message(data)
+	if len(sig) != v.key.Size() {
+		return ck.Errorf(ck.CKR_SIGNATURE_LEN_RANGE, "an RSA signature with this key is %d bytes, not %d", v.key.Size(), len(sig))
+	}
+	return v.scheme.verify(v.key, msg, sig)
+}
+
+// pkcs1Scheme is RSASSA-PKCS1-v1_5. With h == 0 (CKM_RSA_PKCS) the input
+// is the caller's DigestInfo, padded and signed as it is.
+type pkcs1Scheme struct{ h crypto.Hash }
+
+func (p pkcs1Scheme) hash() crypto.Hash { return p.h }
+
+func (p pkcs1Scheme) sign(key *rsa.PrivateKey, msg []byte) ([]byte, error) {
+	if p.h == 0 && len(msg) > key.Size()-11 {
+		return nil, ck.Errorf(ck.CKR_DATA_LEN_RANGE, "CKM_RSA_PKCS signs at most %d bytes with this key", key.Size()-11)
+	}
+	sig, err := rsa.SignPKCS1v15(nil, key, p.h, msg)
+	if err != nil {
+		return nil, ck.Wrap(ck.CKR_FUNCTION_FAILED, err)
+	}
+	return sig, nil
+}
+
+func (p pkcs1Scheme) verify(key *rsa.PublicKey, msg, sig []byte) error {
+	if p.h == 0 && len(msg) > key.Size()-11 {
+		return ck.Errorf(ck.CKR_DATA_LEN_RANGE, "CKM_RSA_PKCS verifies at most %d bytes with this key", key.Size()-11)
+	}
+	if rsa.VerifyPKCS1v15(key, p.h, msg, sig) != nil {
+		return ck.CKR_SIGNATURE_INVALID
+	}
+	return nil
+}
+
+// pssScheme is RSASSA-PSS with MGF1 over the same hash as the message,
+// the only combination Go's crypto/rsa offers; others are refused with
+// CKR_MECHANISM_PARAM_INVALID.
+type pssScheme struct {
+	h       crypto.Hash
+	inner   bool // the mechanism hashes the message itself
+	saltLen int
+}
+
+// parsePSS checks a CK_RSA_PKCS_PSS_PARAMS {hashAlg, mgf, sLen}. inner is
+// the hash of a hash-then-sign mechanism, which hashAlg must name.
+func parsePSS(t ck.MechanismType, inner crypto.Hash, param []byte) (rsaScheme, error) {
+	if len(param) != 3*object.ULongSize {
+		return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v needs a CK_RSA_PKCS_PSS_PARAMS", t)
+	}
+	hashAlg, _ := object.DecodeULong(param[:object.ULongSize])
+	mgf, _ := object.DecodeULong(param[object.ULongSize : 2*object.ULongSize])
+	sLen, _ := object.DecodeULong(param[2*object.ULongSize:])
+	for _, hs := range hashSigns {
+		if hs.digest != ck.MechanismType(hashAlg) {
+			continue
+		}
+		switch {
+		case inner != 0 && hs.hash != inner:
+			return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v with hashAlg %v", t, hs.digest)
+		case hs.mgf != ck.MGF(mgf):
+			return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v: mgf %v with hashAlg %v is not supported", t, ck.MGF(mgf), hs.digest)
+		case sLen > 1024:
+			return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v: salt length %d", t, sLen)
+		}
+		return pssScheme{h: hs.hash, inner: inner != 0, saltLen: int(sLen)}, nil
+	}
+	return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v: hashAlg %v is not supported", t, ck.MechanismType(hashAlg))
+}
+
+func (p pssScheme) hash() crypto.Hash {
+	if p.inner {
+		return p.h
+	}
+	return 0
+}
+
+func (p pssScheme) checkInput(key *rsa.PublicKey, digest []byte) error {
+	if len(digest) != p.h.Size() {
+		return ck.Errorf(ck.CKR_DATA_LEN_RANGE, "CKM_RSA_PKCS_PSS takes a %d-byte hash, not %d bytes", p.h.Size(), len(digest))
+	}
+	// RFC 8017 9.1.1: emLen >= hLen + sLen + 2, emLen = ceil((modBits-1)/8).
+	if emLen := (key.N.BitLen() + 6) / 8; emLen < p.h.Size()+p.saltLen+2 {
+		return ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "salt length %d is too long for this key", p.saltLen)
+	}
+	return nil
+}
+
+func (p pssScheme) sign(key *rsa.PrivateKey, digest []byte) ([]byte, error) {
+	if err := p.checkInput(&key.PublicKey, digest); err != nil {
+		return nil, err
+	}
+	sig, err := rsa.SignPSS(rand.Reader, key, p.h, digest, &rsa.PSSOptions{SaltLength: p.saltLen, Hash: p.h})
+	if err != nil {
+		return nil, ck.Wrap(ck.CKR_FUNCTION_FAILED, err)
+	}
+	return sig, nil
+}
+
+func (p pssScheme) verify(key *rsa.PublicKey, digest, sig []byte) error {
+	if err := p.checkInput(key, digest); err != nil {
+		return err
+	}
+	if err := rsa.VerifyPSS(key, p.h, digest, sig, &rsa.PSSOptions{SaltLength: p.saltLen, Hash: p.h}); err != nil {
+		if errors.Is(err, rsa.ErrVerification) {
+			return ck.CKR_SIGNATURE_INVALID
+		}
+		return ck.Wrap(ck.CKR_SIGNATURE_INVALID, err)
+	}
+	return nil
+}
+
+// rsaPublicExponent is the only exponent crypto/rsa generates keys with.
+const rsaPublicExponent = 65537
+
+func generateRSA(param []byte, pub, priv object.Template) (object.Template, object.Template, error) {
+	if err := noParam(ck.CKM_RSA_PKCS_KEY_PAIR_GEN, param); err != nil {
+		return nil, nil, err
+	}
+	bits, ok := pub.ULong(ck.CKA_MODULUS_BITS)
+	if !ok {
+		return nil, nil, ck.Errorf(ck.CKR_TEMPLATE_INCOMPLETE, "the public key template needs CKA_MODULUS_BITS")
+	}
+	if bits < rsaInfo.MinKeySize || bits > rsaInfo.MaxKeySize {
+		return nil, nil, ck.Errorf(ck.CKR_KEY_SIZE_RANGE, "%d-bit RSA keys are not supported", bits)
+	}
+	if e, ok := pub.Find(ck.CKA_PUBLIC_EXPONENT); ok && new(big.Int).SetBytes(e).Cmp(big.NewInt(rsaPublicExponent)) != 0 {
+		return nil, nil, ck.Errorf(ck.CKR_ATTRIBUTE_VALUE_INVALID, "CKA_PUBLIC_EXPONENT: only 65537 is generated")
+	}
+	key, err := rsa.GenerateKey(rand.Reader, int(bits))
+	if err != nil {
+		return nil, nil, ck.Wrap(ck.CKR_FUNCTION_FAILED, err)
+	}
+	n := object.Bytes(ck.CKA_MODULUS, key.N.Bytes())
+	e := object.Bytes(ck.CKA_PUBLIC_EXPONENT, big.NewInt(int64(key.E)).Bytes())
+	kt := object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_RSA))
+	pubMaterial := object.Template{object.ULong(ck.CKA_CLASS, uint(ck.CKO_PUBLIC_KEY)), kt, n, e}
+	privMaterial := object.Template{
+		object.ULong(ck.CKA_CLASS, uint(ck.CKO_PRIVATE_KEY)), kt, n, e,
+		object.Bytes(ck.CKA_PRIVATE_EXPONENT, key.D.Bytes()),
+		object.Bytes(ck.CKA_PRIME_1, key.Primes[0].Bytes()),
+		object.Bytes(ck.CKA_PRIME_2, key.Primes[1].Bytes()),
+		object.Bytes(ck.CKA_EXPONENT_1, key.Precomputed.Dp.Bytes()),
+		object.Bytes(ck.CKA_EXPONENT_2, key.Precomputed.Dq.Bytes()),
+		object.Bytes(ck.CKA_COEFFICIENT, key.Precomputed.Qinv.Bytes()),
+	}
+	return pubMaterial, privMaterial, nil
+}
