@@ -271,17 +271,34 @@ func (o *Object) Attribute(t ck.AttributeType) ([]byte, error) {
 	return v, nil
 }
 
-// Matches reports whether every attribute of tmpl is present in o with an
+// Query is a C_FindObjectsInit template in canonical form, checked
+// once and then matched against many objects.
+type Query struct{ attrs Template }
+
+// NewQuery prepares tmpl for matching. ok is false if no object can
+// match it: an unknown attribute type or a malformed value.
+func NewQuery(tmpl Template) (q Query, ok bool) {
+	q.attrs = make(Template, len(tmpl))
+	for i, a := range tmpl {
+		v, err := canonical(a.Type, a.Value)
+		if err != nil {
+			return Query{}, false
+		}
+		q.attrs[i] = Attribute{a.Type, v}
+	}
+	return q, true
+}
+
+// Attributes returns the query's template in canonical form.
+func (q Query) Attributes() Template { return q.attrs }
+
+// Matches reports whether every attribute of q is present in o with an
 // equal value, as C_FindObjects requires. Hidden key material never
 // matches, so a search cannot be used to guess it.
-func (o *Object) Matches(tmpl Template) bool {
-	for _, a := range tmpl {
+func (o *Object) Matches(q Query) bool {
+	for _, a := range q.attrs {
 		v, ok := o.attrs[a.Type]
-		if !ok || o.hidden(a.Type) {
-			return false
-		}
-		want, err := canonical(a.Type, a.Value)
-		if err != nil || !bytes.Equal(v, want) {
+		if !ok || o.hidden(a.Type) || !bytes.Equal(v, a.Value) {
 			return false
 		}
 	}

@@ -259,7 +259,7 @@ func TestAttributeSensitivity(t *testing.T) {
 		}
 		d := make([]byte, 32)
 		ecKey.D.FillBytes(d)
-		if want := tt.wantValueRV == ck.CKR_OK; o.Matches(Template{Bytes(ck.CKA_VALUE, d)}) != want {
+		if want := tt.wantValueRV == ck.CKR_OK; o.Matches(mustQuery(Template{Bytes(ck.CKA_VALUE, d)})) != want {
 			t.Errorf("%s: matching on CKA_VALUE = %v, want %v", tt.name, !want, want)
 		}
 	}
@@ -300,7 +300,7 @@ func TestSetAndCopy(t *testing.T) {
 			t.Errorf("%s: %v (%v), want %v", tt.name, got, err, tt.want)
 			continue
 		}
-		if err == nil && !n.Matches(tt.tmpl) {
+		if err == nil && !n.Matches(mustQuery(tt.tmpl)) {
 			t.Errorf("%s: the result does not carry the change", tt.name)
 		}
 	}
@@ -410,5 +410,38 @@ func TestRecoverPrimes(t *testing.T) {
 	}
 	if p, _ := recoverPrimes(rsaKey.N, rsaKey.E, big.NewInt(99)); p != nil {
 		t.Error("recoverPrimes factored with a wrong d")
+	}
+}
+
+func mustQuery(t Template) Query {
+	q, ok := NewQuery(t)
+	if !ok {
+		panic("bad query")
+	}
+	return q
+}
+
+func TestQuery(t *testing.T) {
+	fixtures(t)
+	o, _ := New(append(ecPrivateTemplate(), Bytes(ck.CKA_ID, []byte{1, 2})), nil, Origin{})
+	tests := []struct {
+		name  string
+		tmpl  Template
+		ok    bool
+		match bool
+	}{
+		{"empty matches all", nil, true, true},
+		{"class and label", Template{class(ck.CKO_PRIVATE_KEY), String(ck.CKA_LABEL, "Device Priv TLS Key")}, true, true},
+		{"bool given as 0xff", Template{{ck.CKA_SIGN, []byte{0xff}}}, true, true},
+		{"other label", Template{String(ck.CKA_LABEL, "Device Cert")}, true, false},
+		{"attribute it lacks", Template{Bytes(ck.CKA_MODULUS, []byte{1})}, true, false},
+		{"unknown type", Template{{ck.AttributeType(0x7ffff), nil}}, false, false},
+		{"malformed ulong", Template{{ck.CKA_CLASS, []byte{3}}}, false, false},
+	}
+	for _, tt := range tests {
+		q, ok := NewQuery(tt.tmpl)
+		if ok != tt.ok || (ok && o.Matches(q) != tt.match) {
+			t.Errorf("%s: ok=%v match=%v", tt.name, ok, ok && o.Matches(q))
+		}
 	}
 }

@@ -106,14 +106,17 @@ func (m *memory) Objects(token uint) ([]Object, error) {
 	return out, nil
 }
 
-func (m *memory) PutObject(o Object) error {
+func (m *memory) PutObjects(objs ...Object) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	objs, ok := m.objects[o.Token]
-	if !ok {
-		return ErrNotFound
+	for _, o := range objs {
+		if _, ok := m.objects[o.Token]; !ok {
+			return ErrNotFound
+		}
 	}
-	objs[o.UID] = o.clone()
+	for _, o := range objs {
+		m.objects[o.Token][o.UID] = o.clone()
+	}
 	return nil
 }
 

@@ -244,17 +244,21 @@ func (s *sqliteStore) Objects(token uint) ([]Object, error) {
 	return out, rows.Err()
 }
 
-func (s *sqliteStore) PutObject(o Object) error {
-	if o.Public == nil {
-		o.Public = []byte{}
-	}
-	if o.Sealed == nil {
-		o.Sealed = []byte{}
-	}
-	_, err := s.db.Exec("INSERT OR REPLACE INTO objects(token, uid, public, sealed) VALUES (?, ?, ?, ?)", o.Token, o.UID, o.Public, o.Sealed)
-	if err != nil && isForeignKeyError(err) {
-		return ErrNotFound
-	}
+func (s *sqliteStore) PutObjects(objs ...Object) error {
+	err := s.tx(func(tx *sql.Tx) error {
+		for _, o := range objs {
+			// NOT NULL columns: an empty part is stored as an empty blob.
+			pub, sealed := append([]byte{}, o.Public...), append([]byte{}, o.Sealed...)
+			_, err := tx.Exec("INSERT OR REPLACE INTO objects(token, uid, public, sealed) VALUES (?, ?, ?, ?)", o.Token, o.UID, pub, sealed)
+			if isForeignKeyError(err) {
+				return ErrNotFound
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	return wrap(err)
 }
 

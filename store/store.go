@@ -57,8 +57,10 @@ type Store interface {
 
 	// Objects lists the objects of one token.
 	Objects(token uint) ([]Object, error)
-	// PutObject creates or replaces an object.
-	PutObject(o Object) error
+	// PutObjects creates or replaces objects, all in one transaction
+	// (a key pair is stored whole or not at all). ErrNotFound if an
+	// object's token does not exist.
+	PutObjects(objs ...Object) error
 	// DeleteObject removes an object; deleting a missing one is no error.
 	DeleteObject(token uint, uid string) error
 

@@ -82,7 +82,7 @@ func testTokens(t *testing.T, s Store) {
 }
 
 func testObjects(t *testing.T, s Store) {
-	if err := s.PutObject(Object{Token: 5, UID: "x"}); !errors.Is(err, ErrNotFound) {
+	if err := s.PutObjects(Object{Token: 5, UID: "x"}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("PutObject without token = %v, want ErrNotFound", err)
 	}
 	s.CreateToken(Token{ID: 0, Keys: []byte{}})
@@ -92,12 +92,16 @@ func testObjects(t *testing.T, s Store) {
 		{Token: 0, UID: "a", Public: []byte("pub-a")},
 		{Token: 1, UID: "c", Sealed: []byte("sealed-c")},
 	}
-	for _, o := range put {
-		if err := s.PutObject(o); err != nil {
-			t.Fatal(err)
-		}
+	if err := s.PutObjects(put...); err != nil {
+		t.Fatal(err)
 	}
-	s.PutObject(Object{Token: 0, UID: "b", Public: []byte("pub-b2")})
+	if err := s.PutObjects(Object{Token: 0, UID: "z"}, Object{Token: 9, UID: "y"}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("PutObjects with one bad token = %v", err)
+	}
+	if objs, _ := s.Objects(0); len(objs) != 2 {
+		t.Fatalf("a failed PutObjects stored part of its objects: %v", objs)
+	}
+	s.PutObjects(Object{Token: 0, UID: "b", Public: []byte("pub-b2")})
 	objs, err := s.Objects(0)
 	if err != nil || len(objs) != 2 {
 		t.Fatalf("Objects = %v, %v", objs, err)
@@ -121,7 +125,7 @@ func testObjects(t *testing.T, s Store) {
 
 func testReset(t *testing.T, s Store) {
 	s.CreateToken(Token{ID: 0, Label: "old", Keys: []byte{1}})
-	s.PutObject(Object{Token: 0, UID: "a", Public: []byte{1}})
+	s.PutObjects(Object{Token: 0, UID: "a", Public: []byte{1}})
 	if err := s.ResetToken(Token{ID: 0, Label: "new", Keys: []byte{2}}); err != nil {
 		t.Fatal(err)
 	}

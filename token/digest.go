@@ -1,0 +1,129 @@
+package token
+
+import (
+	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/mech"
+)
+
+// Mechanism is a CK_MECHANISM: a type and its parameter in the C ABI's
+// encoding (CK_ULONG fields native-endian, as object.EncodeULong writes).
+type Mechanism struct {
+	Type      ck.MechanismType
+	Parameter []byte
+}
+
+// DigestInit starts a digest (C_DigestInit).
+func (m *Module) DigestInit(h ck.SessionHandle, mc Mechanism) error {
+	s, err := m.lockedSession(h)
+	if err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if s.digest != nil {
+		return ck.CKR_OPERATION_ACTIVE
+	}
+	mm, err := mech.Lookup(mc.Type)
+	if err != nil {
+		return err
+	}
+	if mm.NewDigest == nil {
+		return ck.Errorf(ck.CKR_MECHANISM_INVALID, "%v is not a digest", mc.Type)
+	}
+	d, err := mm.NewDigest(mc.Parameter)
+	if err != nil {
+		return err
+	}
+	s.digest = &digestOp{h: d}
+	return nil
+}
+
+// Digest digests data in one part into out and returns the digest
+// length (C_Digest). A nil out asks for the length only.
+func (m *Module) Digest(h ck.SessionHandle, data, out []byte) (int, error) {
+	s, err := m.lockedSession(h)
+	if err != nil {
+		return 0, err
+	}
+	defer s.mu.Unlock()
+	op := s.digest
+	if op == nil {
+		return 0, ck.CKR_OPERATION_NOT_INITIALIZED
+	}
+	if op.multi {
+		s.digest = nil
+		return 0, ck.Errorf(ck.CKR_OPERATION_ACTIVE, "C_Digest after C_DigestUpdate")
+	}
+	n := op.h.Size()
+	if done, err := sizeCheck(out, n); done {
+		return n, err
+	}
+	op.h.Write(data)
+	op.h.Sum(out[:0])
+	s.digest = nil
+	return n, nil
+}
+
+// DigestUpdate adds data to a multi-part digest (C_DigestUpdate).
+func (m *Module) DigestUpdate(h ck.SessionHandle, data []byte) error {
+	s, err := m.lockedSession(h)
+	if err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if s.digest == nil {
+		return ck.CKR_OPERATION_NOT_INITIALIZED
+	}
+	s.digest.multi = true
+	s.digest.h.Write(data)
+	return nil
+}
+
+// DigestKey adds a secret key's value to a multi-part digest
+// (C_DigestKey). Keys whose value may not be revealed are refused with
+// CKR_KEY_INDIGESTIBLE.
+func (m *Module) DigestKey(h ck.SessionHandle, key ck.ObjectHandle) error {
+	s, err := m.lockedSession(h)
+	if err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if s.digest == nil {
+		return ck.CKR_OPERATION_NOT_INITIALIZED
+	}
+	t := s.token
+	t.mu.RLock()
+	e, err := t.objectLocked(key)
+	t.mu.RUnlock()
+	if err != nil {
+		s.digest = nil
+		return ck.Errorf(ck.CKR_KEY_HANDLE_INVALID, "object %d", key)
+	}
+	v, ok := e.obj.Key().([]byte)
+	if !ok || e.obj.Class() != ck.CKO_SECRET_KEY {
+		s.digest = nil
+		return ck.Errorf(ck.CKR_KEY_INDIGESTIBLE, "only secret keys can be digested")
+	}
+	s.digest.multi = true
+	s.digest.h.Write(v)
+	return nil
+}
+
+// DigestFinal finishes a multi-part digest into out (C_DigestFinal).
+func (m *Module) DigestFinal(h ck.SessionHandle, out []byte) (int, error) {
+	s, err := m.lockedSession(h)
+	if err != nil {
+		return 0, err
+	}
+	defer s.mu.Unlock()
+	op := s.digest
+	if op == nil {
+		return 0, ck.CKR_OPERATION_NOT_INITIALIZED
+	}
+	n := op.h.Size()
+	if done, err := sizeCheck(out, n); done {
+		return n, err
+	}
+	op.h.Sum(out[:0])
+	s.digest = nil
+	return n, nil
+}

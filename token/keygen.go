@@ -1,0 +1,45 @@
+package token
+
+import (
+	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/object"
+)
+
+// GenerateKeyPair generates a key pair (C_GenerateKeyPair) and stores
+// both halves, or neither.
+func (m *Module) GenerateKeyPair(h ck.SessionHandle, mc Mechanism, pubTmpl, privTmpl object.Template) (pub, priv ck.ObjectHandle, err error) {
+	s, t, err := m.tokenSession(h)
+	if err != nil {
+		return 0, 0, err
+	}
+	mm, err := lookupFor(mc.Type, ck.CKF_GENERATE_KEY_PAIR)
+	if err != nil {
+		return 0, 0, err
+	}
+	// Reject what the templates get wrong before spending time on the key.
+	for _, tmpl := range []object.Template{pubTmpl, privTmpl} {
+		if kt, ok := tmpl.ULong(ck.CKA_KEY_TYPE); ok && ck.KeyType(kt) != mm.KeyType {
+			return 0, 0, ck.Errorf(ck.CKR_TEMPLATE_INCONSISTENT, "%v makes %v keys, not %v", mm.Type, mm.KeyType, ck.KeyType(kt))
+		}
+	}
+	pubMat, privMat, err := mm.GenerateKeyPair(mc.Parameter, pubTmpl, privTmpl)
+	if err != nil {
+		return 0, 0, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	origin := object.Origin{Generated: true, Mechanism: mm.Type, SO: t.isSOLocked()}
+	pubObj, err := object.New(pubTmpl, pubMat, origin)
+	if err != nil {
+		return 0, 0, err
+	}
+	privObj, err := object.New(privTmpl, privMat, origin)
+	if err != nil {
+		return 0, 0, err
+	}
+	handles, err := t.addLocked(s, pubObj, privObj)
+	if err != nil {
+		return 0, 0, err
+	}
+	return handles[0], handles[1], nil
+}

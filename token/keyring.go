@@ -1,0 +1,132 @@
+package token
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// KDF holds the argon2id cost of turning a PIN into a key-encryption key.
+// It is recorded with each wrapped key, so a token keeps working when the
+// default changes.
+type KDF struct {
+	Time      uint32 `json:"t"`
+	MemoryKiB uint32 `json:"m"`
+	Threads   uint8  `json:"p"`
+}
+
+// DefaultKDF is the cost for new PINs: argon2id with 19 MiB and two
+// passes, the OWASP password storage recommendation.
+var DefaultKDF = KDF{Time: 2, MemoryKiB: 19 * 1024, Threads: 1}
+
+// wrappedKey is the token key encrypted under a key derived from one PIN.
+type wrappedKey struct {
+	KDF   KDF    `json:"kdf"`
+	Salt  []byte `json:"salt"`
+	Nonce []byte `json:"nonce"`
+	Box   []byte `json:"box"`
+}
+
+// envelope is what a token stores about its keys (store.Token.Keys): the
+// token key wrapped under the SO PIN and, once set, the user PIN.
+type envelope struct {
+	Version int         `json:"v"`
+	SO      wrappedKey  `json:"so"`
+	User    *wrappedKey `json:"user,omitempty"`
+}
+
+const envelopeVersion = 1
+
+// errWrongPIN means the PIN did not unwrap the token key.
+var errWrongPIN = errors.New("wrong PIN")
+
+func (e envelope) encode() []byte {
+	b, err := json.Marshal(e)
+	if err != nil {
+		panic(err) // only plain fields: cannot fail
+	}
+	return b
+}
+
+func decodeEnvelope(b []byte) (envelope, error) {
+	var e envelope
+	if err := json.Unmarshal(b, &e); err != nil {
+		return e, fmt.Errorf("token key envelope: %w", err)
+	}
+	if e.Version != envelopeVersion {
+		return e, fmt.Errorf("token key envelope version %d is not supported", e.Version)
+	}
+	return e, nil
+}
+
+func newTokenKey() []byte {
+	k := make([]byte, 32)
+	rand.Read(k)
+	return k
+}
+
+func aead(key []byte) cipher.AEAD {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		panic(err) // keys here are always 32 bytes
+	}
+	g, err := cipher.NewGCM(block)
+	if err != nil {
+		panic(err)
+	}
+	return g
+}
+
+func (k KDF) derive(pin, salt []byte) []byte {
+	return argon2.IDKey(pin, salt, k.Time, k.MemoryKiB, k.Threads, 32)
+}
+
+// wrap encrypts the token key under a key derived from pin; role binds
+// the result to its slot in the envelope.
+func wrap(kdf KDF, role string, pin, tokenKey []byte) wrappedKey {
+	w := wrappedKey{KDF: kdf, Salt: make([]byte, 16), Nonce: make([]byte, 12)}
+	rand.Read(w.Salt)
+	rand.Read(w.Nonce)
+	w.Box = aead(kdf.derive(pin, w.Salt)).Seal(nil, w.Nonce, tokenKey, []byte("corepkcs11 token key "+role))
+	return w
+}
+
+// unwrap recovers the token key, or errWrongPIN. It costs one argon2id
+// derivation, so callers run it outside locks.
+func (w wrappedKey) unwrap(role string, pin []byte) ([]byte, error) {
+	key, err := aead(w.KDF.derive(pin, w.Salt)).Open(nil, w.Nonce, w.Box, []byte("corepkcs11 token key "+role))
+	if err != nil {
+		return nil, errWrongPIN
+	}
+	return key, nil
+}
+
+// sealer encrypts object records under a token key. The additional data
+// binds each ciphertext to its token serial and object UID, so records
+// cannot be swapped between objects in the store file.
+type sealer struct{ aead cipher.AEAD }
+
+func newSealer(tokenKey []byte) *sealer { return &sealer{aead(tokenKey)} }
+
+func (s *sealer) seal(serial, uid string, plain []byte) []byte {
+	nonce := make([]byte, s.aead.NonceSize(), s.aead.NonceSize()+len(plain)+s.aead.Overhead())
+	rand.Read(nonce)
+	return s.aead.Seal(nonce, nonce, plain, []byte(serial+"/"+uid))
+}
+
+func (s *sealer) open(serial, uid string, box []byte) ([]byte, error) {
+	n := s.aead.NonceSize()
+	if len(box) < n {
+		return nil, errors.New("sealed record too short")
+	}
+	plain, err := s.aead.Open(nil, box[:n], box[n:], []byte(serial+"/"+uid))
+	if err != nil {
+		return nil, fmt.Errorf("sealed record of object %s does not open: %w", uid, err)
+	}
+	return plain, nil
+}

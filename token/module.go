@@ -1,0 +1,294 @@
+// Package token is the corepkcs11 engine: module state, slots and
+// tokens, sessions and login state, and the operations of the PKCS#11
+// 2.40 base specification, with its return codes. Its API is PKCS#11
+// shaped — a Module has one method per C_ function and every method's
+// error carries the CK_RV the function returns (see ck.ToRV) — so the C
+// ABI layer only converts arguments, and Go programs can use a token
+// in-process without cgo.
+//
+// A Module is safe for concurrent use. Locks are per token and per
+// session; signing and verification run outside them.
+package token
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/store"
+)
+
+// Version is the library version reported by C_GetInfo.
+var Version = ck.Version{Major: 0, Minor: 1}
+
+// Manufacturer is reported in C_GetInfo, C_GetSlotInfo and C_GetTokenInfo.
+const Manufacturer = "corepkcs11"
+
+// Config configures a Module. The zero value opens the default store.
+type Config struct {
+	// Store is used as it is when set; the module does not close it.
+	Store store.Store
+	// Location is opened with store.Open when Store is nil; empty means
+	// store.Location() (COREPKCS11_STORE, XDG_DATA_HOME, ~/.local/share).
+	Location string
+	// KDF is the cost of deriving keys from new PINs; zero means DefaultKDF.
+	KDF KDF
+	// MaxPINFailures is how many consecutive wrong PINs lock a PIN; zero means 10.
+	MaxPINFailures uint
+	// Log receives internal failures; nil discards them.
+	Log *slog.Logger
+}
+
+// Module is one PKCS#11 module instance: what C_Initialize creates and
+// C_Finalize ends. Methods return CKR_CRYPTOKI_NOT_INITIALIZED outside
+// that span.
+type Module struct {
+	cfg Config
+	log *slog.Logger
+
+	mu          sync.RWMutex // guards the fields below
+	initialized bool
+	store       store.Store
+	ownStore    bool
+	tokens      map[ck.SlotID]*Token
+	emptySlot   ck.SlotID // the slot holding the uninitialized token
+	sessions    map[ck.SessionHandle]*Session
+
+	syncMu sync.Mutex // serializes refresh from the store
+
+	// Handles are never reused for the life of the Module, across
+	// C_Finalize and C_Initialize.
+	nextSession atomic.Uint64
+	nextObject  atomic.Uint64
+}
+
+// New returns a module; call Initialize before anything else.
+func New(cfg Config) *Module {
+	if cfg.KDF == (KDF{}) {
+		cfg.KDF = DefaultKDF
+	}
+	if cfg.MaxPINFailures == 0 {
+		cfg.MaxPINFailures = 10
+	}
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Module{cfg: cfg, log: log}
+}
+
+// Initialize opens the store and loads its tokens (C_Initialize).
+func (m *Module) Initialize() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.initialized {
+		return ck.CKR_CRYPTOKI_ALREADY_INITIALIZED
+	}
+	st, own := m.cfg.Store, false
+	if st == nil {
+		loc := m.cfg.Location
+		if loc == "" {
+			var err error
+			if loc, err = store.Location(); err != nil {
+				return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
+			}
+		}
+		var err error
+		if st, err = store.Open(loc); err != nil {
+			return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
+		}
+		own = true
+	}
+	m.store, m.ownStore = st, own
+	m.tokens = map[ck.SlotID]*Token{}
+	m.sessions = map[ck.SessionHandle]*Session{}
+	if err := m.loadTokensLocked(); err != nil {
+		if own {
+			st.Close()
+		}
+		return err
+	}
+	m.initialized = true
+	return nil
+}
+
+// Finalize closes every session and the store (C_Finalize).
+func (m *Module) Finalize() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.initialized {
+		return ck.CKR_CRYPTOKI_NOT_INITIALIZED
+	}
+	m.initialized = false
+	for _, s := range m.sessions {
+		s.close()
+	}
+	m.sessions, m.tokens = nil, nil
+	if m.ownStore {
+		if err := m.store.Close(); err != nil {
+			m.log.Error("closing store", "err", err)
+		}
+	}
+	m.store = nil
+	return nil
+}
+
+// Info is CK_INFO without padding.
+type Info struct {
+	CryptokiVersion    ck.Version
+	ManufacturerID     string
+	Flags              ck.Flags
+	LibraryDescription string
+	LibraryVersion     ck.Version
+}
+
+// GetInfo describes the library (C_GetInfo).
+func (m *Module) GetInfo() (Info, error) {
+	if err := m.check(); err != nil {
+		return Info{}, err
+	}
+	return Info{
+		CryptokiVersion:    ck.Version{Major: ck.CRYPTOKI_VERSION_MAJOR, Minor: ck.CRYPTOKI_VERSION_MINOR},
+		ManufacturerID:     Manufacturer,
+		LibraryDescription: "corepkcs11 software token",
+		LibraryVersion:     Version,
+	}, nil
+}
+
+func (m *Module) check() error {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if !m.initialized {
+		return ck.CKR_CRYPTOKI_NOT_INITIALIZED
+	}
+	return nil
+}
+
+// loadTokensLocked reads the store's tokens into slots; m.mu is held.
+func (m *Module) loadTokensLocked() error {
+	recs, err := m.store.Tokens()
+	if err != nil {
+		return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
+	}
+	seen := map[ck.SlotID]bool{}
+	for _, rec := range recs {
+		id := ck.SlotID(rec.ID)
+		seen[id] = true
+		if t, ok := m.tokens[id]; ok {
+			if err := t.refresh(rec); err != nil {
+				m.log.Error("refreshing token", "slot", id, "err", err)
+			}
+			continue
+		}
+		t, err := loadToken(m, rec)
+		if err != nil {
+			// One damaged token must not hide the others.
+			m.log.Error("loading token", "slot", id, "err", err)
+			continue
+		}
+		m.tokens[id] = t
+	}
+	for id := range m.tokens {
+		if !seen[id] {
+			delete(m.tokens, id)
+		}
+	}
+	next, err := m.store.NextTokenID()
+	if err != nil {
+		return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
+	}
+	m.emptySlot = ck.SlotID(next)
+	return nil
+}
+
+// refresh picks up what other processes committed to the store since the
+// last call. It is called at the start of functions that read token
+// state, so a process sees another's changes on its next call.
+func (m *Module) refresh() error {
+	m.syncMu.Lock()
+	defer m.syncMu.Unlock()
+	m.mu.RLock()
+	st, ok := m.store, m.initialized
+	m.mu.RUnlock()
+	if !ok {
+		return ck.CKR_CRYPTOKI_NOT_INITIALIZED
+	}
+	changed, err := st.Changed()
+	if err != nil {
+		return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
+	}
+	if !changed {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.initialized {
+		return ck.CKR_CRYPTOKI_NOT_INITIALIZED
+	}
+	return m.loadTokensLocked()
+}
+
+// GetSlotList lists slot IDs (C_GetSlotList). Every slot holds a token,
+// so tokenPresent changes nothing: the last slot always holds an
+// uninitialized token for C_InitToken.
+func (m *Module) GetSlotList(tokenPresent bool) ([]ck.SlotID, error) {
+	if err := m.refresh(); err != nil {
+		return nil, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	ids := slices.Sorted(maps.Keys(m.tokens))
+	return append(ids, m.emptySlot), nil
+}
+
+// token returns the initialized token in slot id: CKR_SLOT_ID_INVALID
+// for no such slot, CKR_TOKEN_NOT_RECOGNIZED for the uninitialized one.
+func (m *Module) token(id ck.SlotID) (*Token, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if !m.initialized {
+		return nil, ck.CKR_CRYPTOKI_NOT_INITIALIZED
+	}
+	if t, ok := m.tokens[id]; ok {
+		return t, nil
+	}
+	if id == m.emptySlot {
+		return nil, ck.CKR_TOKEN_NOT_RECOGNIZED
+	}
+	return nil, ck.Errorf(ck.CKR_SLOT_ID_INVALID, "slot %d", id)
+}
+
+// SlotInfo is CK_SLOT_INFO without padding.
+type SlotInfo struct {
+	SlotDescription string
+	ManufacturerID  string
+	Flags           ck.Flags
+	HardwareVersion ck.Version
+	FirmwareVersion ck.Version
+}
+
+// GetSlotInfo describes a slot (C_GetSlotInfo).
+func (m *Module) GetSlotInfo(id ck.SlotID) (SlotInfo, error) {
+	if err := m.refresh(); err != nil {
+		return SlotInfo{}, err
+	}
+	if _, err := m.token(id); err != nil && ck.ToRV(err) != ck.CKR_TOKEN_NOT_RECOGNIZED {
+		return SlotInfo{}, err
+	}
+	return SlotInfo{
+		SlotDescription: fmt.Sprintf("corepkcs11 slot %d", id),
+		ManufacturerID:  Manufacturer,
+		Flags:           ck.CKF_TOKEN_PRESENT,
+		HardwareVersion: Version,
+		FirmwareVersion: Version,
+	}, nil
+}
+
+func (m *Module) newObjectHandle() ck.ObjectHandle {
+	return ck.ObjectHandle(m.nextObject.Add(1))
+}

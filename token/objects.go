@@ -1,0 +1,276 @@
+package token
+
+import (
+	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/object"
+	"github.com/corepkcs11/corepkcs11/store"
+)
+
+// objectLocked returns the entry for h if this application can see it;
+// t.mu is held.
+func (t *Token) objectLocked(h ck.ObjectHandle) (*entry, error) {
+	e, ok := t.objects.byHandle[h]
+	if !ok || !t.visibleLocked(e) {
+		return nil, ck.Errorf(ck.CKR_OBJECT_HANDLE_INVALID, "object %d", h)
+	}
+	return e, nil
+}
+
+// admitLocked checks that session s may hold obj: token objects need a
+// read/write session, private objects a logged-in user.
+func (t *Token) admitLocked(s *Session, obj *object.Object) error {
+	if obj.IsToken() && !s.rw {
+		return ck.CKR_SESSION_READ_ONLY
+	}
+	if obj.IsPrivate() && !(t.loggedIn && t.user == ck.CKU_USER) {
+		return ck.CKR_USER_NOT_LOGGED_IN
+	}
+	return nil
+}
+
+// addLocked stores (for token objects) and indexes new objects, all or
+// none, and returns their handles.
+func (t *Token) addLocked(s *Session, objs ...*object.Object) ([]ck.ObjectHandle, error) {
+	entries := make([]*entry, len(objs))
+	var recs []store.Object
+	stored := map[string]store.Object{}
+	for i, obj := range objs {
+		if err := t.admitLocked(s, obj); err != nil {
+			return nil, err
+		}
+		e := &entry{obj: obj}
+		if obj.IsToken() {
+			e.uid = newUID()
+			rec, err := t.encode(e.uid, obj)
+			if err != nil {
+				return nil, err
+			}
+			recs = append(recs, rec)
+			stored[e.uid] = rec
+		} else {
+			e.owner = s.handle
+		}
+		entries[i] = e
+	}
+	if len(recs) > 0 {
+		if err := t.m.store.PutObjects(recs...); err != nil {
+			return nil, ck.Wrap(ck.CKR_DEVICE_ERROR, err)
+		}
+	}
+	handles := make([]ck.ObjectHandle, len(entries))
+	for i, e := range entries {
+		e.handle = t.m.newObjectHandle()
+		if e.uid != "" {
+			t.byUID[e.uid] = e
+			t.raw[e.uid] = stored[e.uid]
+		}
+		t.objects.add(e)
+		handles[i] = e.handle
+	}
+	return handles, nil
+}
+
+// tokenSession finds a session and refreshes the module from the store.
+func (m *Module) tokenSession(h ck.SessionHandle) (*Session, *Token, error) {
+	if err := m.refresh(); err != nil {
+		return nil, nil, err
+	}
+	s, err := m.session(h)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, s.token, nil
+}
+
+// isSO reports whether the SO is logged in; t.mu is held.
+func (t *Token) isSOLocked() bool { return t.loggedIn && t.user == ck.CKU_SO }
+
+// CreateObject creates an object from a template (C_CreateObject).
+func (m *Module) CreateObject(h ck.SessionHandle, tmpl object.Template) (ck.ObjectHandle, error) {
+	s, t, err := m.tokenSession(h)
+	if err != nil {
+		return 0, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	obj, err := object.New(tmpl, nil, object.Origin{SO: t.isSOLocked()})
+	if err != nil {
+		return 0, err
+	}
+	handles, err := t.addLocked(s, obj)
+	if err != nil {
+		return 0, err
+	}
+	return handles[0], nil
+}
+
+// DestroyObject destroys an object (C_DestroyObject).
+func (m *Module) DestroyObject(h ck.SessionHandle, oh ck.ObjectHandle) error {
+	s, t, err := m.tokenSession(h)
+	if err != nil {
+		return err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e, err := t.objectLocked(oh)
+	if err != nil {
+		return err
+	}
+	switch {
+	case e.obj.IsToken() && !s.rw:
+		return ck.CKR_SESSION_READ_ONLY
+	case !e.obj.Bool(ck.CKA_DESTROYABLE):
+		return ck.Errorf(ck.CKR_ACTION_PROHIBITED, "object has CKA_DESTROYABLE false")
+	}
+	if e.uid != "" {
+		if err := m.store.DeleteObject(uint(t.slot), e.uid); err != nil {
+			return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
+		}
+		delete(t.byUID, e.uid)
+		delete(t.raw, e.uid)
+	}
+	t.objects.remove(e)
+	return nil
+}
+
+// GetObjectSize returns an object's approximate size in bytes (C_GetObjectSize).
+func (m *Module) GetObjectSize(h ck.SessionHandle, oh ck.ObjectHandle) (uint, error) {
+	_, t, err := m.tokenSession(h)
+	if err != nil {
+		return 0, err
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	e, err := t.objectLocked(oh)
+	if err != nil {
+		return 0, err
+	}
+	return uint(e.obj.Size()), nil
+}
+
+// AttributeQuery is one CK_ATTRIBUTE of a C_GetAttributeValue template.
+type AttributeQuery struct {
+	Type ck.AttributeType
+	// Value receives the value; nil asks for its length only.
+	Value []byte
+	// Len is set to the value's length, or CK_UNAVAILABLE_INFORMATION.
+	Len uint
+}
+
+// GetAttributeValue reads attributes (C_GetAttributeValue). Every query is
+// answered even when some fail: the error is then CKR_ATTRIBUTE_SENSITIVE,
+// CKR_ATTRIBUTE_TYPE_INVALID or CKR_BUFFER_TOO_SMALL, for the first
+// attribute that failed, and that attribute's Len is
+// CK_UNAVAILABLE_INFORMATION.
+func (m *Module) GetAttributeValue(h ck.SessionHandle, oh ck.ObjectHandle, q []AttributeQuery) error {
+	_, t, err := m.tokenSession(h)
+	if err != nil {
+		return err
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	e, err := t.objectLocked(oh)
+	if err != nil {
+		return err
+	}
+	var first error
+	for i := range q {
+		v, err := e.obj.Attribute(q[i].Type)
+		switch {
+		case err != nil:
+		case q[i].Value == nil:
+		case len(q[i].Value) < len(v):
+			err = ck.CKR_BUFFER_TOO_SMALL
+		default:
+			copy(q[i].Value, v)
+		}
+		if err != nil {
+			q[i].Len = ck.CK_UNAVAILABLE_INFORMATION
+			if first == nil {
+				first = err
+			}
+			continue
+		}
+		q[i].Len = uint(len(v))
+	}
+	return first
+}
+
+// GetAttributes is GetAttributeValue for Go callers: the values of the
+// given attributes, or the first error.
+func (m *Module) GetAttributes(h ck.SessionHandle, oh ck.ObjectHandle, types ...ck.AttributeType) (object.Template, error) {
+	q := make([]AttributeQuery, len(types))
+	for i, t := range types {
+		q[i].Type = t
+	}
+	if err := m.GetAttributeValue(h, oh, q); err != nil {
+		return nil, err
+	}
+	for i := range q {
+		q[i].Value = make([]byte, q[i].Len)
+	}
+	if err := m.GetAttributeValue(h, oh, q); err != nil {
+		return nil, err
+	}
+	out := make(object.Template, len(q))
+	for i := range q {
+		out[i] = object.Attribute{Type: q[i].Type, Value: q[i].Value[:q[i].Len]}
+	}
+	return out, nil
+}
+
+// SetAttributeValue changes attributes of an object (C_SetAttributeValue).
+func (m *Module) SetAttributeValue(h ck.SessionHandle, oh ck.ObjectHandle, tmpl object.Template) error {
+	s, t, err := m.tokenSession(h)
+	if err != nil {
+		return err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e, err := t.objectLocked(oh)
+	if err != nil {
+		return err
+	}
+	if e.obj.IsToken() && !s.rw {
+		return ck.CKR_SESSION_READ_ONLY
+	}
+	obj, err := e.obj.Set(tmpl, t.isSOLocked())
+	if err != nil {
+		return err
+	}
+	if e.uid != "" {
+		rec, err := t.encode(e.uid, obj)
+		if err != nil {
+			return err
+		}
+		if err := m.store.PutObjects(rec); err != nil {
+			return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
+		}
+		t.raw[e.uid] = rec
+	}
+	t.objects.replace(e, obj)
+	return nil
+}
+
+// CopyObject copies an object, changing the attributes in tmpl (C_CopyObject).
+func (m *Module) CopyObject(h ck.SessionHandle, oh ck.ObjectHandle, tmpl object.Template) (ck.ObjectHandle, error) {
+	s, t, err := m.tokenSession(h)
+	if err != nil {
+		return 0, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e, err := t.objectLocked(oh)
+	if err != nil {
+		return 0, err
+	}
+	obj, err := e.obj.Copy(tmpl, t.isSOLocked())
+	if err != nil {
+		return 0, err
+	}
+	handles, err := t.addLocked(s, obj)
+	if err != nil {
+		return 0, err
+	}
+	return handles[0], nil
+}

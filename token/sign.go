@@ -1,0 +1,254 @@
+package token
+
+import (
+	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/mech"
+	"github.com/corepkcs11/corepkcs11/object"
+)
+
+// keyFor resolves the key of a SignInit or VerifyInit: visible, a key
+// that permits usage (CKA_SIGN, CKA_VERIFY), of the mechanism's key type,
+// allowed by its CKA_ALLOWED_MECHANISMS, and with its material unlocked.
+func (s *Session) keyFor(h ck.ObjectHandle, mm *mech.Mechanism, usage ck.AttributeType) (*object.Object, error) {
+	t := s.token
+	t.mu.RLock()
+	e, err := t.objectLocked(h)
+	t.mu.RUnlock()
+	if err != nil {
+		return nil, ck.Errorf(ck.CKR_KEY_HANDLE_INVALID, "key %d", h)
+	}
+	obj := e.obj
+	switch obj.Class() {
+	case ck.CKO_PUBLIC_KEY, ck.CKO_PRIVATE_KEY, ck.CKO_SECRET_KEY:
+	default:
+		return nil, ck.Errorf(ck.CKR_KEY_HANDLE_INVALID, "object %d is a %v, not a key", h, obj.Class())
+	}
+	if !obj.Bool(usage) {
+		return nil, ck.Errorf(ck.CKR_KEY_FUNCTION_NOT_PERMITTED, "key %d does not have %v", h, usage)
+	}
+	if obj.KeyType() != mm.KeyType {
+		return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "%v needs a %v key, not %v", mm.Type, mm.KeyType, obj.KeyType())
+	}
+	if allowed, _ := obj.Value(ck.CKA_ALLOWED_MECHANISMS); len(allowed) > 0 && !mechanismAllowed(allowed, mm.Type) {
+		return nil, ck.Errorf(ck.CKR_MECHANISM_INVALID, "key %d does not allow %v", h, mm.Type)
+	}
+	if obj.Key() == nil {
+		return nil, ck.Errorf(ck.CKR_USER_NOT_LOGGED_IN, "the key material of key %d is locked until a login", h)
+	}
+	return obj, nil
+}
+
+func mechanismAllowed(list []byte, t ck.MechanismType) bool {
+	for i := 0; i+object.ULongSize <= len(list); i += object.ULongSize {
+		if v, _ := object.DecodeULong(list[i : i+object.ULongSize]); ck.MechanismType(v) == t {
+			return true
+		}
+	}
+	return false
+}
+
+// lookupFor finds a mechanism that offers a function (CKF_SIGN, …).
+func lookupFor(t ck.MechanismType, flag ck.Flags) (*mech.Mechanism, error) {
+	mm, err := mech.Lookup(t)
+	if err != nil {
+		return nil, err
+	}
+	if mm.Info.Flags&flag == 0 {
+		return nil, ck.Errorf(ck.CKR_MECHANISM_INVALID, "%v cannot be used for this function", t)
+	}
+	return mm, nil
+}
+
+// SignInit starts a signature with a private key (C_SignInit).
+func (m *Module) SignInit(h ck.SessionHandle, mc Mechanism, key ck.ObjectHandle) error {
+	if err := m.refresh(); err != nil {
+		return err
+	}
+	s, err := m.lockedSession(h)
+	if err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if s.sign != nil {
+		return ck.CKR_OPERATION_ACTIVE
+	}
+	mm, err := lookupFor(mc.Type, ck.CKF_SIGN)
+	if err != nil {
+		return err
+	}
+	obj, err := s.keyFor(key, mm, ck.CKA_SIGN)
+	if err != nil {
+		return err
+	}
+	signer, err := mm.NewSigner(obj.Key(), mc.Parameter)
+	if err != nil {
+		return err
+	}
+	s.sign = &signOp{signer: signer, needAuth: obj.Bool(ck.CKA_ALWAYS_AUTHENTICATE)}
+	return nil
+}
+
+// Sign signs data in one part into sig and returns the signature length
+// (C_Sign). A nil sig asks for the length only.
+func (m *Module) Sign(h ck.SessionHandle, data, sig []byte) (int, error) {
+	return m.signFinish(h, data, sig, false)
+}
+
+// SignUpdate adds data to a multi-part signature (C_SignUpdate).
+func (m *Module) SignUpdate(h ck.SessionHandle, data []byte) error {
+	s, err := m.lockedSession(h)
+	if err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if s.sign == nil {
+		return ck.CKR_OPERATION_NOT_INITIALIZED
+	}
+	s.sign.multi = true
+	if err := s.sign.signer.Update(data); err != nil {
+		s.sign = nil
+		return err
+	}
+	return nil
+}
+
+// SignFinal finishes a multi-part signature into sig (C_SignFinal).
+func (m *Module) SignFinal(h ck.SessionHandle, sig []byte) (int, error) {
+	return m.signFinish(h, nil, sig, true)
+}
+
+func (m *Module) signFinish(h ck.SessionHandle, data, sig []byte, final bool) (int, error) {
+	s, err := m.lockedSession(h)
+	if err != nil {
+		return 0, err
+	}
+	defer s.mu.Unlock()
+	op := s.sign
+	if op == nil {
+		return 0, ck.CKR_OPERATION_NOT_INITIALIZED
+	}
+	if op.multi && !final {
+		s.sign = nil
+		return 0, ck.Errorf(ck.CKR_OPERATION_ACTIVE, "C_Sign after C_SignUpdate")
+	}
+	n := op.signer.Len()
+	if done, err := sizeCheck(sig, n); done {
+		return n, err
+	}
+	if op.needAuth {
+		return 0, ck.Errorf(ck.CKR_USER_NOT_LOGGED_IN, "the key needs a CKU_CONTEXT_SPECIFIC login for each operation")
+	}
+	s.sign = nil
+	out, err := op.signer.Sign(data)
+	if err != nil {
+		return 0, err
+	}
+	return copy(sig, out), nil
+}
+
+// contextLogin authorizes the pending signature with a
+// CKA_ALWAYS_AUTHENTICATE key (C_Login with CKU_CONTEXT_SPECIFIC).
+func (s *Session) contextLogin(pin []byte) error {
+	t := s.token
+	t.mu.RLock()
+	user := t.loggedIn && t.user == ck.CKU_USER
+	t.mu.RUnlock()
+	if !user {
+		return ck.CKR_USER_NOT_LOGGED_IN
+	}
+	if err := s.lock(); err != nil {
+		return err
+	}
+	pending := s.sign != nil && s.sign.needAuth
+	s.mu.Unlock()
+	if !pending {
+		return ck.Errorf(ck.CKR_OPERATION_NOT_INITIALIZED, "no operation waits for a context-specific login")
+	}
+	if _, err := t.checkPIN(ck.CKU_USER, pin); err != nil {
+		return err
+	}
+	if err := s.lock(); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if s.sign != nil {
+		s.sign.needAuth = false
+	}
+	return nil
+}
+
+// VerifyInit starts a verification with a public key (C_VerifyInit).
+func (m *Module) VerifyInit(h ck.SessionHandle, mc Mechanism, key ck.ObjectHandle) error {
+	if err := m.refresh(); err != nil {
+		return err
+	}
+	s, err := m.lockedSession(h)
+	if err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if s.verify != nil {
+		return ck.CKR_OPERATION_ACTIVE
+	}
+	mm, err := lookupFor(mc.Type, ck.CKF_VERIFY)
+	if err != nil {
+		return err
+	}
+	obj, err := s.keyFor(key, mm, ck.CKA_VERIFY)
+	if err != nil {
+		return err
+	}
+	v, err := mm.NewVerifier(obj.Key(), mc.Parameter)
+	if err != nil {
+		return err
+	}
+	s.verify = &verifyOp{verifier: v}
+	return nil
+}
+
+// Verify checks a signature over data in one part (C_Verify): nil,
+// CKR_SIGNATURE_INVALID or CKR_SIGNATURE_LEN_RANGE. It always ends the
+// operation.
+func (m *Module) Verify(h ck.SessionHandle, data, sig []byte) error {
+	return m.verifyFinish(h, data, sig, false)
+}
+
+// VerifyUpdate adds data to a multi-part verification (C_VerifyUpdate).
+func (m *Module) VerifyUpdate(h ck.SessionHandle, data []byte) error {
+	s, err := m.lockedSession(h)
+	if err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if s.verify == nil {
+		return ck.CKR_OPERATION_NOT_INITIALIZED
+	}
+	s.verify.multi = true
+	if err := s.verify.verifier.Update(data); err != nil {
+		s.verify = nil
+		return err
+	}
+	return nil
+}
+
+// VerifyFinal checks the signature of a multi-part verification (C_VerifyFinal).
+func (m *Module) VerifyFinal(h ck.SessionHandle, sig []byte) error {
+	return m.verifyFinish(h, nil, sig, true)
+}
+
+func (m *Module) verifyFinish(h ck.SessionHandle, data, sig []byte, final bool) error {
+	s, err := m.lockedSession(h)
+	if err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	op := s.verify
+	if op == nil {
+		return ck.CKR_OPERATION_NOT_INITIALIZED
+	}
+	s.verify = nil
+	if op.multi && !final {
+		return ck.Errorf(ck.CKR_OPERATION_ACTIVE, "C_Verify after C_VerifyUpdate")
+	}
+	return op.verifier.Verify(data, sig)
+}

@@ -1,0 +1,359 @@
+package token
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/object"
+	"github.com/corepkcs11/corepkcs11/store"
+)
+
+// Token is an initialized token in its slot, as this process sees it:
+// its record and objects from the store, and this application's login
+// state.
+type Token struct {
+	m    *Module
+	slot ck.SlotID
+
+	mu       sync.RWMutex // guards everything below
+	rec      store.Token
+	env      envelope
+	key      []byte      // the token key, nil until a login in this process unlocks it
+	sealer   *sealer     // encrypts and decrypts records under key
+	user     ck.UserType // who is logged in, if loggedIn
+	loggedIn bool
+	objects  index
+	byUID    map[string]*entry
+	raw      map[string]store.Object // last record read per UID, to skip unchanged ones
+	ro, rw   int                     // this application's open sessions
+}
+
+func loadToken(m *Module, rec store.Token) (*Token, error) {
+	t := &Token{m: m, slot: ck.SlotID(rec.ID), objects: newIndex(), byUID: map[string]*entry{}, raw: map[string]store.Object{}}
+	if err := t.refresh(rec); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// refresh brings the token up to date with its record and objects in
+// the store. A changed key envelope means the token was re-initialized
+// elsewhere: this process's login and unlocked key no longer apply.
+func (t *Token) refresh(rec store.Token) error {
+	env, err := decodeEnvelope(rec.Keys)
+	if err != nil {
+		return err
+	}
+	objs, err := t.m.store.Objects(rec.ID)
+	if err != nil {
+		return err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !bytes.Equal(t.rec.Keys, rec.Keys) && t.rec.Keys != nil {
+		t.key, t.sealer, t.loggedIn = nil, nil, false
+	}
+	t.rec, t.env = rec, env
+	t.syncObjectsLocked(objs)
+	return nil
+}
+
+// syncObjectsLocked makes the token objects in memory those of objs.
+func (t *Token) syncObjectsLocked(objs []store.Object) {
+	present := make(map[string]bool, len(objs))
+	for _, rec := range objs {
+		present[rec.UID] = true
+		if old, ok := t.raw[rec.UID]; ok && bytes.Equal(old.Public, rec.Public) && bytes.Equal(old.Sealed, rec.Sealed) {
+			continue
+		}
+		t.raw[rec.UID] = rec
+		t.loadLocked(rec)
+	}
+	for uid := range t.raw {
+		if !present[uid] {
+			delete(t.raw, uid)
+			if e, ok := t.byUID[uid]; ok {
+				t.objects.remove(e)
+				delete(t.byUID, uid)
+			}
+		}
+	}
+}
+
+// loadLocked decodes one stored object as far as the token key allows
+// and puts it in the index, keeping its handle if it is already there.
+func (t *Token) loadLocked(rec store.Object) {
+	obj, err := t.decode(rec)
+	if err != nil {
+		t.m.log.Error("object unreadable", "slot", t.slot, "uid", rec.UID, "err", err)
+		return
+	}
+	if obj == nil {
+		return // a private object, readable after login
+	}
+	if e, ok := t.byUID[rec.UID]; ok {
+		t.objects.replace(e, obj)
+		return
+	}
+	e := &entry{handle: t.m.newObjectHandle(), obj: obj, uid: rec.UID}
+	t.byUID[rec.UID] = e
+	t.objects.add(e)
+}
+
+// The stored form of an object (store.Object):
+//   - public object: Public = attributes in clear; Sealed = its key
+//     material, if any, encrypted;
+//   - CKA_PRIVATE object: Public empty; Sealed = uvarint length, public
+//     attributes, key material, all encrypted.
+
+// decode returns nil, nil for a private object while the token key is locked.
+func (t *Token) decode(rec store.Object) (*object.Object, error) {
+	if len(rec.Public) > 0 {
+		if len(rec.Sealed) == 0 || t.sealer == nil {
+			return object.Decode(rec.Public, nil)
+		}
+		material, err := t.sealer.open(t.rec.Serial, rec.UID, rec.Sealed)
+		if err != nil {
+			return nil, err
+		}
+		return object.Decode(rec.Public, material)
+	}
+	if t.sealer == nil {
+		return nil, nil
+	}
+	plain, err := t.sealer.open(t.rec.Serial, rec.UID, rec.Sealed)
+	if err != nil {
+		return nil, err
+	}
+	n, k := binary.Uvarint(plain)
+	if k <= 0 || n > uint64(len(plain)-k) {
+		return nil, errors.New("sealed private object is corrupt")
+	}
+	pub, material := plain[k:k+int(n)], plain[k+int(n):]
+	if len(material) == 0 {
+		material = nil
+	}
+	return object.Decode(pub, material)
+}
+
+// encode is decode's inverse. It needs the token key for key material
+// and private objects: CKR_USER_NOT_LOGGED_IN if no login has unlocked it.
+func (t *Token) encode(uid string, obj *object.Object) (store.Object, error) {
+	pub, material := obj.Encode()
+	rec := store.Object{Token: uint(t.slot), UID: uid}
+	if !obj.IsPrivate() && material == nil {
+		rec.Public = pub
+		return rec, nil
+	}
+	if t.sealer == nil {
+		return rec, ck.Errorf(ck.CKR_USER_NOT_LOGGED_IN, "storing key material needs the token key, unlocked by a login")
+	}
+	if !obj.IsPrivate() {
+		rec.Public = pub
+		rec.Sealed = t.sealer.seal(t.rec.Serial, uid, material)
+		return rec, nil
+	}
+	plain := binary.AppendUvarint(nil, uint64(len(pub)))
+	plain = append(append(plain, pub...), material...)
+	rec.Sealed = t.sealer.seal(t.rec.Serial, uid, plain)
+	return rec, nil
+}
+
+// unlockLocked makes the token key available and loads what it opens.
+func (t *Token) unlockLocked(key []byte) {
+	if t.sealer != nil {
+		return
+	}
+	t.key, t.sealer = key, newSealer(key)
+	for _, rec := range t.raw {
+		if len(rec.Sealed) > 0 {
+			t.loadLocked(rec)
+		}
+	}
+}
+
+func newUID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// visibleLocked reports whether this application may see e now:
+// CKA_PRIVATE objects only while the normal user is logged in.
+func (t *Token) visibleLocked(e *entry) bool {
+	return !e.obj.IsPrivate() || (t.loggedIn && t.user == ck.CKU_USER)
+}
+
+// userPINSet reports CKF_USER_PIN_INITIALIZED.
+func (t *Token) userPINSetLocked() bool { return t.env.User != nil }
+
+// TokenInfo is CK_TOKEN_INFO without padding.
+type TokenInfo struct {
+	Label, ManufacturerID, Model, SerialNumber string
+	Flags                                      ck.Flags
+	MaxSessionCount, SessionCount              uint
+	MaxRwSessionCount, RwSessionCount          uint
+	MaxPinLen, MinPinLen                       uint
+	TotalPublicMemory, FreePublicMemory        uint
+	TotalPrivateMemory, FreePrivateMemory      uint
+	HardwareVersion, FirmwareVersion           ck.Version
+	UTCTime                                    string
+}
+
+// PIN lengths accepted, in bytes.
+const (
+	MinPINLen = 4
+	MaxPINLen = 255
+)
+
+// GetTokenInfo describes the token in a slot (C_GetTokenInfo).
+func (m *Module) GetTokenInfo(id ck.SlotID) (TokenInfo, error) {
+	if err := m.refresh(); err != nil {
+		return TokenInfo{}, err
+	}
+	info := TokenInfo{
+		ManufacturerID:     Manufacturer,
+		Model:              "software token",
+		MaxSessionCount:    ck.CK_EFFECTIVELY_INFINITE,
+		MaxRwSessionCount:  ck.CK_EFFECTIVELY_INFINITE,
+		MaxPinLen:          MaxPINLen,
+		MinPinLen:          MinPINLen,
+		TotalPublicMemory:  ck.CK_UNAVAILABLE_INFORMATION,
+		FreePublicMemory:   ck.CK_UNAVAILABLE_INFORMATION,
+		TotalPrivateMemory: ck.CK_UNAVAILABLE_INFORMATION,
+		FreePrivateMemory:  ck.CK_UNAVAILABLE_INFORMATION,
+		HardwareVersion:    Version,
+		FirmwareVersion:    Version,
+		Flags:              ck.CKF_RNG | ck.CKF_LOGIN_REQUIRED,
+	}
+	t, err := m.token(id)
+	if ck.ToRV(err) == ck.CKR_TOKEN_NOT_RECOGNIZED {
+		return info, nil // the uninitialized token
+	}
+	if err != nil {
+		return TokenInfo{}, err
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	info.Label, info.SerialNumber = t.rec.Label, t.rec.Serial
+	info.SessionCount, info.RwSessionCount = uint(t.ro+t.rw), uint(t.rw)
+	info.Flags |= ck.CKF_TOKEN_INITIALIZED | ck.CKF_RESTORE_KEY_NOT_NEEDED
+	if t.userPINSetLocked() {
+		info.Flags |= ck.CKF_USER_PIN_INITIALIZED
+	}
+	info.Flags |= m.pinFlags(t.rec.UserFailures, ck.CKF_USER_PIN_COUNT_LOW, ck.CKF_USER_PIN_FINAL_TRY, ck.CKF_USER_PIN_LOCKED)
+	info.Flags |= m.pinFlags(t.rec.SOFailures, ck.CKF_SO_PIN_COUNT_LOW, ck.CKF_SO_PIN_FINAL_TRY, ck.CKF_SO_PIN_LOCKED)
+	return info, nil
+}
+
+func (m *Module) pinFlags(failures uint, low, final, locked ck.Flags) ck.Flags {
+	switch {
+	case failures >= m.cfg.MaxPINFailures:
+		return locked
+	case failures == m.cfg.MaxPINFailures-1:
+		return low | final
+	case failures > 0:
+		return low
+	}
+	return 0
+}
+
+func checkPINLen(pin []byte) error {
+	if len(pin) < MinPINLen || len(pin) > MaxPINLen {
+		return ck.Errorf(ck.CKR_PIN_LEN_RANGE, "a PIN is %d to %d bytes", MinPINLen, MaxPINLen)
+	}
+	return nil
+}
+
+// MaxLabelLen is the size of CK_TOKEN_INFO.label.
+const MaxLabelLen = 32
+
+// InitToken initializes the token in a slot (C_InitToken). In the slot
+// with the uninitialized token it creates a token whose SO PIN is soPIN,
+// and a new empty slot appears. On an existing token it checks soPIN and
+// destroys every object; the user PIN becomes uninitialized.
+func (m *Module) InitToken(id ck.SlotID, soPIN []byte, label string) error {
+	if err := m.refresh(); err != nil {
+		return err
+	}
+	if err := checkPINLen(soPIN); err != nil {
+		return err
+	}
+	if len(label) > MaxLabelLen {
+		return ck.Errorf(ck.CKR_ARGUMENTS_BAD, "label is longer than %d bytes", MaxLabelLen)
+	}
+	t, err := m.token(id)
+	switch ck.ToRV(err) {
+	case ck.CKR_TOKEN_NOT_RECOGNIZED:
+		return m.createToken(id, soPIN, label)
+	case ck.CKR_OK:
+		return t.reinit(soPIN, label)
+	}
+	return err
+}
+
+func (m *Module) createToken(id ck.SlotID, soPIN []byte, label string) error {
+	key := newTokenKey()
+	serial := make([]byte, 8)
+	rand.Read(serial)
+	rec := store.Token{
+		ID:     uint(id),
+		Label:  label,
+		Serial: hex.EncodeToString(serial),
+		Keys:   envelope{Version: envelopeVersion, SO: wrap(m.cfg.KDF, "so", soPIN, key)}.encode(),
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.store.CreateToken(rec); err != nil {
+		if errors.Is(err, store.ErrExists) {
+			return ck.Errorf(ck.CKR_SLOT_ID_INVALID, "slot %d was initialized by another process", id)
+		}
+		return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
+	}
+	t, err := loadToken(m, rec)
+	if err != nil {
+		return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
+	}
+	m.tokens[id] = t
+	next, err := m.store.NextTokenID()
+	if err != nil {
+		return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
+	}
+	m.emptySlot = ck.SlotID(next)
+	return nil
+}
+
+func (t *Token) reinit(soPIN []byte, label string) error {
+	t.mu.RLock()
+	open := t.ro + t.rw
+	t.mu.RUnlock()
+	if open > 0 {
+		return ck.CKR_SESSION_EXISTS
+	}
+	if _, err := t.checkPIN(ck.CKU_SO, soPIN); err != nil {
+		return err
+	}
+	key := newTokenKey()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	rec := t.rec
+	rec.Label = label
+	rec.SOFailures, rec.UserFailures = 0, 0
+	rec.Keys = envelope{Version: envelopeVersion, SO: wrap(t.m.cfg.KDF, "so", soPIN, key)}.encode()
+	if err := t.m.store.ResetToken(rec); err != nil {
+		return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
+	}
+	env, _ := decodeEnvelope(rec.Keys)
+	t.rec, t.env = rec, env
+	t.key, t.sealer, t.loggedIn = nil, nil, false
+	t.objects, t.byUID, t.raw = newIndex(), map[string]*entry{}, map[string]store.Object{}
+	return nil
+}
+
+func (t *Token) String() string { return fmt.Sprintf("slot %d", t.slot) }
