@@ -41,7 +41,7 @@ func (t *Token) checkPIN(user ck.UserType, pin []byte) ([]byte, error) {
 	}
 	key, unwrapErr := w.unwrap(roleOf(user), pin)
 	var updated store.Token
-	err := t.m.store.UpdateToken(uint(t.slot), func(rec *store.Token) error {
+	err := t.store.UpdateToken(uint(t.slot), func(rec *store.Token) error {
 		n := failures(rec, user)
 		switch {
 		case *n >= t.m.cfg.MaxPINFailures:
@@ -229,7 +229,7 @@ func (t *Token) updateEnvelope(change func(*envelope, *store.Token)) error {
 		updated store.Token
 		env     envelope
 	)
-	err := t.m.store.UpdateToken(uint(t.slot), func(rec *store.Token) error {
+	err := t.store.UpdateToken(uint(t.slot), func(rec *store.Token) error {
 		var err error
 		if env, err = decodeEnvelope(rec.Keys); err != nil {
 			return err

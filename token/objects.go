@@ -53,7 +53,7 @@ func (t *Token) addLocked(s *Session, objs ...*object.Object) ([]ck.ObjectHandle
 		entries[i] = e
 	}
 	if len(recs) > 0 {
-		if err := t.m.store.PutObjects(recs...); err != nil {
+		if err := t.store.PutObjects(recs...); err != nil {
 			return nil, ck.Wrap(ck.CKR_DEVICE_ERROR, err)
 		}
 	}
@@ -123,7 +123,7 @@ func (m *Module) DestroyObject(h ck.SessionHandle, oh ck.ObjectHandle) error {
 		return ck.Errorf(ck.CKR_ACTION_PROHIBITED, "object has CKA_DESTROYABLE false")
 	}
 	if e.uid != "" {
-		if err := m.store.DeleteObject(uint(t.slot), e.uid); err != nil {
+		if err := t.store.DeleteObject(uint(t.slot), e.uid); err != nil {
 			return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
 		}
 		delete(t.byUID, e.uid)
@@ -243,7 +243,7 @@ func (m *Module) SetAttributeValue(h ck.SessionHandle, oh ck.ObjectHandle, tmpl 
 		if err != nil {
 			return err
 		}
-		if err := m.store.PutObjects(rec); err != nil {
+		if err := t.store.PutObjects(rec); err != nil {
 			return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
 		}
 		t.raw[e.uid] = rec

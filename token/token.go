@@ -18,8 +18,9 @@ import (
 // its record and objects from the store, and this application's login
 // state.
 type Token struct {
-	m    *Module
-	slot ck.SlotID
+	m     *Module
+	store store.Store
+	slot  ck.SlotID
 
 	mu       sync.RWMutex // guards everything below
 	rec      store.Token
@@ -35,7 +36,7 @@ type Token struct {
 }
 
 func loadToken(m *Module, rec store.Token) (*Token, error) {
-	t := &Token{m: m, slot: ck.SlotID(rec.ID), objects: newIndex(), byUID: map[string]*entry{}, raw: map[string]store.Object{}}
+	t := &Token{m: m, store: m.store, slot: ck.SlotID(rec.ID), objects: newIndex(), byUID: map[string]*entry{}, raw: map[string]store.Object{}}
 	if err := t.refresh(rec); err != nil {
 		return nil, err
 	}
@@ -50,7 +51,7 @@ func (t *Token) refresh(rec store.Token) error {
 	if err != nil {
 		return err
 	}
-	objs, err := t.m.store.Objects(rec.ID)
+	objs, err := t.store.Objects(rec.ID)
 	if err != nil {
 		return err
 	}
@@ -346,7 +347,7 @@ func (t *Token) reinit(soPIN []byte, label string) error {
 	rec.Label = label
 	rec.SOFailures, rec.UserFailures = 0, 0
 	rec.Keys = envelope{Version: envelopeVersion, SO: wrap(t.m.cfg.KDF, "so", soPIN, key)}.encode()
-	if err := t.m.store.ResetToken(rec); err != nil {
+	if err := t.store.ResetToken(rec); err != nil {
 		return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
 	}
 	env, _ := decodeEnvelope(rec.Keys)

@@ -1,0 +1,92 @@
+package token
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/object"
+)
+
+// TestConcurrentUse signs, verifies, searches, creates and destroys from
+// many goroutines at once, each with its own session, on one token. Run
+// with -race.
+func TestConcurrentUse(t *testing.T) {
+	m := newModule(t, nil)
+	slot := readyToken(t, m, "busy")
+	setup := userSession(t, m, slot)
+	pub, priv := genEC(t, m, setup, "shared key", true)
+	const workers, rounds = 8, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- worker(m, slot, w, rounds, pub, priv)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	// Each worker destroyed all but one of its objects.
+	if got := find(t, m, setup, object.Template{class(ck.CKO_DATA)}); len(got) != workers {
+		t.Errorf("%d data objects left, want %d", len(got), workers)
+	}
+}
+
+func worker(m *Module, slot ck.SlotID, w, rounds int, pub, priv ck.ObjectHandle) error {
+	h, err := m.OpenSession(slot, ck.CKF_SERIAL_SESSION|ck.CKF_RW_SESSION)
+	if err != nil {
+		return err
+	}
+	defer m.CloseSession(h)
+	label := fmt.Sprintf("worker %d", w)
+	var last ck.ObjectHandle
+	for i := range rounds {
+		digest := sha256.Sum256([]byte(fmt.Sprintf("%d/%d", w, i)))
+		if err := m.SignInit(h, Mechanism{Type: ck.CKM_ECDSA}, priv); err != nil {
+			return fmt.Errorf("worker %d SignInit: %w", w, err)
+		}
+		sig := make([]byte, 64)
+		if _, err := m.Sign(h, digest[:], sig); err != nil {
+			return fmt.Errorf("worker %d Sign: %w", w, err)
+		}
+		if err := m.VerifyInit(h, Mechanism{Type: ck.CKM_ECDSA}, pub); err != nil {
+			return err
+		}
+		if err := m.Verify(h, digest[:], sig); err != nil {
+			return fmt.Errorf("worker %d Verify: %w", w, err)
+		}
+		o, err := m.CreateObject(h, object.Template{class(ck.CKO_DATA), object.Bool(ck.CKA_TOKEN, true), object.String(ck.CKA_LABEL, label)})
+		if err != nil {
+			return fmt.Errorf("worker %d CreateObject: %w", w, err)
+		}
+		if last != 0 {
+			if err := m.DestroyObject(h, last); err != nil {
+				return fmt.Errorf("worker %d DestroyObject: %w", w, err)
+			}
+		}
+		last = o
+		if err := m.FindObjectsInit(h, object.Template{object.String(ck.CKA_LABEL, label)}); err != nil {
+			return err
+		}
+		found, err := m.FindObjects(h, 10)
+		if err != nil {
+			return err
+		}
+		if err := m.FindObjectsFinal(h); err != nil {
+			return err
+		}
+		if len(found) != 1 || found[0] != o {
+			return fmt.Errorf("worker %d found %v, want [%d]", w, found, o)
+		}
+	}
+	return nil
+}
