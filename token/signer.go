@@ -1,0 +1,127 @@
+package token
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/object"
+	"github.com/corepkcs11/corepkcs11/pki"
+)
+
+// Signer is a crypto.Signer whose private key stays in the token, for
+// crypto/tls client certificates, x509.CreateCertificate and the like.
+// It signs through its own session, one signature at a time.
+type Signer struct {
+	m    *Module
+	h    ck.SessionHandle
+	key  ck.ObjectHandle
+	pub  crypto.PublicKey
+	mu   sync.Mutex
+	size int // ECDSA: bytes per r and s
+}
+
+// NewSigner returns a Signer for private key key, used through session
+// h, which must stay open (and logged in, for a private key) while the
+// Signer is used.
+func (m *Module) NewSigner(h ck.SessionHandle, key ck.ObjectHandle) (*Signer, error) {
+	attrs, err := m.GetAttributes(h, key, ck.CKA_CLASS, ck.CKA_PUBLIC_KEY_INFO)
+	if err != nil {
+		return nil, err
+	}
+	if c, _ := object.DecodeULong(attrs[0].Value); ck.ObjectClass(c) != ck.CKO_PRIVATE_KEY {
+		return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "object %d is not a private key", key)
+	}
+	pub, err := x509.ParsePKIXPublicKey(attrs[1].Value)
+	if err != nil {
+		return nil, ck.Wrap(ck.CKR_GENERAL_ERROR, err)
+	}
+	s := &Signer{m: m, h: h, key: key, pub: pub}
+	if ec, ok := pub.(*ecdsa.PublicKey); ok {
+		s.size = (ec.Curve.Params().BitSize + 7) / 8
+	}
+	return s, nil
+}
+
+// Public returns the public key.
+func (s *Signer) Public() crypto.PublicKey { return s.pub }
+
+// digestInfoPrefixes are the DER DigestInfo headers that RSASSA-PKCS1-v1_5
+// puts before a digest (RFC 8017 section 9.2, note 1).
+var digestInfoPrefixes = map[crypto.Hash][]byte{
+	crypto.SHA1:   {0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14},
+	crypto.SHA224: {0x30, 0x2d, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x04, 0x05, 0x00, 0x04, 0x1c},
+	crypto.SHA256: {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20},
+	crypto.SHA384: {0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04, 0x30},
+	crypto.SHA512: {0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40},
+}
+
+// pssDigests maps a hash to its digest mechanism and MGF1 for PSS parameters.
+var pssDigests = map[crypto.Hash][2]uint{
+	crypto.SHA1:   {uint(ck.CKM_SHA_1), uint(ck.CKG_MGF1_SHA1)},
+	crypto.SHA224: {uint(ck.CKM_SHA224), uint(ck.CKG_MGF1_SHA224)},
+	crypto.SHA256: {uint(ck.CKM_SHA256), uint(ck.CKG_MGF1_SHA256)},
+	crypto.SHA384: {uint(ck.CKM_SHA384), uint(ck.CKG_MGF1_SHA384)},
+	crypto.SHA512: {uint(ck.CKM_SHA512), uint(ck.CKG_MGF1_SHA512)},
+}
+
+// Sign signs a digest: ECDSA signatures come back in DER, as crypto.Signer
+// requires; RSA keys sign PKCS#1 v1.5, or PSS when opts is *rsa.PSSOptions.
+func (s *Signer) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	mc, input, err := s.mechanism(digest, opts)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.m.SignInit(s.h, mc, s.key); err != nil {
+		return nil, err
+	}
+	n, err := s.m.Sign(s.h, input, nil)
+	if err != nil {
+		return nil, err
+	}
+	sig := make([]byte, n)
+	if n, err = s.m.Sign(s.h, input, sig); err != nil {
+		return nil, err
+	}
+	if s.size > 0 {
+		return pki.ECDSASignatureToDER(sig[:n])
+	}
+	return sig[:n], nil
+}
+
+func (s *Signer) mechanism(digest []byte, opts crypto.SignerOpts) (Mechanism, []byte, error) {
+	h := opts.HashFunc()
+	if h != 0 && len(digest) != h.Size() {
+		return Mechanism{}, nil, fmt.Errorf("token: digest is %d bytes, %v needs %d", len(digest), h, h.Size())
+	}
+	switch s.pub.(type) {
+	case *ecdsa.PublicKey:
+		return Mechanism{Type: ck.CKM_ECDSA}, digest, nil
+	case *rsa.PublicKey:
+		if pss, ok := opts.(*rsa.PSSOptions); ok {
+			d, ok := pssDigests[h]
+			if !ok {
+				return Mechanism{}, nil, fmt.Errorf("token: PSS with %v is not supported", h)
+			}
+			salt := pss.SaltLength
+			if salt == rsa.PSSSaltLengthAuto || salt == rsa.PSSSaltLengthEqualsHash {
+				salt = h.Size()
+			}
+			param := append(append(object.EncodeULong(d[0]), object.EncodeULong(d[1])...), object.EncodeULong(uint(salt))...)
+			return Mechanism{Type: ck.CKM_RSA_PKCS_PSS, Parameter: param}, digest, nil
+		}
+		prefix, ok := digestInfoPrefixes[h]
+		if !ok {
+			return Mechanism{}, nil, fmt.Errorf("token: PKCS#1 v1.5 with %v is not supported", h)
+		}
+		return Mechanism{Type: ck.CKM_RSA_PKCS}, append(append([]byte(nil), prefix...), digest...), nil
+	}
+	return Mechanism{}, nil, fmt.Errorf("token: %T keys cannot sign", s.pub)
+}
