@@ -1,0 +1,10 @@
+package main
+
+import "testing"
+
+// TestDemo runs the whole demo; it fails if any step does.
+func TestDemo(t *testing.T) {
+	if err := runDemo([]string{"-store", t.TempDir()}); err != nil {
+		t.Fatal(err)
+	}
+}
