@@ -40,27 +40,7 @@ func (m *Module) DigestInit(h ck.SessionHandle, mc Mechanism) error {
 // Digest digests data in one part into out and returns the digest
 // length (C_Digest). A nil out asks for the length only.
 func (m *Module) Digest(h ck.SessionHandle, data, out []byte) (int, error) {
-	s, err := m.lockedSession(h)
-	if err != nil {
-		return 0, err
-	}
-	defer s.mu.Unlock()
-	op := s.digest
-	if op == nil {
-		return 0, ck.CKR_OPERATION_NOT_INITIALIZED
-	}
-	if op.multi {
-		s.digest = nil
-		return 0, ck.Errorf(ck.CKR_OPERATION_ACTIVE, "C_Digest after C_DigestUpdate")
-	}
-	n := op.h.Size()
-	if done, err := sizeCheck(out, n); done {
-		return n, err
-	}
-	op.h.Write(data)
-	op.h.Sum(out[:0])
-	s.digest = nil
-	return n, nil
+	return m.digestFinish(h, data, out, false)
 }
 
 // DigestUpdate adds data to a multi-part digest (C_DigestUpdate).
@@ -110,6 +90,10 @@ func (m *Module) DigestKey(h ck.SessionHandle, key ck.ObjectHandle) error {
 
 // DigestFinal finishes a multi-part digest into out (C_DigestFinal).
 func (m *Module) DigestFinal(h ck.SessionHandle, out []byte) (int, error) {
+	return m.digestFinish(h, nil, out, true)
+}
+
+func (m *Module) digestFinish(h ck.SessionHandle, data, out []byte, final bool) (int, error) {
 	s, err := m.lockedSession(h)
 	if err != nil {
 		return 0, err
@@ -119,10 +103,15 @@ func (m *Module) DigestFinal(h ck.SessionHandle, out []byte) (int, error) {
 	if op == nil {
 		return 0, ck.CKR_OPERATION_NOT_INITIALIZED
 	}
+	if op.multi && !final {
+		s.digest = nil
+		return 0, ck.Errorf(ck.CKR_OPERATION_ACTIVE, "C_Digest after C_DigestUpdate")
+	}
 	n := op.h.Size()
 	if done, err := sizeCheck(out, n); done {
 		return n, err
 	}
+	op.h.Write(data)
 	op.h.Sum(out[:0])
 	s.digest = nil
 	return n, nil

@@ -82,6 +82,25 @@ func (m *Module) tokenSession(h ck.SessionHandle) (*Session, *Token, error) {
 	return s, s.token, nil
 }
 
+// lockObject finds object oh for session h and locks its token, for
+// writing or for reading; the caller must call unlock.
+func (m *Module) lockObject(h ck.SessionHandle, oh ck.ObjectHandle, write bool) (s *Session, e *entry, unlock func(), err error) {
+	s, t, err := m.tokenSession(h)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	lock, unlock := t.mu.RLock, t.mu.RUnlock
+	if write {
+		lock, unlock = t.mu.Lock, t.mu.Unlock
+	}
+	lock()
+	if e, err = t.objectLocked(oh); err != nil {
+		unlock()
+		return nil, nil, nil, err
+	}
+	return s, e, unlock, nil
+}
+
 // isSO reports whether the SO is logged in; t.mu is held.
 func (t *Token) isSOLocked() bool { return t.loggedIn && t.user == ck.CKU_SO }
 
@@ -106,16 +125,12 @@ func (m *Module) CreateObject(h ck.SessionHandle, tmpl object.Template) (ck.Obje
 
 // DestroyObject destroys an object (C_DestroyObject).
 func (m *Module) DestroyObject(h ck.SessionHandle, oh ck.ObjectHandle) error {
-	s, t, err := m.tokenSession(h)
+	s, e, unlock, err := m.lockObject(h, oh, true)
 	if err != nil {
 		return err
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	e, err := t.objectLocked(oh)
-	if err != nil {
-		return err
-	}
+	defer unlock()
+	t := s.token
 	switch {
 	case e.obj.IsToken() && !s.rw:
 		return ck.CKR_SESSION_READ_ONLY
@@ -135,16 +150,11 @@ func (m *Module) DestroyObject(h ck.SessionHandle, oh ck.ObjectHandle) error {
 
 // GetObjectSize returns an object's approximate size in bytes (C_GetObjectSize).
 func (m *Module) GetObjectSize(h ck.SessionHandle, oh ck.ObjectHandle) (uint, error) {
-	_, t, err := m.tokenSession(h)
+	_, e, unlock, err := m.lockObject(h, oh, false)
 	if err != nil {
 		return 0, err
 	}
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	e, err := t.objectLocked(oh)
-	if err != nil {
-		return 0, err
-	}
+	defer unlock()
 	return uint(e.obj.Size()), nil
 }
 
@@ -163,16 +173,11 @@ type AttributeQuery struct {
 // attribute that failed, and that attribute's Len is
 // CK_UNAVAILABLE_INFORMATION.
 func (m *Module) GetAttributeValue(h ck.SessionHandle, oh ck.ObjectHandle, q []AttributeQuery) error {
-	_, t, err := m.tokenSession(h)
+	_, e, unlock, err := m.lockObject(h, oh, false)
 	if err != nil {
 		return err
 	}
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	e, err := t.objectLocked(oh)
-	if err != nil {
-		return err
-	}
+	defer unlock()
 	var first error
 	for i := range q {
 		v, err := e.obj.Attribute(q[i].Type)
@@ -221,16 +226,12 @@ func (m *Module) GetAttributes(h ck.SessionHandle, oh ck.ObjectHandle, types ...
 
 // SetAttributeValue changes attributes of an object (C_SetAttributeValue).
 func (m *Module) SetAttributeValue(h ck.SessionHandle, oh ck.ObjectHandle, tmpl object.Template) error {
-	s, t, err := m.tokenSession(h)
+	s, e, unlock, err := m.lockObject(h, oh, true)
 	if err != nil {
 		return err
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	e, err := t.objectLocked(oh)
-	if err != nil {
-		return err
-	}
+	defer unlock()
+	t := s.token
 	if e.obj.IsToken() && !s.rw {
 		return ck.CKR_SESSION_READ_ONLY
 	}
@@ -254,16 +255,12 @@ func (m *Module) SetAttributeValue(h ck.SessionHandle, oh ck.ObjectHandle, tmpl 
 
 // CopyObject copies an object, changing the attributes in tmpl (C_CopyObject).
 func (m *Module) CopyObject(h ck.SessionHandle, oh ck.ObjectHandle, tmpl object.Template) (ck.ObjectHandle, error) {
-	s, t, err := m.tokenSession(h)
+	s, e, unlock, err := m.lockObject(h, oh, true)
 	if err != nil {
 		return 0, err
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	e, err := t.objectLocked(oh)
-	if err != nil {
-		return 0, err
-	}
+	defer unlock()
+	t := s.token
 	obj, err := e.obj.Copy(tmpl, t.isSOLocked())
 	if err != nil {
 		return 0, err

@@ -59,8 +59,12 @@ func lookupFor(t ck.MechanismType, flag ck.Flags) (*mech.Mechanism, error) {
 	return mm, nil
 }
 
-// SignInit starts a signature with a private key (C_SignInit).
-func (m *Module) SignInit(h ck.SessionHandle, mc Mechanism, key ck.ObjectHandle) error {
+// keyOpInit is the common start of an operation with a key: the session
+// must have no such operation active (active), the mechanism must offer
+// the function (flag) and the key must permit it (usage); install then
+// creates the operation while the session is locked.
+func (m *Module) keyOpInit(h ck.SessionHandle, mc Mechanism, key ck.ObjectHandle, flag ck.Flags, usage ck.AttributeType,
+	active func(*Session) bool, install func(*Session, *mech.Mechanism, *object.Object) error) error {
 	if err := m.refresh(); err != nil {
 		return err
 	}
@@ -69,23 +73,32 @@ func (m *Module) SignInit(h ck.SessionHandle, mc Mechanism, key ck.ObjectHandle)
 		return err
 	}
 	defer s.mu.Unlock()
-	if s.sign != nil {
+	if active(s) {
 		return ck.CKR_OPERATION_ACTIVE
 	}
-	mm, err := lookupFor(mc.Type, ck.CKF_SIGN)
+	mm, err := lookupFor(mc.Type, flag)
 	if err != nil {
 		return err
 	}
-	obj, err := s.keyFor(key, mm, ck.CKA_SIGN)
+	obj, err := s.keyFor(key, mm, usage)
 	if err != nil {
 		return err
 	}
-	signer, err := mm.NewSigner(obj.Key(), mc.Parameter)
-	if err != nil {
-		return err
-	}
-	s.sign = &signOp{signer: signer, needAuth: obj.Bool(ck.CKA_ALWAYS_AUTHENTICATE)}
-	return nil
+	return install(s, mm, obj)
+}
+
+// SignInit starts a signature with a private key (C_SignInit).
+func (m *Module) SignInit(h ck.SessionHandle, mc Mechanism, key ck.ObjectHandle) error {
+	return m.keyOpInit(h, mc, key, ck.CKF_SIGN, ck.CKA_SIGN,
+		func(s *Session) bool { return s.sign != nil },
+		func(s *Session, mm *mech.Mechanism, obj *object.Object) error {
+			signer, err := mm.NewSigner(obj.Key(), mc.Parameter)
+			if err != nil {
+				return err
+			}
+			s.sign = &signOp{signer: signer, needAuth: obj.Bool(ck.CKA_ALWAYS_AUTHENTICATE)}
+			return nil
+		})
 }
 
 // Sign signs data in one part into sig and returns the signature length
@@ -179,31 +192,16 @@ func (s *Session) contextLogin(pin []byte) error {
 
 // VerifyInit starts a verification with a public key (C_VerifyInit).
 func (m *Module) VerifyInit(h ck.SessionHandle, mc Mechanism, key ck.ObjectHandle) error {
-	if err := m.refresh(); err != nil {
-		return err
-	}
-	s, err := m.lockedSession(h)
-	if err != nil {
-		return err
-	}
-	defer s.mu.Unlock()
-	if s.verify != nil {
-		return ck.CKR_OPERATION_ACTIVE
-	}
-	mm, err := lookupFor(mc.Type, ck.CKF_VERIFY)
-	if err != nil {
-		return err
-	}
-	obj, err := s.keyFor(key, mm, ck.CKA_VERIFY)
-	if err != nil {
-		return err
-	}
-	v, err := mm.NewVerifier(obj.Key(), mc.Parameter)
-	if err != nil {
-		return err
-	}
-	s.verify = &verifyOp{verifier: v}
-	return nil
+	return m.keyOpInit(h, mc, key, ck.CKF_VERIFY, ck.CKA_VERIFY,
+		func(s *Session) bool { return s.verify != nil },
+		func(s *Session, mm *mech.Mechanism, obj *object.Object) error {
+			v, err := mm.NewVerifier(obj.Key(), mc.Parameter)
+			if err != nil {
+				return err
+			}
+			s.verify = &verifyOp{verifier: v}
+			return nil
+		})
 }
 
 // Verify checks a signature over data in one part (C_Verify): nil,
