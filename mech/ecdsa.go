@@ -125,18 +125,5 @@ func generateEC(param []byte, pub, priv object.Template) (object.Template, objec
 	if err != nil {
 		return nil, nil, ck.Wrap(ck.CKR_FUNCTION_FAILED, err)
 	}
-	d, err := key.Bytes()
-	if err != nil {
-		return nil, nil, ck.Wrap(ck.CKR_FUNCTION_FAILED, err)
-	}
-	common := object.Template{object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_EC)), object.Bytes(ck.CKA_EC_PARAMS, curve.Params)}
-	pubMaterial := append(object.Template{
-		object.ULong(ck.CKA_CLASS, uint(ck.CKO_PUBLIC_KEY)),
-		object.Bytes(ck.CKA_EC_POINT, object.ECPoint(&key.PublicKey)),
-	}, common...)
-	privMaterial := append(object.Template{
-		object.ULong(ck.CKA_CLASS, uint(ck.CKO_PRIVATE_KEY)),
-		object.Bytes(ck.CKA_VALUE, d),
-	}, common...)
-	return pubMaterial, privMaterial, nil
+	return keyPairMaterial(key, &key.PublicKey)
 }

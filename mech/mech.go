@@ -13,6 +13,7 @@ import (
 
 	"github.com/corepkcs11/corepkcs11/ck"
 	"github.com/corepkcs11/corepkcs11/object"
+	"github.com/corepkcs11/corepkcs11/pki"
 )
 
 // Info is a CK_MECHANISM_INFO.
@@ -134,4 +135,18 @@ func (h hasher) Update(p []byte) error {
 func (h hasher) message(data []byte) []byte {
 	h.h.Write(data)
 	return h.h.Sum(nil)
+}
+
+// keyPairMaterial describes a generated key pair as the attributes the
+// mechanism gives each half.
+func keyPairMaterial(priv, pub any) (object.Template, object.Template, error) {
+	privMaterial, err := pki.PrivateKeyTemplate(priv)
+	if err != nil {
+		return nil, nil, ck.Wrap(ck.CKR_FUNCTION_FAILED, err)
+	}
+	pubMaterial, err := pki.PublicKeyTemplate(pub)
+	if err != nil {
+		return nil, nil, ck.Wrap(ck.CKR_FUNCTION_FAILED, err)
+	}
+	return pubMaterial, privMaterial, nil
 }

@@ -241,18 +241,5 @@ func generateRSA(param []byte, pub, priv object.Template) (object.Template, obje
 	if err != nil {
 		return nil, nil, ck.Wrap(ck.CKR_FUNCTION_FAILED, err)
 	}
-	n := object.Bytes(ck.CKA_MODULUS, key.N.Bytes())
-	e := object.Bytes(ck.CKA_PUBLIC_EXPONENT, big.NewInt(int64(key.E)).Bytes())
-	kt := object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_RSA))
-	pubMaterial := object.Template{object.ULong(ck.CKA_CLASS, uint(ck.CKO_PUBLIC_KEY)), kt, n, e}
-	privMaterial := object.Template{
-		object.ULong(ck.CKA_CLASS, uint(ck.CKO_PRIVATE_KEY)), kt, n, e,
-		object.Bytes(ck.CKA_PRIVATE_EXPONENT, key.D.Bytes()),
-		object.Bytes(ck.CKA_PRIME_1, key.Primes[0].Bytes()),
-		object.Bytes(ck.CKA_PRIME_2, key.Primes[1].Bytes()),
-		object.Bytes(ck.CKA_EXPONENT_1, key.Precomputed.Dp.Bytes()),
-		object.Bytes(ck.CKA_EXPONENT_2, key.Precomputed.Dq.Bytes()),
-		object.Bytes(ck.CKA_COEFFICIENT, key.Precomputed.Qinv.Bytes()),
-	}
-	return pubMaterial, privMaterial, nil
+	return keyPairMaterial(key, &key.PublicKey)
 }
