@@ -1,7 +1,7 @@
 # corepkcs11 — the commands the README documents.
 GO ?= go
 
-.PHONY: all test vet demo generate
+.PHONY: all test vet demo generate module
 
 all: test
 
@@ -19,3 +19,9 @@ demo:
 # Regenerate ck/zconst.go from the OASIS PKCS#11 2.40 header.
 generate:
 	cd ck && $(GO) generate
+
+# The PKCS#11 module any host can dlopen.
+module: build/libcorepkcs11.so
+
+build/libcorepkcs11.so: $(shell find . -name '*.go' -o -name '*.c' -o -name '*.h' | grep -v _test.go) go.mod go.sum
+	$(GO) build -buildmode=c-shared -o $@ ./module

@@ -1,3 +1,3 @@
 package ck
 
-//go:generate go run ./internal/ckgen -o zconst.go
+//go:generate go run ./internal/ckgen -o zconst.go -c ../module/zck.h

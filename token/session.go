@@ -223,3 +223,27 @@ func (m *Module) lockedSession(h ck.SessionHandle) (*Session, error) {
 	}
 	return s, nil
 }
+
+// SessionCancel ends the session's active operations named by flags
+// (CKF_DIGEST, CKF_SIGN, CKF_VERIFY, CKF_FIND_OBJECTS), as PKCS#11 3.0's
+// C_SessionCancel does. Cancelling an operation that is not active is no error.
+func (m *Module) SessionCancel(h ck.SessionHandle, flags ck.Flags) error {
+	s, err := m.lockedSession(h)
+	if err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if flags&ck.CKF_DIGEST != 0 {
+		s.digest = nil
+	}
+	if flags&ck.CKF_SIGN != 0 {
+		s.sign = nil
+	}
+	if flags&ck.CKF_VERIFY != 0 {
+		s.verify = nil
+	}
+	if flags&ck.CKF_FIND_OBJECTS != 0 {
+		s.find = nil
+	}
+	return nil
+}

@@ -1,0 +1,121 @@
+package main
+
+/*
+#include "pkcs11.h"
+*/
+import "C"
+
+import (
+	"unsafe"
+
+	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/object"
+	"github.com/corepkcs11/corepkcs11/token"
+)
+
+// input views a caller's buffer without copying; the view must not
+// outlive the call. A NULL pointer with a non-zero length is CKR_ARGUMENTS_BAD.
+func input(p *C.CK_BYTE, n C.CK_ULONG) ([]byte, error) {
+	if p == nil {
+		if n != 0 {
+			return nil, ck.CKR_ARGUMENTS_BAD
+		}
+		return nil, nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(p)), int(n)), nil
+}
+
+// output views a caller's output buffer of *pLen bytes: nil when p is
+// NULL, which asks for the length only. pLen must not be NULL.
+func output(p *C.CK_BYTE, pLen *C.CK_ULONG) ([]byte, error) {
+	if pLen == nil {
+		return nil, ck.CKR_ARGUMENTS_BAD
+	}
+	if p == nil {
+		return nil, nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(p)), int(*pLen)), nil
+}
+
+// template converts a CK_ATTRIBUTE array; the values are views into the
+// caller's memory, which the engine copies before the call returns.
+func template(p *C.CK_ATTRIBUTE, n C.CK_ULONG) (object.Template, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	if p == nil {
+		return nil, ck.CKR_ARGUMENTS_BAD
+	}
+	attrs := unsafe.Slice(p, int(n))
+	t := make(object.Template, n)
+	for i := range attrs {
+		v, err := input((*C.CK_BYTE)(attrs[i].pValue), attrs[i].ulValueLen)
+		if err != nil {
+			return nil, err
+		}
+		t[i] = object.Attribute{Type: ck.AttributeType(attrs[i]._type), Value: v}
+	}
+	return t, nil
+}
+
+// mechanism converts a CK_MECHANISM; its parameter is a view of the
+// caller's memory, read only during the call.
+func mechanism(p *C.CK_MECHANISM) (token.Mechanism, error) {
+	if p == nil {
+		return token.Mechanism{}, ck.CKR_ARGUMENTS_BAD
+	}
+	param, err := input((*C.CK_BYTE)(p.pParameter), p.ulParameterLen)
+	if err != nil {
+		return token.Mechanism{}, ck.CKR_MECHANISM_PARAM_INVALID
+	}
+	return token.Mechanism{Type: ck.MechanismType(p.mechanism), Parameter: param}, nil
+}
+
+// pad fills a fixed-size CK_UTF8CHAR field: blank-padded, not NUL-terminated.
+func pad[T ~uint8](dst []T, s string) {
+	for i := range dst {
+		if i < len(s) {
+			dst[i] = T(s[i])
+		} else {
+			dst[i] = ' '
+		}
+	}
+}
+
+func version(v ck.Version) C.CK_VERSION {
+	return C.CK_VERSION{major: C.CK_BYTE(v.Major), minor: C.CK_BYTE(v.Minor)}
+}
+
+// putList answers a C_GetSlotList-style request: the count only for a
+// NULL list, CKR_BUFFER_TOO_SMALL (with the count) when *pulCount is too small.
+func putList[T ~uint](p *C.CK_ULONG, pulCount *C.CK_ULONG, items []T) error {
+	if pulCount == nil {
+		return ck.CKR_ARGUMENTS_BAD
+	}
+	n := C.CK_ULONG(len(items))
+	if p == nil {
+		*pulCount = n
+		return nil
+	}
+	if *pulCount < n {
+		*pulCount = n
+		return ck.CKR_BUFFER_TOO_SMALL
+	}
+	out := unsafe.Slice(p, len(items))
+	for i, v := range items {
+		out[i] = C.CK_ULONG(v)
+	}
+	*pulCount = n
+	return nil
+}
+
+// finishOutput stores the produced length after an output call: n is the
+// needed length for a length query or CKR_BUFFER_TOO_SMALL, and the
+// written length otherwise.
+func finishOutput(pLen *C.CK_ULONG, n int, err error) error {
+	rv := ck.ToRV(err)
+	if err == nil || rv == ck.CKR_BUFFER_TOO_SMALL {
+		*pLen = C.CK_ULONG(n)
+	}
+	return err
+}

@@ -1,0 +1,41 @@
+// Command module is the PKCS#11 C ABI of corepkcs11, built with
+// -buildmode=c-shared into build/libcorepkcs11.so (make module).
+//
+// It holds no PKCS#11 logic: the C half (entry.c) exports the C_*
+// functions, the function lists and the 3.0 interfaces, and refuses to run
+// Go in a forked child; each cpk* function here converts C arguments to Go
+// values, calls the engine (package token) and converts the results back.
+// No Go pointer is kept by C and no C pointer is kept by Go after a call.
+package main
+
+/*
+#cgo CFLAGS: -O2 -Wall -Wno-unused-function
+#include "pkcs11.h"
+*/
+import "C"
+
+import (
+	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/token"
+)
+
+// engine is the module instance behind every entry point. It lives for
+// the whole process, across C_Finalize and C_Initialize, so handles are
+// never reused.
+var engine = token.New(token.Config{Log: logger})
+
+func main() {}
+
+// rv converts an engine result to a CK_RV. Errors that carry no CK_RV are
+// bugs or environment failures: they are logged and become
+// CKR_GENERAL_ERROR.
+func rv(fn string, err error) C.CK_RV {
+	if err == nil {
+		return C.CKR_OK
+	}
+	code := ck.ToRV(err)
+	if code == ck.CKR_GENERAL_ERROR || code == ck.CKR_DEVICE_ERROR || code == ck.CKR_FUNCTION_FAILED {
+		logger.Error("call failed", "function", fn, "rv", code, "err", err)
+	}
+	return C.CK_RV(code)
+}
