@@ -3,6 +3,7 @@ module github.com/corepkcs11/corepkcs11
 go 1.26.0
 
 require (
+	github.com/miekg/pkcs11 v1.1.2
 	golang.org/x/crypto v0.59.0
 	modernc.org/sqlite v1.62.0
 )

@@ -4,6 +4,7 @@
  * its threads did not survive the fork) and otherwise calls its Go
  * implementation, the cpk* functions exported by the Go half.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,16 +25,18 @@ __attribute__((constructor)) static void cpk_load(void)
 }
 
 /* Writes the reason a forked child's C_Initialize fails where the Go
- * logger would have: COREPKCS11_LOG_FILE, or stderr. */
+ * logger would have: COREPKCS11_LOG_FILE, or stderr. Only open and write,
+ * which are safe in the child of a multi-threaded process. */
 static void cpk_child_log(void)
 {
-	const char *msg = "corepkcs11: C_Initialize in a forked child: the Go runtime inherited from the parent cannot run here; "
-			  "initialize the module before fork() only in the process that uses it, or load it in the child after exec\n";
+	static const char msg[] = "corepkcs11: C_Initialize in a forked child: the Go runtime inherited from the parent "
+				  "cannot run here; load the module after exec, or use it only in the parent\n";
 	const char *path = getenv("COREPKCS11_LOG_FILE");
-	FILE *f = path && *path ? fopen(path, "a") : NULL;
-	fputs(msg, f ? f : stderr);
-	if (f)
-		fclose(f);
+	int fd = path && *path ? open(path, O_WRONLY | O_APPEND | O_CREAT, 0600) : -1;
+	ssize_t n = write(fd >= 0 ? fd : 2, msg, sizeof msg - 1);
+	(void)n;
+	if (fd >= 0)
+		close(fd);
 }
 
 #define CPK_GUARD() \
