@@ -15,7 +15,7 @@ import (
 func cpkInitialize(pInitArgs C.CK_VOID_PTR) (result C.CK_RV) {
 	defer recoverPanic("C_Initialize", &result)
 	if tracing {
-		defer trace("C_Initialize", time.Now(), &result, "args", pInitArgs != nil)
+		defer trace("C_Initialize", time.Now(), &result, initArgsAttrs(pInitArgs)...)
 	}
 	if pInitArgs != nil {
 		if err := checkInitArgs((*C.CK_C_INITIALIZE_ARGS)(pInitArgs)); err != nil {
@@ -25,10 +25,22 @@ func cpkInitialize(pInitArgs C.CK_VOID_PTR) (result C.CK_RV) {
 	return rv("C_Initialize", engine.Initialize())
 }
 
+// initArgsAttrs describes CK_C_INITIALIZE_ARGS for the trace log.
+func initArgsAttrs(p C.CK_VOID_PTR) []any {
+	if p == nil {
+		return []any{"args", "NULL"}
+	}
+	a := (*C.CK_C_INITIALIZE_ARGS)(p)
+	return []any{"flags", uint(a.flags), "mutexFunctions", a.CreateMutex != nil, "reserved", a.pReserved != nil}
+}
+
 // checkInitArgs applies the spec's four cases (section 5.4): the engine
 // locks with Go's own primitives, which serve when the application allows
 // OS locking or asks for no locking; it cannot use the application's
-// mutex callbacks alone.
+// mutex callbacks alone. CKF_LIBRARY_CANT_CREATE_OS_THREADS is accepted:
+// no call starts a thread of its own, and the Go runtime's threads exist
+// from the moment the library is loaded. p11-kit (and so GnuTLS) always
+// sets this flag.
 func checkInitArgs(a *C.CK_C_INITIALIZE_ARGS) error {
 	if a.pReserved != nil {
 		return ck.Errorf(ck.CKR_ARGUMENTS_BAD, "pReserved must be NULL")
@@ -41,9 +53,6 @@ func checkInitArgs(a *C.CK_C_INITIALIZE_ARGS) error {
 	}
 	if set != 0 && set != 4 {
 		return ck.Errorf(ck.CKR_ARGUMENTS_BAD, "mutex functions must be given all or none")
-	}
-	if a.flags&C.CKF_LIBRARY_CANT_CREATE_OS_THREADS != 0 {
-		return ck.Errorf(ck.CKR_NEED_TO_CREATE_THREADS, "the Go runtime creates OS threads")
 	}
 	if set == 4 && a.flags&C.CKF_OS_LOCKING_OK == 0 {
 		return ck.Errorf(ck.CKR_CANT_LOCK, "only OS locking is supported, not application mutex callbacks")
