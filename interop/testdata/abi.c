@@ -312,6 +312,48 @@ static void check_fork(CK_SLOT_ID slot, CK_OBJECT_HANDLE pub, CK_OBJECT_HANDLE p
 	CHECK("the parent kept signing through the forks", errors == 0, "%d errors", errors);
 }
 
+/* Measures heap allocations per call on the hot paths with the module's
+ * diagnostic counter; the Go test compares them with the engine's own. */
+static void measure_allocs(void *lib, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pub, CK_OBJECT_HANDLE priv)
+{
+	unsigned long long (*allocs)(void) = (unsigned long long (*)(void))dlsym(lib, "corepkcs11_heap_allocs");
+	CHECK("corepkcs11_heap_allocs exported", allocs != NULL, "missing");
+	if (!allocs)
+		return;
+	enum { N = 2000 };
+	CK_BYTE data[64] = {7}, out[64];
+	CK_ULONG n;
+	CK_MECHANISM sha = {CKM_SHA256, NULL, 0}, ecdsa = {CKM_ECDSA, NULL, 0};
+	unsigned long long before;
+	int errors = 0;
+
+	before = allocs();
+	for (int i = 0; i < N; i++)
+		errors += f->C_GenerateRandom(s, out, 32) != CKR_OK;
+	printf("ALLOCS C_GenerateRandom %.3f\n", (double)(allocs() - before) / N);
+
+	before = allocs();
+	for (int i = 0; i < N; i++) {
+		n = sizeof out;
+		errors += f->C_DigestInit(s, &sha) != CKR_OK || f->C_Digest(s, data, sizeof data, out, &n) != CKR_OK;
+	}
+	printf("ALLOCS C_DigestInit+C_Digest %.3f\n", (double)(allocs() - before) / N);
+
+	CK_BYTE sig[64];
+	before = allocs();
+	for (int i = 0; i < N; i++) {
+		n = sizeof sig;
+		errors += f->C_SignInit(s, &ecdsa, priv) != CKR_OK || f->C_Sign(s, data, 32, sig, &n) != CKR_OK;
+	}
+	printf("ALLOCS C_SignInit+C_Sign %.3f\n", (double)(allocs() - before) / N);
+
+	before = allocs();
+	for (int i = 0; i < N; i++)
+		errors += f->C_VerifyInit(s, &ecdsa, pub) != CKR_OK || f->C_Verify(s, data, 32, sig, 64) != CKR_OK;
+	printf("ALLOCS C_VerifyInit+C_Verify %.3f\n", (double)(allocs() - before) / N);
+	CHECK("hot-path calls succeed", errors == 0, "%d errors", errors);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -333,6 +375,7 @@ int main(int argc, char **argv)
 	CK_OBJECT_HANDLE pub = 0, priv = 0;
 	gen_key(s, &pub, &priv);
 	check_buffers(s, pub, priv);
+	measure_allocs(lib, s, pub, priv);
 	check_threads(slot, pub, priv);
 	check_fork(slot, pub, priv);
 	EXPECT("C_Logout", f->C_Logout(s), CKR_OK);
