@@ -354,6 +354,26 @@ static void measure_allocs(void *lib, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pub,
 	CHECK("hot-path calls succeed", errors == 0, "%d errors", errors);
 }
 
+/* The 3.0 additions that work: C_SessionCancel and C_LoginUser. */
+static void check_3_0(void *lib, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv)
+{
+	CK_INTERFACE_PTR itf = NULL;
+	CK_C_GetInterface getItf = (CK_C_GetInterface)dlsym(lib, "C_GetInterface");
+	getItf(NULL, NULL, &itf, 0);
+	CK_FUNCTION_LIST_3_0 *l3 = itf->pFunctionList;
+	CK_MECHANISM m = {CKM_ECDSA, NULL, 0};
+	CK_BYTE digest[32] = {0}, sig[64];
+	CK_ULONG n = sizeof sig;
+	EXPECT("C_SignInit", l3->C_SignInit(s, &m, priv), CKR_OK);
+	EXPECT("C_SessionCancel", l3->C_SessionCancel(s, CKF_SIGN), CKR_OK);
+	EXPECT("C_Sign after C_SessionCancel", l3->C_Sign(s, digest, 32, sig, &n), CKR_OPERATION_NOT_INITIALIZED);
+	EXPECT("C_SessionCancel bad session", l3->C_SessionCancel(0, CKF_SIGN), CKR_SESSION_HANDLE_INVALID);
+	EXPECT("C_Logout", l3->C_Logout(s), CKR_OK);
+	EXPECT("C_LoginUser", l3->C_LoginUser(s, CKU_USER, (CK_UTF8CHAR_PTR)USER_PIN, strlen(USER_PIN), (CK_UTF8CHAR_PTR) "anyone", 6), CKR_OK);
+	EXPECT("C_MessageSignInit unsupported", l3->C_MessageSignInit(s, &m, priv), CKR_FUNCTION_NOT_SUPPORTED);
+	EXPECT("C_Logout", l3->C_Logout(s), CKR_OK);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -378,7 +398,7 @@ int main(int argc, char **argv)
 	measure_allocs(lib, s, pub, priv);
 	check_threads(slot, pub, priv);
 	check_fork(slot, pub, priv);
-	EXPECT("C_Logout", f->C_Logout(s), CKR_OK);
+	check_3_0(lib, s, priv);
 	EXPECT("C_Finalize", f->C_Finalize(NULL), CKR_OK);
 	printf("%d failed\n", failures);
 	return failures ? 1 : 0;
