@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/token"
 )
 
 //export cpkDigestInit
@@ -30,16 +31,7 @@ func cpkDigest(hSession C.CK_SESSION_HANDLE, pData *C.CK_BYTE, ulDataLen C.CK_UL
 	if tracing {
 		defer trace("C_Digest", time.Now(), &result, "session", hSession, "len", ulDataLen, "query", pDigest == nil)
 	}
-	data, err := input(pData, ulDataLen)
-	if err != nil {
-		return C.CKR_ARGUMENTS_BAD
-	}
-	out, err := output(pDigest, pulDigestLen)
-	if err != nil {
-		return C.CKR_ARGUMENTS_BAD
-	}
-	n, err := engine.Digest(ck.SessionHandle(hSession), data, out)
-	return rv("C_Digest", finishOutput(pulDigestLen, n, err))
+	return onePart("C_Digest", hSession, pData, ulDataLen, pDigest, pulDigestLen, (*token.Module).Digest)
 }
 
 //export cpkDigestUpdate
@@ -70,12 +62,7 @@ func cpkDigestFinal(hSession C.CK_SESSION_HANDLE, pDigest *C.CK_BYTE, pulDigestL
 	if tracing {
 		defer trace("C_DigestFinal", time.Now(), &result, "session", hSession, "query", pDigest == nil)
 	}
-	out, err := output(pDigest, pulDigestLen)
-	if err != nil {
-		return C.CKR_ARGUMENTS_BAD
-	}
-	n, err := engine.DigestFinal(ck.SessionHandle(hSession), out)
-	return rv("C_DigestFinal", finishOutput(pulDigestLen, n, err))
+	return finalPart("C_DigestFinal", hSession, pDigest, pulDigestLen, (*token.Module).DigestFinal)
 }
 
 //export cpkSignInit
@@ -97,16 +84,7 @@ func cpkSign(hSession C.CK_SESSION_HANDLE, pData *C.CK_BYTE, ulDataLen C.CK_ULON
 	if tracing {
 		defer trace("C_Sign", time.Now(), &result, "session", hSession, "len", ulDataLen, "query", pSignature == nil)
 	}
-	data, err := input(pData, ulDataLen)
-	if err != nil {
-		return C.CKR_ARGUMENTS_BAD
-	}
-	out, err := output(pSignature, pulSignatureLen)
-	if err != nil {
-		return C.CKR_ARGUMENTS_BAD
-	}
-	n, err := engine.Sign(ck.SessionHandle(hSession), data, out)
-	return rv("C_Sign", finishOutput(pulSignatureLen, n, err))
+	return onePart("C_Sign", hSession, pData, ulDataLen, pSignature, pulSignatureLen, (*token.Module).Sign)
 }
 
 //export cpkSignUpdate
@@ -128,12 +106,7 @@ func cpkSignFinal(hSession C.CK_SESSION_HANDLE, pSignature *C.CK_BYTE, pulSignat
 	if tracing {
 		defer trace("C_SignFinal", time.Now(), &result, "session", hSession, "query", pSignature == nil)
 	}
-	out, err := output(pSignature, pulSignatureLen)
-	if err != nil {
-		return C.CKR_ARGUMENTS_BAD
-	}
-	n, err := engine.SignFinal(ck.SessionHandle(hSession), out)
-	return rv("C_SignFinal", finishOutput(pulSignatureLen, n, err))
+	return finalPart("C_SignFinal", hSession, pSignature, pulSignatureLen, (*token.Module).SignFinal)
 }
 
 //export cpkVerifyInit
@@ -240,6 +213,34 @@ func cpkGenerateRandom(hSession C.CK_SESSION_HANDLE, pRandomData *C.CK_BYTE, ulR
 		return C.CKR_ARGUMENTS_BAD
 	}
 	return rv("C_GenerateRandom", engine.GenerateRandom(ck.SessionHandle(hSession), out))
+}
+
+// onePart runs a single-part function with output (C_Digest, C_Sign)
+// under the spec's output buffer convention.
+func onePart(fn string, h C.CK_SESSION_HANDLE, pData *C.CK_BYTE, ulDataLen C.CK_ULONG, pOut *C.CK_BYTE, pulOutLen *C.CK_ULONG,
+	call func(*token.Module, ck.SessionHandle, []byte, []byte) (int, error)) C.CK_RV {
+	data, err := input(pData, ulDataLen)
+	if err != nil {
+		return C.CKR_ARGUMENTS_BAD
+	}
+	out, err := output(pOut, pulOutLen)
+	if err != nil {
+		return C.CKR_ARGUMENTS_BAD
+	}
+	n, err := call(engine, ck.SessionHandle(h), data, out)
+	return rv(fn, finishOutput(pulOutLen, n, err))
+}
+
+// finalPart runs the last step of a multi-part function with output
+// (C_DigestFinal, C_SignFinal).
+func finalPart(fn string, h C.CK_SESSION_HANDLE, pOut *C.CK_BYTE, pulOutLen *C.CK_ULONG,
+	call func(*token.Module, ck.SessionHandle, []byte) (int, error)) C.CK_RV {
+	out, err := output(pOut, pulOutLen)
+	if err != nil {
+		return C.CKR_ARGUMENTS_BAD
+	}
+	n, err := call(engine, ck.SessionHandle(h), out)
+	return rv(fn, finishOutput(pulOutLen, n, err))
 }
 
 // mechName names a mechanism for the trace log.
