@@ -1,6 +1,7 @@
 // Command corepkcs11 provisions and uses corepkcs11 tokens.
 //
-//	corepkcs11 demo    provision a device, authenticate TLS, verify firmware
+//	corepkcs11 demo      provision a device, authenticate TLS, verify firmware
+//	corepkcs11 qualify   run the qualification suite against a PKCS#11 module
 package main
 
 import (
@@ -25,6 +26,8 @@ func main() {
 	switch os.Args[1] {
 	case "demo":
 		err = runDemo(os.Args[2:])
+	case "qualify":
+		err = runQualify(os.Args[2:])
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return
