@@ -10,6 +10,8 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"math/big"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -40,6 +42,11 @@ func TestMiekg(t *testing.T) {
 	}
 	must("Initialize", p.Initialize())
 	defer p.Finalize()
+	// The store comes from the environment as the process set it after
+	// starting, not as it started (see module.getenv).
+	if _, err := os.Stat(filepath.Join(e.store, "corepkcs11.db")); err != nil {
+		t.Fatalf("the module did not open COREPKCS11_STORE set by the host: %v", err)
+	}
 	if err := p.Initialize(); err != pkcs11.Error(pkcs11.CKR_CRYPTOKI_ALREADY_INITIALIZED) {
 		t.Errorf("second Initialize: %v", err)
 	}

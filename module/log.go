@@ -24,7 +24,7 @@ var logger, tracing = newLogger()
 
 func newLogger() (*slog.Logger, bool) {
 	level := slog.LevelError
-	switch strings.ToLower(os.Getenv("COREPKCS11_LOG")) {
+	switch strings.ToLower(getenv("COREPKCS11_LOG")) {
 	case "debug":
 		level = slog.LevelDebug
 	case "info":
@@ -33,7 +33,7 @@ func newLogger() (*slog.Logger, bool) {
 		level = slog.LevelWarn
 	}
 	var w io.Writer = os.Stderr
-	if path := os.Getenv("COREPKCS11_LOG_FILE"); path != "" {
+	if path := getenv("COREPKCS11_LOG_FILE"); path != "" {
 		if f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err == nil {
 			w = f
 		}

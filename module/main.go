@@ -10,19 +10,40 @@ package main
 
 /*
 #cgo CFLAGS: -O2 -Wall -Wno-unused-function
+#include <stdlib.h>
 #include "pkcs11.h"
 */
 import "C"
 
 import (
+	"unsafe"
+
 	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/store"
 	"github.com/corepkcs11/corepkcs11/token"
 )
 
 // engine is the module instance behind every entry point. It lives for
 // the whole process, across C_Finalize and C_Initialize, so handles are
-// never reused.
-var engine = token.New(token.Config{Log: logger})
+// never reused. The store is located at each C_Initialize from the
+// process's current environment.
+var engine = token.New(token.Config{
+	Log:    logger,
+	Locate: func() (string, error) { return store.LocationFrom(getenv) },
+})
+
+// getenv reads the process's environment as it is now. Go's os.Getenv in
+// a shared library sees only the environment the process started with,
+// not variables the host set later (Python's os.environ, setenv before
+// dlopen).
+func getenv(name string) string {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	if v := C.getenv(cname); v != nil {
+		return C.GoString(v)
+	}
+	return ""
+}
 
 func main() {}
 

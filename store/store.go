@@ -10,7 +10,6 @@ package store
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 )
@@ -82,17 +81,23 @@ var (
 const Memory = ":memory:"
 
 // Location returns where the store lives: $COREPKCS11_STORE if set, else
-// $XDG_DATA_HOME/corepkcs11, else ~/.local/share/corepkcs11.
-func Location() (string, error) {
-	if loc := os.Getenv("COREPKCS11_STORE"); loc != "" {
+// $XDG_DATA_HOME/corepkcs11, else $HOME/.local/share/corepkcs11.
+func Location() (string, error) { return LocationFrom(os.Getenv) }
+
+// LocationFrom is Location with the environment read through getenv. The
+// C module passes the C library's getenv: a Go runtime inside a shared
+// library sees only the environment the process started with, not what
+// the host set before loading it.
+func LocationFrom(getenv func(string) string) (string, error) {
+	if loc := getenv("COREPKCS11_STORE"); loc != "" {
 		return loc, nil
 	}
-	if xdg := os.Getenv("XDG_DATA_HOME"); xdg != "" {
+	if xdg := getenv("XDG_DATA_HOME"); xdg != "" {
 		return filepath.Join(xdg, "corepkcs11"), nil
 	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("store: no COREPKCS11_STORE, XDG_DATA_HOME or home directory: %w", err)
+	home := getenv("HOME")
+	if home == "" {
+		return "", errors.New("store: no COREPKCS11_STORE, XDG_DATA_HOME or HOME to place the store")
 	}
 	return filepath.Join(home, ".local", "share", "corepkcs11"), nil
 }

@@ -238,6 +238,9 @@ func TestLocation(t *testing.T) {
 		{"", "", "/h", "/h/.local/share/corepkcs11"},
 		{":memory:", "", "/h", ":memory:"},
 	}
+	if _, err := LocationFrom(func(string) string { return "" }); err == nil {
+		t.Error("LocationFrom found a store in an empty environment")
+	}
 	for _, tt := range tests {
 		t.Setenv("COREPKCS11_STORE", tt.store)
 		t.Setenv("XDG_DATA_HOME", tt.xdg)

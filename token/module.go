@@ -34,8 +34,11 @@ type Config struct {
 	// Store is used as it is when set; the module does not close it.
 	Store store.Store
 	// Location is opened with store.Open when Store is nil; empty means
-	// store.Location() (COREPKCS11_STORE, XDG_DATA_HOME, ~/.local/share).
+	// the location Locate finds at each Initialize.
 	Location string
+	// Locate finds the store when Location is empty; nil means
+	// store.Location (COREPKCS11_STORE, XDG_DATA_HOME, ~/.local/share).
+	Locate func() (string, error)
 	// KDF is the cost of deriving keys from new PINs; zero means DefaultKDF.
 	KDF KDF
 	// MaxPINFailures is how many consecutive wrong PINs lock a PIN; zero means 10.
@@ -93,8 +96,12 @@ func (m *Module) Initialize() error {
 	if st == nil {
 		loc := m.cfg.Location
 		if loc == "" {
+			locate := m.cfg.Locate
+			if locate == nil {
+				locate = store.Location
+			}
 			var err error
-			if loc, err = store.Location(); err != nil {
+			if loc, err = locate(); err != nil {
 				return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
 			}
 		}
