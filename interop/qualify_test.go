@@ -1,6 +1,7 @@
 package interop
 
 import (
+	"encoding/pem"
 	"fmt"
 	"os"
 	"os/exec"
@@ -80,5 +81,32 @@ func TestQualifySoftHSM(t *testing.T) {
 	t.Logf("SoftHSMv2:\n%s", out)
 	if !slices.Equal(failed, softHSMFailures) {
 		t.Fatalf("SoftHSMv2 failed %v, the README records %v", failed, softHSMFailures)
+	}
+}
+
+// TestQualifyPreprovisioned runs the suite in pre-provisioned mode, on
+// an EC key pair and certificate provisioned beforehand with pkcs11-tool,
+// which it must use and leave in place.
+func TestQualifyPreprovisioned(t *testing.T) {
+	e := newEnv(t)
+	e.initToken(t, "preprovisioned")
+	pub := e.genECKey(t, "pre key", "06")
+	block, _ := pem.Decode(newCA(t).issue(t, "pre device", pub, false))
+	e.pkcs11Tool(t, "--login", "--pin", userPIN, "--write-object", writeFile(t, t.TempDir(), "cert.der", block.Bytes),
+		"--type", "cert", "--id", "06", "--label", "pre cert")
+	t.Setenv("COREPKCS11_STORE", e.store)
+	var out strings.Builder
+	sum, err := qualify.Run(qualify.Options{
+		Module: modulePath, PIN: userPIN, EC: true, Preprovisioned: true,
+		Labels: qualify.Labels{PrivateKey: "pre key", PublicKey: "pre key", Certificate: "pre cert", CodeVerifyKey: "pre verify"},
+	}, &out)
+	if err != nil || sum.Failed != 0 {
+		t.Fatalf("qualify: %v\n%s", err, out.String())
+	}
+	mustContain(t, "pre-provisioned run", out.String(), "SKIP RSA/CreateObject", "SKIP EC/CreateObject", "PASS EC/Sign", "PASS EC/SignVerifyMultiThread", "SKIP EC/DestroyObject")
+	objs := e.pkcs11Tool(t, "--login", "--pin", userPIN, "--list-objects")
+	mustContain(t, "objects after the run", objs, "Private Key Object; EC", "Public Key Object; EC", "Certificate Object")
+	if strings.Contains(objs, "pre verify") {
+		t.Errorf("the run left its code verify key behind:\n%s", objs)
 	}
 }
