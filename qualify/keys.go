@@ -13,6 +13,8 @@ import (
 	"math/big"
 	"time"
 
+	"github.com/corepkcs11/corepkcs11/object"
+	"github.com/corepkcs11/corepkcs11/pki"
 	"github.com/miekg/pkcs11"
 )
 
@@ -128,67 +130,41 @@ func ecPublic(p *pkcs11.Ctx, h pkcs11.SessionHandle, o pkcs11.ObjectHandle) (*ec
 	return pub, nil
 }
 
-// importRSA provisions a 2048-bit RSA private key and its certificate,
-// as corePKCS11's provisioning does.
-func (t *T) importRSA(p *pkcs11.Ctx, h pkcs11.SessionHandle) credentials {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	t.ok("generating an RSA key", err)
-	l := t.s.opts.Labels
-	priv, err := p.CreateObject(h, []*pkcs11.Attribute{
-		pkcs11.NewAttribute(pkcs11.CKA_CLASS, pkcs11.CKO_PRIVATE_KEY),
-		pkcs11.NewAttribute(pkcs11.CKA_KEY_TYPE, pkcs11.CKK_RSA),
-		pkcs11.NewAttribute(pkcs11.CKA_TOKEN, true),
-		pkcs11.NewAttribute(pkcs11.CKA_PRIVATE, true),
-		pkcs11.NewAttribute(pkcs11.CKA_SENSITIVE, true),
-		pkcs11.NewAttribute(pkcs11.CKA_SIGN, true),
-		pkcs11.NewAttribute(pkcs11.CKA_LABEL, l.PrivateKey),
-		pkcs11.NewAttribute(pkcs11.CKA_MODULUS, key.N.Bytes()),
-		pkcs11.NewAttribute(pkcs11.CKA_PUBLIC_EXPONENT, big.NewInt(int64(key.E)).Bytes()),
-		pkcs11.NewAttribute(pkcs11.CKA_PRIVATE_EXPONENT, key.D.Bytes()),
-		pkcs11.NewAttribute(pkcs11.CKA_PRIME_1, key.Primes[0].Bytes()),
-		pkcs11.NewAttribute(pkcs11.CKA_PRIME_2, key.Primes[1].Bytes()),
-		pkcs11.NewAttribute(pkcs11.CKA_EXPONENT_1, key.Precomputed.Dp.Bytes()),
-		pkcs11.NewAttribute(pkcs11.CKA_EXPONENT_2, key.Precomputed.Dq.Bytes()),
-		pkcs11.NewAttribute(pkcs11.CKA_COEFFICIENT, key.Precomputed.Qinv.Bytes()),
-	})
-	t.ok("C_CreateObject(RSA private key)", err)
-	t.created(priv)
-	der, err := selfSigned(key, "qualify RSA device")
-	t.ok("making a certificate", err)
-	cert, err := p.CreateObject(h, certTemplate(l.Certificate, der))
-	t.ok("C_CreateObject(certificate)", err)
-	t.created(cert)
-	return credentials{priv: priv, cert: cert, public: &key.PublicKey}
+// fromTemplate converts a template of package object, whose values are
+// already in the C encoding, into the miekg binding's attributes.
+func fromTemplate(tmpl object.Template) []*pkcs11.Attribute {
+	out := make([]*pkcs11.Attribute, len(tmpl))
+	for i, a := range tmpl {
+		out[i] = pkcs11.NewAttribute(uint(a.Type), a.Value)
+	}
+	return out
 }
 
-// importEC provisions a P-256 private key, its public key and certificate.
-func (t *T) importEC(p *pkcs11.Ctx, h pkcs11.SessionHandle) credentials {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	t.ok("generating an EC key", err)
+// importKey provisions key as corePKCS11's provisioning does: the private
+// key, its public key (for EC, whose private key objects carry no point)
+// and a certificate.
+func (t *T) importKey(p *pkcs11.Ctx, h pkcs11.SessionHandle, key crypto.Signer) credentials {
 	l := t.s.opts.Labels
-	d, _ := key.Bytes()
-	priv, err := p.CreateObject(h, []*pkcs11.Attribute{
-		pkcs11.NewAttribute(pkcs11.CKA_CLASS, pkcs11.CKO_PRIVATE_KEY),
-		pkcs11.NewAttribute(pkcs11.CKA_KEY_TYPE, pkcs11.CKK_EC),
-		pkcs11.NewAttribute(pkcs11.CKA_TOKEN, true),
-		pkcs11.NewAttribute(pkcs11.CKA_PRIVATE, true),
-		pkcs11.NewAttribute(pkcs11.CKA_SENSITIVE, true),
-		pkcs11.NewAttribute(pkcs11.CKA_SIGN, true),
-		pkcs11.NewAttribute(pkcs11.CKA_LABEL, l.PrivateKey),
-		pkcs11.NewAttribute(pkcs11.CKA_EC_PARAMS, p256),
-		pkcs11.NewAttribute(pkcs11.CKA_VALUE, d),
-	})
-	t.ok("C_CreateObject(EC private key)", err)
+	tmpl, err := pki.PrivateKeyTemplate(key)
+	t.ok("describing the key", err)
+	priv, err := p.CreateObject(h, append(fromTemplate(tmpl),
+		pkcs11.NewAttribute(pkcs11.CKA_TOKEN, true), pkcs11.NewAttribute(pkcs11.CKA_PRIVATE, true),
+		pkcs11.NewAttribute(pkcs11.CKA_SENSITIVE, true), pkcs11.NewAttribute(pkcs11.CKA_SIGN, true),
+		pkcs11.NewAttribute(pkcs11.CKA_LABEL, l.PrivateKey)))
+	t.ok("C_CreateObject(private key)", err)
 	t.created(priv)
-	pub, err := p.CreateObject(h, ecPublicTemplate(l.PublicKey, &key.PublicKey))
-	t.ok("C_CreateObject(EC public key)", err)
-	t.created(pub)
-	der, err := selfSigned(key, "qualify EC device")
+	c := credentials{priv: priv, public: key.Public()}
+	if ec, ok := key.Public().(*ecdsa.PublicKey); ok {
+		c.pub, err = p.CreateObject(h, ecPublicTemplate(l.PublicKey, ec))
+		t.ok("C_CreateObject(public key)", err)
+		t.created(c.pub)
+	}
+	der, err := selfSigned(key, "qualify device")
 	t.ok("making a certificate", err)
-	cert, err := p.CreateObject(h, certTemplate(l.Certificate, der))
+	c.cert, err = p.CreateObject(h, certTemplate(l.Certificate, der))
 	t.ok("C_CreateObject(certificate)", err)
-	t.created(cert)
-	return credentials{priv: priv, pub: pub, cert: cert, public: &key.PublicKey}
+	t.created(c.cert)
+	return c
 }
 
 func ecPublicTemplate(label string, pub *ecdsa.PublicKey) []*pkcs11.Attribute {
@@ -258,11 +234,15 @@ func (t *T) keys(p *pkcs11.Ctx, h pkcs11.SessionHandle, ec bool) credentials {
 		t.ok("the pre-provisioned public key", err)
 	case s.opts.Import:
 		t.noLeftovers(p, h)
+		var key crypto.Signer
+		var err error
 		if ec {
-			c = t.importEC(p, h)
+			key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		} else {
-			c = t.importRSA(p, h)
+			key, err = rsa.GenerateKey(rand.Reader, 2048)
 		}
+		t.ok("generating a key to import", err)
+		c = t.importKey(p, h, key)
 	case ec && s.opts.Generate:
 		t.noLeftovers(p, h)
 		c = t.generateEC(p, h)
