@@ -16,17 +16,11 @@ type findOp struct {
 // empty template finds every object the application can see
 // (C_FindObjectsInit).
 func (m *Module) FindObjectsInit(h ck.SessionHandle, tmpl object.Template) error {
-	if err := m.refresh(); err != nil {
-		return err
-	}
-	s, err := m.lockedSession(h)
+	s, err := m.startOp(h, func(s *Session) bool { return s.find != nil })
 	if err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
-	if s.find != nil {
-		return ck.CKR_OPERATION_ACTIVE
-	}
 	op := &findOp{}
 	if q, ok := object.NewQuery(tmpl); ok {
 		t := s.token

@@ -212,6 +212,24 @@ func (s *Session) lock() error {
 	return nil
 }
 
+// startOp begins an operation that reads token objects: it picks up
+// other processes' changes, then locks session h, which must have no
+// operation of the kind active. The caller unlocks s.mu.
+func (m *Module) startOp(h ck.SessionHandle, active func(*Session) bool) (*Session, error) {
+	if err := m.refresh(); err != nil {
+		return nil, err
+	}
+	s, err := m.lockedSession(h)
+	if err != nil {
+		return nil, err
+	}
+	if active(s) {
+		s.mu.Unlock()
+		return nil, ck.CKR_OPERATION_ACTIVE
+	}
+	return s, nil
+}
+
 // lockedSession finds and locks a session; the caller unlocks s.mu.
 func (m *Module) lockedSession(h ck.SessionHandle) (*Session, error) {
 	s, err := m.session(h)

@@ -65,17 +65,11 @@ func lookupFor(t ck.MechanismType, flag ck.Flags) (*mech.Mechanism, error) {
 // creates the operation while the session is locked.
 func (m *Module) keyOpInit(h ck.SessionHandle, mc Mechanism, key ck.ObjectHandle, flag ck.Flags, usage ck.AttributeType,
 	active func(*Session) bool, install func(*Session, *mech.Mechanism, *object.Object) error) error {
-	if err := m.refresh(); err != nil {
-		return err
-	}
-	s, err := m.lockedSession(h)
+	s, err := m.startOp(h, active)
 	if err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
-	if active(s) {
-		return ck.CKR_OPERATION_ACTIVE
-	}
 	mm, err := lookupFor(mc.Type, flag)
 	if err != nil {
 		return err
