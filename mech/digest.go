@@ -23,16 +23,6 @@ var digests = []struct {
 	{ck.CKM_SHA512, crypto.SHA512},
 }
 
-// HashOf returns the hash of a digest mechanism (CKM_SHA256 → SHA-256).
-func HashOf(m ck.MechanismType) (crypto.Hash, bool) {
-	for _, d := range digests {
-		if d.mech == m {
-			return d.hash, true
-		}
-	}
-	return 0, false
-}
-
 func init() {
 	for _, d := range digests {
 		register(&Mechanism{

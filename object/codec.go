@@ -129,15 +129,3 @@ func Decode(public, material []byte) (*Object, error) {
 	}
 	return obj, nil
 }
-
-// HasMaterial reports whether o is a key whose key material is loaded,
-// or an object that has none.
-func (o *Object) HasMaterial() bool {
-	for t, r := range o.schema {
-		if r.rule&sensitive != 0 && r.rule&mustCreate != 0 {
-			_, ok := o.attrs[t]
-			return ok
-		}
-	}
-	return true
-}

@@ -130,9 +130,6 @@ func classify(attrs map[ck.AttributeType][]byte, material Template) (*Object, er
 		obj.sub, _ = DecodeULong(v)
 		obj.schema = schemas[schemaKey{obj.class, obj.sub}]
 		if obj.schema == nil {
-			if _, known := schemas[schemaKey{obj.class, 0}]; !known && !classKnown(obj.class) {
-				return nil, ck.Errorf(ck.CKR_ATTRIBUTE_VALUE_INVALID, "CKA_CLASS %v is not supported", obj.class)
-			}
 			return nil, ck.Errorf(ck.CKR_ATTRIBUTE_VALUE_INVALID, "%v %#x is not supported for %v", st, obj.sub, obj.class)
 		}
 		return obj, nil
@@ -142,15 +139,6 @@ func classify(attrs map[ck.AttributeType][]byte, material Template) (*Object, er
 		return nil, ck.Errorf(ck.CKR_ATTRIBUTE_VALUE_INVALID, "CKA_CLASS %v is not supported", obj.class)
 	}
 	return obj, nil
-}
-
-func classKnown(c ck.ObjectClass) bool {
-	for k := range schemas {
-		if k.class == c {
-			return true
-		}
-	}
-	return false
 }
 
 func (o *Object) describe() string {

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"sync"
 
 	"github.com/corepkcs11/corepkcs11/ck"
@@ -356,5 +355,3 @@ func (t *Token) reinit(soPIN []byte, label string) error {
 	t.objects, t.byUID, t.raw = newIndex(), map[string]*entry{}, map[string]store.Object{}
 	return nil
 }
-
-func (t *Token) String() string { return fmt.Sprintf("slot %d", t.slot) }
