@@ -10,26 +10,29 @@ import (
 	"github.com/corepkcs11/corepkcs11/ck"
 )
 
-// digests maps the digest mechanisms to Go's hashes; the signature
-// families use it for their hash-then-sign variants.
-var digests = []struct {
-	mech ck.MechanismType
-	hash crypto.Hash
+// hashes are the hash functions the token offers, each with every
+// mechanism built on it, so that a family adds a hash in one place: the
+// digest, the ECDSA and RSA hash-then-sign variants, and the MGF1 that
+// goes with it in PSS parameters.
+var hashes = []struct {
+	hash                           crypto.Hash
+	digest, ecdsa, rsaPKCS, rsaPSS ck.MechanismType
+	mgf                            ck.MGF
 }{
-	{ck.CKM_SHA_1, crypto.SHA1},
-	{ck.CKM_SHA224, crypto.SHA224},
-	{ck.CKM_SHA256, crypto.SHA256},
-	{ck.CKM_SHA384, crypto.SHA384},
-	{ck.CKM_SHA512, crypto.SHA512},
+	{crypto.SHA1, ck.CKM_SHA_1, ck.CKM_ECDSA_SHA1, ck.CKM_SHA1_RSA_PKCS, ck.CKM_SHA1_RSA_PKCS_PSS, ck.CKG_MGF1_SHA1},
+	{crypto.SHA224, ck.CKM_SHA224, ck.CKM_ECDSA_SHA224, ck.CKM_SHA224_RSA_PKCS, ck.CKM_SHA224_RSA_PKCS_PSS, ck.CKG_MGF1_SHA224},
+	{crypto.SHA256, ck.CKM_SHA256, ck.CKM_ECDSA_SHA256, ck.CKM_SHA256_RSA_PKCS, ck.CKM_SHA256_RSA_PKCS_PSS, ck.CKG_MGF1_SHA256},
+	{crypto.SHA384, ck.CKM_SHA384, ck.CKM_ECDSA_SHA384, ck.CKM_SHA384_RSA_PKCS, ck.CKM_SHA384_RSA_PKCS_PSS, ck.CKG_MGF1_SHA384},
+	{crypto.SHA512, ck.CKM_SHA512, ck.CKM_ECDSA_SHA512, ck.CKM_SHA512_RSA_PKCS, ck.CKM_SHA512_RSA_PKCS_PSS, ck.CKG_MGF1_SHA512},
 }
 
 func init() {
-	for _, d := range digests {
+	for _, d := range hashes {
 		register(&Mechanism{
-			Type: d.mech,
+			Type: d.digest,
 			Info: Info{Flags: ck.CKF_DIGEST},
 			NewDigest: func(param []byte) (hash.Hash, error) {
-				if err := noParam(d.mech, param); err != nil {
+				if err := noParam(d.digest, param); err != nil {
 					return nil, err
 				}
 				return d.hash.New(), nil

@@ -22,17 +22,8 @@ func init() {
 		GenerateKeyPair: generateEC,
 	})
 	registerECDSA(ck.CKM_ECDSA, 0)
-	for _, d := range []struct {
-		mech ck.MechanismType
-		hash crypto.Hash
-	}{
-		{ck.CKM_ECDSA_SHA1, crypto.SHA1},
-		{ck.CKM_ECDSA_SHA224, crypto.SHA224},
-		{ck.CKM_ECDSA_SHA256, crypto.SHA256},
-		{ck.CKM_ECDSA_SHA384, crypto.SHA384},
-		{ck.CKM_ECDSA_SHA512, crypto.SHA512},
-	} {
-		registerECDSA(d.mech, d.hash)
+	for _, d := range hashes {
+		registerECDSA(d.ecdsa, d.hash)
 	}
 }
 

@@ -13,20 +13,6 @@ import (
 
 var rsaInfo = Info{MinKeySize: object.MinRSABits, MaxKeySize: object.MaxRSABits}
 
-// hashSigns lists the hash-then-sign variants of the RSA mechanisms.
-var hashSigns = []struct {
-	hash      crypto.Hash
-	digest    ck.MechanismType
-	pkcs, pss ck.MechanismType
-	mgf       ck.MGF
-}{
-	{crypto.SHA1, ck.CKM_SHA_1, ck.CKM_SHA1_RSA_PKCS, ck.CKM_SHA1_RSA_PKCS_PSS, ck.CKG_MGF1_SHA1},
-	{crypto.SHA224, ck.CKM_SHA224, ck.CKM_SHA224_RSA_PKCS, ck.CKM_SHA224_RSA_PKCS_PSS, ck.CKG_MGF1_SHA224},
-	{crypto.SHA256, ck.CKM_SHA256, ck.CKM_SHA256_RSA_PKCS, ck.CKM_SHA256_RSA_PKCS_PSS, ck.CKG_MGF1_SHA256},
-	{crypto.SHA384, ck.CKM_SHA384, ck.CKM_SHA384_RSA_PKCS, ck.CKM_SHA384_RSA_PKCS_PSS, ck.CKG_MGF1_SHA384},
-	{crypto.SHA512, ck.CKM_SHA512, ck.CKM_SHA512_RSA_PKCS, ck.CKM_SHA512_RSA_PKCS_PSS, ck.CKG_MGF1_SHA512},
-}
-
 func init() {
 	register(&Mechanism{
 		Type:            ck.CKM_RSA_PKCS_KEY_PAIR_GEN,
@@ -40,12 +26,12 @@ func init() {
 	registerRSA(ck.CKM_RSA_PKCS_PSS, func(param []byte) (rsaScheme, error) {
 		return parsePSS(ck.CKM_RSA_PKCS_PSS, 0, param)
 	})
-	for _, hs := range hashSigns {
-		registerRSA(hs.pkcs, func(param []byte) (rsaScheme, error) {
-			return pkcs1Scheme{hs.hash}, noParam(hs.pkcs, param)
+	for _, hs := range hashes {
+		registerRSA(hs.rsaPKCS, func(param []byte) (rsaScheme, error) {
+			return pkcs1Scheme{hs.hash}, noParam(hs.rsaPKCS, param)
 		})
-		registerRSA(hs.pss, func(param []byte) (rsaScheme, error) {
-			return parsePSS(hs.pss, hs.hash, param)
+		registerRSA(hs.rsaPSS, func(param []byte) (rsaScheme, error) {
+			return parsePSS(hs.rsaPSS, hs.hash, param)
 		})
 	}
 }
@@ -161,7 +147,7 @@ func parsePSS(t ck.MechanismType, inner crypto.Hash, param []byte) (rsaScheme, e
 	hashAlg, _ := object.DecodeULong(param[:object.ULongSize])
 	mgf, _ := object.DecodeULong(param[object.ULongSize : 2*object.ULongSize])
 	sLen, _ := object.DecodeULong(param[2*object.ULongSize:])
-	for _, hs := range hashSigns {
+	for _, hs := range hashes {
 		if hs.digest != ck.MechanismType(hashAlg) {
 			continue
 		}
@@ -176,6 +162,19 @@ func parsePSS(t ck.MechanismType, inner crypto.Hash, param []byte) (rsaScheme, e
 		return pssScheme{h: hs.hash, inner: inner != 0, saltLen: int(sLen)}, nil
 	}
 	return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v: hashAlg %v is not supported", t, ck.MechanismType(hashAlg))
+}
+
+// PSSParams encodes the CK_RSA_PKCS_PSS_PARAMS that signs a digest of
+// hash h with MGF1 over the same hash and a salt of saltLen bytes.
+func PSSParams(h crypto.Hash, saltLen int) ([]byte, bool) {
+	for _, hs := range hashes {
+		if hs.hash == h {
+			p := object.EncodeULong(uint(hs.digest))
+			p = append(p, object.EncodeULong(uint(hs.mgf))...)
+			return append(p, object.EncodeULong(uint(saltLen))...), true
+		}
+	}
+	return nil, false
 }
 
 func (p pssScheme) hash() crypto.Hash {

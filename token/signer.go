@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/mech"
 	"github.com/corepkcs11/corepkcs11/object"
 	"github.com/corepkcs11/corepkcs11/pki"
 )
@@ -61,15 +62,6 @@ var digestInfoPrefixes = map[crypto.Hash][]byte{
 	crypto.SHA512: {0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40},
 }
 
-// pssDigests maps a hash to its digest mechanism and MGF1 for PSS parameters.
-var pssDigests = map[crypto.Hash][2]uint{
-	crypto.SHA1:   {uint(ck.CKM_SHA_1), uint(ck.CKG_MGF1_SHA1)},
-	crypto.SHA224: {uint(ck.CKM_SHA224), uint(ck.CKG_MGF1_SHA224)},
-	crypto.SHA256: {uint(ck.CKM_SHA256), uint(ck.CKG_MGF1_SHA256)},
-	crypto.SHA384: {uint(ck.CKM_SHA384), uint(ck.CKG_MGF1_SHA384)},
-	crypto.SHA512: {uint(ck.CKM_SHA512), uint(ck.CKG_MGF1_SHA512)},
-}
-
 // Sign signs a digest: ECDSA signatures come back in DER, as crypto.Signer
 // requires; RSA keys sign PKCS#1 v1.5, or PSS when opts is *rsa.PSSOptions.
 func (s *Signer) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
@@ -106,15 +98,14 @@ func (s *Signer) mechanism(digest []byte, opts crypto.SignerOpts) (Mechanism, []
 		return Mechanism{Type: ck.CKM_ECDSA}, digest, nil
 	case *rsa.PublicKey:
 		if pss, ok := opts.(*rsa.PSSOptions); ok {
-			d, ok := pssDigests[h]
-			if !ok {
-				return Mechanism{}, nil, fmt.Errorf("token: PSS with %v is not supported", h)
-			}
 			salt := pss.SaltLength
 			if salt == rsa.PSSSaltLengthAuto || salt == rsa.PSSSaltLengthEqualsHash {
 				salt = h.Size()
 			}
-			param := append(append(object.EncodeULong(d[0]), object.EncodeULong(d[1])...), object.EncodeULong(uint(salt))...)
+			param, ok := mech.PSSParams(h, salt)
+			if !ok {
+				return Mechanism{}, nil, fmt.Errorf("token: PSS with %v is not supported", h)
+			}
 			return Mechanism{Type: ck.CKM_RSA_PKCS_PSS, Parameter: param}, digest, nil
 		}
 		prefix, ok := digestInfoPrefixes[h]
