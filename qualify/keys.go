@@ -84,14 +84,8 @@ func selfSigned(key crypto.Signer, cn string) ([]byte, error) {
 
 func certTemplate(label string, der []byte) []*pkcs11.Attribute {
 	cert, _ := x509.ParseCertificate(der)
-	return []*pkcs11.Attribute{
-		pkcs11.NewAttribute(pkcs11.CKA_CLASS, pkcs11.CKO_CERTIFICATE),
-		pkcs11.NewAttribute(pkcs11.CKA_CERTIFICATE_TYPE, pkcs11.CKC_X_509),
-		pkcs11.NewAttribute(pkcs11.CKA_TOKEN, true),
-		pkcs11.NewAttribute(pkcs11.CKA_LABEL, label),
-		pkcs11.NewAttribute(pkcs11.CKA_SUBJECT, cert.RawSubject),
-		pkcs11.NewAttribute(pkcs11.CKA_VALUE, der),
-	}
+	return append(fromTemplate(pki.CertificateTemplate(cert)),
+		pkcs11.NewAttribute(pkcs11.CKA_TOKEN, true), pkcs11.NewAttribute(pkcs11.CKA_LABEL, label))
 }
 
 // rsaPublic reads an RSA key's public half from its attributes.
@@ -168,17 +162,9 @@ func (t *T) importKey(p *pkcs11.Ctx, h pkcs11.SessionHandle, key crypto.Signer) 
 }
 
 func ecPublicTemplate(label string, pub *ecdsa.PublicKey) []*pkcs11.Attribute {
-	raw, _ := pub.Bytes()
-	point, _ := asn1.Marshal(raw)
-	return []*pkcs11.Attribute{
-		pkcs11.NewAttribute(pkcs11.CKA_CLASS, pkcs11.CKO_PUBLIC_KEY),
-		pkcs11.NewAttribute(pkcs11.CKA_KEY_TYPE, pkcs11.CKK_EC),
-		pkcs11.NewAttribute(pkcs11.CKA_TOKEN, true),
-		pkcs11.NewAttribute(pkcs11.CKA_VERIFY, true),
-		pkcs11.NewAttribute(pkcs11.CKA_LABEL, label),
-		pkcs11.NewAttribute(pkcs11.CKA_EC_PARAMS, p256),
-		pkcs11.NewAttribute(pkcs11.CKA_EC_POINT, point),
-	}
+	tmpl, _ := pki.PublicKeyTemplate(pub) // P-256: always supported
+	return append(fromTemplate(tmpl), pkcs11.NewAttribute(pkcs11.CKA_TOKEN, true),
+		pkcs11.NewAttribute(pkcs11.CKA_VERIFY, true), pkcs11.NewAttribute(pkcs11.CKA_LABEL, label))
 }
 
 // generateEC has the token generate a labelled P-256 key pair.
