@@ -14,21 +14,8 @@ import (
 // once, 200 forks from a parent with busy signing threads, and the
 // allocations of the hot paths against the engine's own.
 func TestCABI(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "abi")
-	cc := exec.Command("gcc", "-O1", "-Wall", "-Werror", "-I", "../module", "-o", bin, "testdata/abi.c", "-ldl", "-lpthread")
-	if out, err := cc.CombinedOutput(); err != nil {
-		t.Fatalf("compiling abi.c: %v\n%s", err, out)
-	}
 	e := newEnv(t)
-	out, err := e.try("", bin, modulePath)
-	for _, line := range strings.Split(out, "\n") {
-		if strings.HasPrefix(line, "FAIL") {
-			t.Error(line)
-		}
-	}
-	if err != nil {
-		t.Fatalf("abi: %v\n%s", err, out)
-	}
+	out := runChecks(t, e, "testdata/abi.c")
 	if !strings.Contains(out, "PASS 200 forks under load: no child hangs") {
 		t.Fatalf("the fork check did not run:\n%s", out)
 	}
@@ -37,4 +24,38 @@ func TestCABI(t *testing.T) {
 	if !strings.Contains(string(log), "C_Initialize in a forked child") {
 		t.Error("a forked child's C_Initialize left no reason in the log")
 	}
+}
+
+// TestOperationLifeCycle compiles testdata/lifecycle.c and runs it
+// against the module: mechanisms whose parameter fields are uninitialized,
+// re-initialization after a length query, errors and mixed single- and
+// multi-part calls ending operations, single-part mechanisms refusing
+// updates, CKM_RSA_X_509, and public objects used without a login.
+func TestOperationLifeCycle(t *testing.T) {
+	out := runChecks(t, newEnv(t), "testdata/lifecycle.c")
+	if !strings.Contains(out, "PASS C_Sign with a public session key") {
+		t.Fatalf("the checks did not run to the end:\n%s", out)
+	}
+}
+
+// runChecks compiles a C check program from testdata, runs it against
+// the module in env e, reports each of its FAIL lines as an error and
+// returns its output.
+func runChecks(t *testing.T, e env, src string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), strings.TrimSuffix(filepath.Base(src), ".c"))
+	cc := exec.Command("gcc", "-O1", "-Wall", "-Werror", "-I", "../module", "-o", bin, src, "-ldl", "-lpthread")
+	if out, err := cc.CombinedOutput(); err != nil {
+		t.Fatalf("compiling %s: %v\n%s", src, err, out)
+	}
+	out, err := e.try("", bin, modulePath)
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "FAIL") {
+			t.Error(line)
+		}
+	}
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", bin, err, out)
+	}
+	return out
 }

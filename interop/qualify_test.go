@@ -31,7 +31,7 @@ func runQualify(t *testing.T, module string) ([]string, string) {
 			failed = append(failed, strings.SplitN(name, ":", 2)[0])
 		}
 	}
-	if sum.Failed != len(failed) || sum.Passed+sum.Failed+sum.Skipped != 39 {
+	if sum.Failed != len(failed) || sum.Passed+sum.Failed+sum.Skipped != 41 {
 		t.Fatalf("summary %+v does not match the output:\n%s", sum, out.String())
 	}
 	return failed, out.String()
@@ -55,14 +55,15 @@ func TestQualifyCorepkcs11(t *testing.T) {
 // softHSMFailures are the checks SoftHSMv2 2.6 fails, each a difference
 // the PKCS#11 2.40 base specification settles (README, "Qualification").
 var softHSMFailures = []string{
-	"Extended/LoginRules",     // a second C_Logout returns CKR_OK, not CKR_USER_NOT_LOGGED_IN
-	"Extended/TemplateErrors", // CKA_TOKEN given as both true and false is accepted, not CKR_TEMPLATE_INCONSISTENT
-	"Extended/KeyUseErrors",   // C_SignInit with an invalid key handle gives CKR_OBJECT_HANDLE_INVALID, not CKR_KEY_HANDLE_INVALID
+	"EC/Sign",                     // C_SignInit after a C_Sign length query gives CKR_OPERATION_ACTIVE (upstream FreeRTOS's PKCS11_EC_Sign fails on it too)
+	"Extended/LoginRules",         // a second C_Logout returns CKR_OK, not CKR_USER_NOT_LOGGED_IN
+	"Extended/TemplateErrors",     // CKA_TOKEN given as both true and false is accepted, not CKR_TEMPLATE_INCONSISTENT
+	"Extended/KeyUseErrors",       // C_SignInit with an invalid key handle gives CKR_OBJECT_HANDLE_INVALID, not CKR_KEY_HANDLE_INVALID
+	"Extended/OperationLifeCycle", // C_Digest refused with CKR_ARGUMENTS_BAD leaves the operation active
 }
 
 // TestQualifySoftHSM runs the same suite against SoftHSMv2 with a token
-// set up by softhsm2-util: the 27 pass, and the extended group fails
-// exactly where the README says it does.
+// set up by softhsm2-util: it fails exactly where the README says it does.
 func TestQualifySoftHSM(t *testing.T) {
 	lib := "/usr/lib/softhsm/libsofthsm2.so"
 	if _, err := os.Stat(lib); err != nil {

@@ -31,10 +31,7 @@ func init() {
 		register(&Mechanism{
 			Type: d.digest,
 			Info: Info{Flags: ck.CKF_DIGEST},
-			NewDigest: func(param []byte) (hash.Hash, error) {
-				if err := noParam(d.digest, param); err != nil {
-					return nil, err
-				}
+			NewDigest: func([]byte) (hash.Hash, error) {
 				return d.hash.New(), nil
 			},
 		})

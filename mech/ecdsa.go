@@ -18,7 +18,7 @@ func init() {
 	register(&Mechanism{
 		Type:            ck.CKM_EC_KEY_PAIR_GEN,
 		Info:            Info{ecInfo.MinKeySize, ecInfo.MaxKeySize, ecInfo.Flags | ck.CKF_GENERATE_KEY_PAIR},
-		KeyType:         ck.CKK_EC,
+		KeyTypes:        []ck.KeyType{ck.CKK_EC},
 		GenerateKeyPair: generateEC,
 	})
 	registerECDSA(ck.CKM_ECDSA, 0)
@@ -32,23 +32,18 @@ func init() {
 // padded to the curve's size, as the spec defines for ECDSA.
 func registerECDSA(t ck.MechanismType, h crypto.Hash) {
 	register(&Mechanism{
-		Type:    t,
-		Info:    Info{ecInfo.MinKeySize, ecInfo.MaxKeySize, ecInfo.Flags | ck.CKF_SIGN | ck.CKF_VERIFY},
-		KeyType: ck.CKK_EC,
-		NewSigner: func(key any, param []byte) (Signer, error) {
-			if err := noParam(t, param); err != nil {
-				return nil, err
-			}
+		Type:       t,
+		Info:       Info{ecInfo.MinKeySize, ecInfo.MaxKeySize, ecInfo.Flags | ck.CKF_SIGN | ck.CKF_VERIFY},
+		KeyTypes:   []ck.KeyType{ck.CKK_EC},
+		SinglePart: h == 0,
+		NewSigner: func(key any, _ []byte) (Signer, error) {
 			priv, ok := key.(*ecdsa.PrivateKey)
 			if !ok {
 				return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "%v needs an EC private key", t)
 			}
 			return &ecdsaSigner{feed: newFeed(h), key: priv}, nil
 		},
-		NewVerifier: func(key any, param []byte) (Verifier, error) {
-			if err := noParam(t, param); err != nil {
-				return nil, err
-			}
+		NewVerifier: func(key any, _ []byte) (Verifier, error) {
 			pub, ok := key.(*ecdsa.PublicKey)
 			if !ok {
 				return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "%v needs an EC public key", t)
@@ -100,10 +95,7 @@ func (v *ecdsaVerifier) Verify(data, sig []byte) error {
 	return nil
 }
 
-func generateEC(param []byte, pub, priv object.Template) (object.Template, object.Template, error) {
-	if err := noParam(ck.CKM_EC_KEY_PAIR_GEN, param); err != nil {
-		return nil, nil, err
-	}
+func generateEC(_ []byte, pub, priv object.Template) (object.Template, object.Template, error) {
 	params, ok := pub.Find(ck.CKA_EC_PARAMS)
 	if !ok {
 		return nil, nil, ck.Errorf(ck.CKR_TEMPLATE_INCOMPLETE, "the public key template needs CKA_EC_PARAMS")

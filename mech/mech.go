@@ -27,8 +27,20 @@ type Info struct {
 type Mechanism struct {
 	Type ck.MechanismType
 	Info Info
-	// KeyType is the type of key the mechanism uses or generates.
-	KeyType ck.KeyType
+	// KeyTypes are the types of key the mechanism works with; a key
+	// generation mechanism names the one type it makes. Every mechanism
+	// that takes or makes a key lists them, and register enforces it:
+	// CKK_RSA is 0, so a forgotten single field would silently mean RSA.
+	KeyTypes []ck.KeyType
+	// ParamLen is the exact size of the mechanism's parameter, a C
+	// structure without pointers (CK_RSA_PKCS_PSS_PARAMS), or 0 when the
+	// mechanism takes none. Clients leave pParameter and ulParameterLen
+	// of such mechanisms uninitialized, so nothing reads them.
+	ParamLen int
+	// SinglePart mechanisms sign or verify one input of at most a key's
+	// size, or a hash: C_SignUpdate and C_VerifyUpdate are refused rather
+	// than buffering unbounded data.
+	SinglePart bool
 
 	// NewDigest starts a digest (CKF_DIGEST).
 	NewDigest func(param []byte) (hash.Hash, error)
@@ -68,8 +80,18 @@ func register(m *Mechanism) {
 	if _, dup := registry[m.Type]; dup {
 		panic("mech: " + m.Type.String() + " registered twice")
 	}
+	usesKey := m.NewSigner != nil || m.NewVerifier != nil
+	switch {
+	case m.GenerateKeyPair != nil && len(m.KeyTypes) != 1:
+		panic("mech: " + m.Type.String() + " must name the one key type it generates")
+	case usesKey && len(m.KeyTypes) == 0:
+		panic("mech: " + m.Type.String() + " must name the key types it works with")
+	}
 	registry[m.Type] = m
 }
+
+// Accepts reports whether the mechanism works with keys of type kt.
+func (m *Mechanism) Accepts(kt ck.KeyType) bool { return slices.Contains(m.KeyTypes, kt) }
 
 // Lookup returns the mechanism t, or CKR_MECHANISM_INVALID.
 func Lookup(t ck.MechanismType) (*Mechanism, error) {
@@ -82,14 +104,6 @@ func Lookup(t ck.MechanismType) (*Mechanism, error) {
 // List returns every registered mechanism type in ascending order.
 func List() []ck.MechanismType {
 	return slices.Sorted(maps.Keys(registry))
-}
-
-// noParam is the parameter check of mechanisms that take none.
-func noParam(t ck.MechanismType, param []byte) error {
-	if len(param) != 0 {
-		return ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v takes no parameter", t)
-	}
-	return nil
 }
 
 // feed is how a signature mechanism takes in its message: buffered as

@@ -60,8 +60,8 @@ func TestDigest(t *testing.T) {
 		if got := hex.EncodeToString(h.Sum(nil)); got != tt.want {
 			t.Errorf("%v(abc) = %s", tt.mech, got)
 		}
-		if _, err := m.NewDigest([]byte{1}); ck.ToRV(err) != ck.CKR_MECHANISM_PARAM_INVALID {
-			t.Errorf("%v with a parameter: %v", tt.mech, err)
+		if m.ParamLen != 0 {
+			t.Errorf("%v declares a %d-byte parameter; digests take none", tt.mech, m.ParamLen)
 		}
 	}
 	if _, err := Lookup(ck.CKM_MD5); ck.ToRV(err) != ck.CKR_MECHANISM_INVALID {
@@ -88,6 +88,11 @@ func independentVerify(t *testing.T, mech ck.MechanismType, msg, sig []byte) boo
 		return len(sig) == 64 && ecdsa.Verify(&ecKey.PublicKey, digest(h), r, s)
 	case ck.CKM_RSA_PKCS:
 		return rsa.VerifyPKCS1v15(&rsaKey.PublicKey, 0, msg, sig) == nil
+	case ck.CKM_RSA_X_509:
+		// The textbook RSA function with math/big, apart from bigmod.
+		pub := &rsaKey.PublicKey
+		m := new(big.Int).Exp(new(big.Int).SetBytes(sig), big.NewInt(int64(pub.E)), pub.N)
+		return m.Cmp(new(big.Int).SetBytes(msg)) == 0
 	case ck.CKM_SHA256_RSA_PKCS:
 		return rsa.VerifyPKCS1v15(&rsaKey.PublicKey, crypto.SHA256, digest(crypto.SHA256), sig) == nil
 	case ck.CKM_RSA_PKCS_PSS:
@@ -117,6 +122,10 @@ func TestSignVerify(t *testing.T) {
 		{ck.CKM_SHA256_RSA_PKCS, rsaKey, &rsaKey.PublicKey, nil, []byte("firmware image"), 256},
 		{ck.CKM_RSA_PKCS_PSS, rsaKey, &rsaKey.PublicKey, pss, hash[:], 256},
 		{ck.CKM_SHA256_RSA_PKCS_PSS, rsaKey, &rsaKey.PublicKey, pss, []byte("firmware image"), 256},
+		// The caller pads, as FreeRTOS's qualification suite does.
+		{ck.CKM_RSA_X_509, rsaKey, &rsaKey.PublicKey, nil, pkcs1Block(hash[:], 256), 256},
+		// A short input counts as left-padded with zeros.
+		{ck.CKM_RSA_X_509, rsaKey, &rsaKey.PublicKey, nil, []byte("raw"), 256},
 	}
 	for _, tt := range tests {
 		t.Run(tt.mech.String(), func(t *testing.T) {
@@ -162,6 +171,34 @@ func TestSignVerify(t *testing.T) {
 	}
 }
 
+// pkcs1Block is the RSASSA-PKCS1-v1_5 encoding of a SHA-256 digest in a
+// k-byte block (RFC 8017 9.2), which CKM_RSA_X_509 signs as it is.
+func pkcs1Block(digest []byte, k int) []byte {
+	info := append([]byte{0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20}, digest...)
+	block := bytes.Repeat([]byte{0xff}, k)
+	block[0], block[1] = 0, 1
+	block[k-len(info)-1] = 0
+	copy(block[k-len(info):], info)
+	return block
+}
+
+func TestRSAX509IsPKCS1WhenPadded(t *testing.T) {
+	keys()
+	digest := sha256.Sum256([]byte("firmware image"))
+	m, _ := Lookup(ck.CKM_RSA_X_509)
+	s, err := m.NewSigner(rsaKey, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := s.Sign(pkcs1Block(digest[:], 256))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rsa.VerifyPKCS1v15(&rsaKey.PublicKey, crypto.SHA256, digest[:], sig); err != nil {
+		t.Fatalf("a CKM_RSA_X_509 signature of a PKCS#1 block is not a PKCS#1 v1.5 signature: %v", err)
+	}
+}
+
 func TestParameterAndInputErrors(t *testing.T) {
 	keys()
 	tests := []struct {
@@ -172,7 +209,8 @@ func TestParameterAndInputErrors(t *testing.T) {
 		msg   []byte
 		want  ck.RV
 	}{
-		{"ECDSA with parameter", ck.CKM_ECDSA, ecKey, []byte{1}, nil, ck.CKR_MECHANISM_PARAM_INVALID},
+		// A mechanism without a parameter ignores whatever the client left in it.
+		{"ECDSA with a stray parameter", ck.CKM_ECDSA, ecKey, []byte{1}, make([]byte, 32), ck.CKR_OK},
 		{"ECDSA with RSA key", ck.CKM_ECDSA, rsaKey, nil, nil, ck.CKR_KEY_TYPE_INCONSISTENT},
 		{"RSA with EC key", ck.CKM_SHA256_RSA_PKCS, ecKey, nil, nil, ck.CKR_KEY_TYPE_INCONSISTENT},
 		{"PSS without parameter", ck.CKM_RSA_PKCS_PSS, rsaKey, nil, nil, ck.CKR_MECHANISM_PARAM_INVALID},
@@ -183,6 +221,8 @@ func TestParameterAndInputErrors(t *testing.T) {
 		{"PSS wrong digest length", ck.CKM_RSA_PKCS_PSS, rsaKey, pssParam(ck.CKM_SHA256, ck.CKG_MGF1_SHA256, 32), []byte("short"), ck.CKR_DATA_LEN_RANGE},
 		{"PSS salt too long", ck.CKM_RSA_PKCS_PSS, rsaKey, pssParam(ck.CKM_SHA256, ck.CKG_MGF1_SHA256, 240), make([]byte, 32), ck.CKR_MECHANISM_PARAM_INVALID},
 		{"RSA_PKCS input too long", ck.CKM_RSA_PKCS, rsaKey, nil, make([]byte, 250), ck.CKR_DATA_LEN_RANGE},
+		{"RSA_X_509 input longer than the modulus", ck.CKM_RSA_X_509, rsaKey, nil, make([]byte, 257), ck.CKR_DATA_LEN_RANGE},
+		{"RSA_X_509 input not below the modulus", ck.CKM_RSA_X_509, rsaKey, nil, bytes.Repeat([]byte{0xff}, 256), ck.CKR_DATA_INVALID},
 	}
 	for _, tt := range tests {
 		m, _ := Lookup(tt.mech)
@@ -249,5 +289,32 @@ func TestRegistryInfo(t *testing.T) {
 			(f&ck.CKF_DIGEST != 0) != (m.NewDigest != nil) || (f&ck.CKF_GENERATE_KEY_PAIR != 0) != (m.GenerateKeyPair != nil) {
 			t.Errorf("%v: Info flags %#x do not match what it implements", mt, f)
 		}
+	}
+	// The mechanisms that sign their input as it is take one part only.
+	for _, mt := range []ck.MechanismType{ck.CKM_ECDSA, ck.CKM_RSA_PKCS, ck.CKM_RSA_PKCS_PSS, ck.CKM_RSA_X_509} {
+		if m, _ := Lookup(mt); !m.SinglePart {
+			t.Errorf("%v is not single-part", mt)
+		}
+	}
+	for _, mt := range []ck.MechanismType{ck.CKM_ECDSA_SHA256, ck.CKM_SHA256_RSA_PKCS, ck.CKM_SHA256_RSA_PKCS_PSS} {
+		if m, _ := Lookup(mt); m.SinglePart {
+			t.Errorf("%v hashes its input, yet is single-part", mt)
+		}
+	}
+}
+
+func TestRegisterRequiresKeyTypes(t *testing.T) {
+	for name, m := range map[string]*Mechanism{
+		"signer without key types":   {Type: ck.CKM_VENDOR_DEFINED + 1, NewSigner: func(any, []byte) (Signer, error) { return nil, nil }},
+		"generator of two key types": {Type: ck.CKM_VENDOR_DEFINED + 2, KeyTypes: []ck.KeyType{ck.CKK_RSA, ck.CKK_EC}, GenerateKeyPair: generateEC},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: registered", name)
+				}
+			}()
+			register(m)
+		}()
 	}
 }

@@ -17,20 +17,17 @@ func init() {
 	register(&Mechanism{
 		Type:            ck.CKM_RSA_PKCS_KEY_PAIR_GEN,
 		Info:            Info{rsaInfo.MinKeySize, rsaInfo.MaxKeySize, ck.CKF_GENERATE_KEY_PAIR},
-		KeyType:         ck.CKK_RSA,
+		KeyTypes:        []ck.KeyType{ck.CKK_RSA},
 		GenerateKeyPair: generateRSA,
 	})
-	registerRSA(ck.CKM_RSA_PKCS, func(param []byte) (rsaScheme, error) {
-		return pkcs1Scheme{}, noParam(ck.CKM_RSA_PKCS, param)
-	})
-	registerRSA(ck.CKM_RSA_PKCS_PSS, func(param []byte) (rsaScheme, error) {
+	registerRSA(ck.CKM_RSA_X_509, 0, 0, func([]byte) (rsaScheme, error) { return rawScheme{}, nil })
+	registerRSA(ck.CKM_RSA_PKCS, 0, 0, func([]byte) (rsaScheme, error) { return pkcs1Scheme{}, nil })
+	registerRSA(ck.CKM_RSA_PKCS_PSS, 0, pssParamLen, func(param []byte) (rsaScheme, error) {
 		return parsePSS(ck.CKM_RSA_PKCS_PSS, 0, param)
 	})
 	for _, hs := range hashes {
-		registerRSA(hs.rsaPKCS, func(param []byte) (rsaScheme, error) {
-			return pkcs1Scheme{hs.hash}, noParam(hs.rsaPKCS, param)
-		})
-		registerRSA(hs.rsaPSS, func(param []byte) (rsaScheme, error) {
+		registerRSA(hs.rsaPKCS, hs.hash, 0, func([]byte) (rsaScheme, error) { return pkcs1Scheme{hs.hash}, nil })
+		registerRSA(hs.rsaPSS, hs.hash, pssParamLen, func(param []byte) (rsaScheme, error) {
 			return parsePSS(hs.rsaPSS, hs.hash, param)
 		})
 	}
@@ -44,11 +41,16 @@ type rsaScheme interface {
 	verify(key *rsa.PublicKey, msg, sig []byte) error
 }
 
-func registerRSA(t ck.MechanismType, scheme func(param []byte) (rsaScheme, error)) {
+// registerRSA registers an RSA signature mechanism that hashes its input
+// with h, or signs its input as it is (h == 0, single-part), with a
+// parameter of paramLen bytes.
+func registerRSA(t ck.MechanismType, h crypto.Hash, paramLen int, scheme func(param []byte) (rsaScheme, error)) {
 	register(&Mechanism{
-		Type:    t,
-		Info:    Info{rsaInfo.MinKeySize, rsaInfo.MaxKeySize, ck.CKF_SIGN | ck.CKF_VERIFY},
-		KeyType: ck.CKK_RSA,
+		Type:       t,
+		Info:       Info{rsaInfo.MinKeySize, rsaInfo.MaxKeySize, ck.CKF_SIGN | ck.CKF_VERIFY},
+		KeyTypes:   []ck.KeyType{ck.CKK_RSA},
+		ParamLen:   paramLen,
+		SinglePart: h == 0,
 		NewSigner: func(key any, param []byte) (Signer, error) {
 			priv, ok := key.(*rsa.PrivateKey)
 			if !ok {
@@ -138,10 +140,13 @@ type pssScheme struct {
 	saltLen int
 }
 
+// pssParamLen is the size of a CK_RSA_PKCS_PSS_PARAMS: three CK_ULONGs.
+const pssParamLen = 3 * object.ULongSize
+
 // parsePSS checks a CK_RSA_PKCS_PSS_PARAMS {hashAlg, mgf, sLen}. inner is
 // the hash of a hash-then-sign mechanism, which hashAlg must name.
 func parsePSS(t ck.MechanismType, inner crypto.Hash, param []byte) (rsaScheme, error) {
-	if len(param) != 3*object.ULongSize {
+	if len(param) != pssParamLen {
 		return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v needs a CK_RSA_PKCS_PSS_PARAMS", t)
 	}
 	hashAlg, _ := object.DecodeULong(param[:object.ULongSize])
@@ -222,10 +227,7 @@ func (p pssScheme) verify(key *rsa.PublicKey, digest, sig []byte) error {
 // rsaPublicExponent is the only exponent crypto/rsa generates keys with.
 const rsaPublicExponent = 65537
 
-func generateRSA(param []byte, pub, priv object.Template) (object.Template, object.Template, error) {
-	if err := noParam(ck.CKM_RSA_PKCS_KEY_PAIR_GEN, param); err != nil {
-		return nil, nil, err
-	}
+func generateRSA(_ []byte, pub, priv object.Template) (object.Template, object.Template, error) {
 	bits, ok := pub.ULong(ck.CKA_MODULUS_BITS)
 	if !ok {
 		return nil, nil, ck.Errorf(ck.CKR_TEMPLATE_INCOMPLETE, "the public key template needs CKA_MODULUS_BITS")

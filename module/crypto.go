@@ -31,7 +31,7 @@ func cpkDigest(hSession C.CK_SESSION_HANDLE, pData *C.CK_BYTE, ulDataLen C.CK_UL
 	if tracing {
 		defer trace("C_Digest", time.Now(), &result, "session", hSession, "len", ulDataLen, "query", pDigest == nil)
 	}
-	return onePart("C_Digest", hSession, pData, ulDataLen, pDigest, pulDigestLen, (*token.Module).Digest)
+	return onePart("C_Digest", ck.CKF_DIGEST, hSession, pData, ulDataLen, pDigest, pulDigestLen, (*token.Module).Digest)
 }
 
 //export cpkDigestUpdate
@@ -42,7 +42,7 @@ func cpkDigestUpdate(hSession C.CK_SESSION_HANDLE, pPart *C.CK_BYTE, ulPartLen C
 	}
 	data, err := input(pPart, ulPartLen)
 	if err != nil {
-		return C.CKR_ARGUMENTS_BAD
+		return abandon("C_DigestUpdate", ck.CKF_DIGEST, hSession)
 	}
 	return rv("C_DigestUpdate", engine.DigestUpdate(ck.SessionHandle(hSession), data))
 }
@@ -62,7 +62,7 @@ func cpkDigestFinal(hSession C.CK_SESSION_HANDLE, pDigest *C.CK_BYTE, pulDigestL
 	if tracing {
 		defer trace("C_DigestFinal", time.Now(), &result, "session", hSession, "query", pDigest == nil)
 	}
-	return finalPart("C_DigestFinal", hSession, pDigest, pulDigestLen, (*token.Module).DigestFinal)
+	return finalPart("C_DigestFinal", ck.CKF_DIGEST, hSession, pDigest, pulDigestLen, (*token.Module).DigestFinal)
 }
 
 //export cpkSignInit
@@ -84,7 +84,7 @@ func cpkSign(hSession C.CK_SESSION_HANDLE, pData *C.CK_BYTE, ulDataLen C.CK_ULON
 	if tracing {
 		defer trace("C_Sign", time.Now(), &result, "session", hSession, "len", ulDataLen, "query", pSignature == nil)
 	}
-	return onePart("C_Sign", hSession, pData, ulDataLen, pSignature, pulSignatureLen, (*token.Module).Sign)
+	return onePart("C_Sign", ck.CKF_SIGN, hSession, pData, ulDataLen, pSignature, pulSignatureLen, (*token.Module).Sign)
 }
 
 //export cpkSignUpdate
@@ -95,7 +95,7 @@ func cpkSignUpdate(hSession C.CK_SESSION_HANDLE, pPart *C.CK_BYTE, ulPartLen C.C
 	}
 	data, err := input(pPart, ulPartLen)
 	if err != nil {
-		return C.CKR_ARGUMENTS_BAD
+		return abandon("C_SignUpdate", ck.CKF_SIGN, hSession)
 	}
 	return rv("C_SignUpdate", engine.SignUpdate(ck.SessionHandle(hSession), data))
 }
@@ -106,7 +106,7 @@ func cpkSignFinal(hSession C.CK_SESSION_HANDLE, pSignature *C.CK_BYTE, pulSignat
 	if tracing {
 		defer trace("C_SignFinal", time.Now(), &result, "session", hSession, "query", pSignature == nil)
 	}
-	return finalPart("C_SignFinal", hSession, pSignature, pulSignatureLen, (*token.Module).SignFinal)
+	return finalPart("C_SignFinal", ck.CKF_SIGN, hSession, pSignature, pulSignatureLen, (*token.Module).SignFinal)
 }
 
 //export cpkVerifyInit
@@ -131,7 +131,7 @@ func cpkVerify(hSession C.CK_SESSION_HANDLE, pData *C.CK_BYTE, ulDataLen C.CK_UL
 	data, err1 := input(pData, ulDataLen)
 	sig, err2 := input(pSignature, ulSignatureLen)
 	if err1 != nil || err2 != nil {
-		return C.CKR_ARGUMENTS_BAD
+		return abandon("C_Verify", ck.CKF_VERIFY, hSession)
 	}
 	return rv("C_Verify", engine.Verify(ck.SessionHandle(hSession), data, sig))
 }
@@ -144,7 +144,7 @@ func cpkVerifyUpdate(hSession C.CK_SESSION_HANDLE, pPart *C.CK_BYTE, ulPartLen C
 	}
 	data, err := input(pPart, ulPartLen)
 	if err != nil {
-		return C.CKR_ARGUMENTS_BAD
+		return abandon("C_VerifyUpdate", ck.CKF_VERIFY, hSession)
 	}
 	return rv("C_VerifyUpdate", engine.VerifyUpdate(ck.SessionHandle(hSession), data))
 }
@@ -157,7 +157,7 @@ func cpkVerifyFinal(hSession C.CK_SESSION_HANDLE, pSignature *C.CK_BYTE, ulSigna
 	}
 	sig, err := input(pSignature, ulSignatureLen)
 	if err != nil {
-		return C.CKR_ARGUMENTS_BAD
+		return abandon("C_VerifyFinal", ck.CKF_VERIFY, hSession)
 	}
 	return rv("C_VerifyFinal", engine.VerifyFinal(ck.SessionHandle(hSession), sig))
 }
@@ -216,16 +216,17 @@ func cpkGenerateRandom(hSession C.CK_SESSION_HANDLE, pRandomData *C.CK_BYTE, ulR
 }
 
 // onePart runs a single-part function with output (C_Digest, C_Sign)
-// under the spec's output buffer convention.
-func onePart(fn string, h C.CK_SESSION_HANDLE, pData *C.CK_BYTE, ulDataLen C.CK_ULONG, pOut *C.CK_BYTE, pulOutLen *C.CK_ULONG,
+// under the spec's output buffer convention; op names the operation it
+// belongs to.
+func onePart(fn string, op ck.Flags, h C.CK_SESSION_HANDLE, pData *C.CK_BYTE, ulDataLen C.CK_ULONG, pOut *C.CK_BYTE, pulOutLen *C.CK_ULONG,
 	call func(*token.Module, ck.SessionHandle, []byte, []byte) (int, error)) C.CK_RV {
 	data, err := input(pData, ulDataLen)
 	if err != nil {
-		return C.CKR_ARGUMENTS_BAD
+		return abandon(fn, op, h)
 	}
 	out, err := output(pOut, pulOutLen)
 	if err != nil {
-		return C.CKR_ARGUMENTS_BAD
+		return abandon(fn, op, h)
 	}
 	n, err := call(engine, ck.SessionHandle(h), data, out)
 	return rv(fn, finishOutput(pulOutLen, n, err))
@@ -233,14 +234,23 @@ func onePart(fn string, h C.CK_SESSION_HANDLE, pData *C.CK_BYTE, ulDataLen C.CK_
 
 // finalPart runs the last step of a multi-part function with output
 // (C_DigestFinal, C_SignFinal).
-func finalPart(fn string, h C.CK_SESSION_HANDLE, pOut *C.CK_BYTE, pulOutLen *C.CK_ULONG,
+func finalPart(fn string, op ck.Flags, h C.CK_SESSION_HANDLE, pOut *C.CK_BYTE, pulOutLen *C.CK_ULONG,
 	call func(*token.Module, ck.SessionHandle, []byte) (int, error)) C.CK_RV {
 	out, err := output(pOut, pulOutLen)
 	if err != nil {
-		return C.CKR_ARGUMENTS_BAD
+		return abandon(fn, op, h)
 	}
 	n, err := call(engine, ck.SessionHandle(h), out)
 	return rv(fn, finishOutput(pulOutLen, n, err))
+}
+
+// abandon answers CKR_ARGUMENTS_BAD to a call on an operation (op:
+// CKF_DIGEST, CKF_SIGN, CKF_VERIFY) whose pointers the C layer refused.
+// Like any error but CKR_BUFFER_TOO_SMALL, it ends the session's
+// operation of that kind; the engine never saw the call, so it is told.
+func abandon(fn string, op ck.Flags, h C.CK_SESSION_HANDLE) C.CK_RV {
+	engine.SessionCancel(ck.SessionHandle(h), op)
+	return rv(fn, ck.CKR_ARGUMENTS_BAD)
 }
 
 // mechName names a mechanism for the trace log.

@@ -17,25 +17,9 @@ import (
 //	         value as uvarint length + bytes)
 const codecVersion = 1
 
-// Encode serializes o for the store in two parts: public holds every
-// attribute except key material, material holds the key material (empty
-// for objects without any). The store encrypts material, and also public
-// for CKA_PRIVATE objects.
-func (o *Object) Encode() (public, material []byte) {
-	var pub, mat []ck.AttributeType
-	for _, t := range o.Types() {
-		if o.schema.isSecretMaterial(t) {
-			mat = append(mat, t)
-		} else {
-			pub = append(pub, t)
-		}
-	}
-	public = o.encode(pub)
-	if len(mat) > 0 {
-		material = o.encode(mat)
-	}
-	return public, material
-}
+// Encode serializes o for the store. Whether the result is encrypted
+// there is the engine's decision (it seals CKA_PRIVATE objects).
+func (o *Object) Encode() []byte { return o.encode(o.Types()) }
 
 func (o *Object) encode(types []ck.AttributeType) []byte {
 	b := []byte{codecVersion}
@@ -106,18 +90,11 @@ func decodeInto(attrs map[ck.AttributeType][]byte, b []byte) error {
 	return nil
 }
 
-// Decode rebuilds an object from the parts Encode produced. material may
-// be nil when it cannot be decrypted yet: the object is then usable for
-// everything but operations with its key material (Key returns nil).
-func Decode(public, material []byte) (*Object, error) {
+// Decode rebuilds an object from what Encode produced.
+func Decode(b []byte) (*Object, error) {
 	attrs := map[ck.AttributeType][]byte{}
-	if err := decodeInto(attrs, public); err != nil {
+	if err := decodeInto(attrs, b); err != nil {
 		return nil, err
-	}
-	if material != nil {
-		if err := decodeInto(attrs, material); err != nil {
-			return nil, err
-		}
 	}
 	obj, err := classify(attrs, nil)
 	if err != nil {

@@ -104,7 +104,7 @@ func (o *Object) finishEC() error {
 	} else {
 		d, ok := o.attrs[ck.CKA_VALUE]
 		if !ok {
-			return nil // material not loaded; see Decode
+			return ck.Errorf(ck.CKR_TEMPLATE_INCOMPLETE, "a %v needs CKA_VALUE", o.describe())
 		}
 		size := (c.Curve.Params().BitSize + 7) / 8
 		if len(d) > size {

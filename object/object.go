@@ -232,8 +232,7 @@ func (o *Object) IsPrivate() bool { return o.Bool(ck.CKA_PRIVATE) }
 
 // Key returns the parsed key material: *ecdsa.PrivateKey,
 // *ecdsa.PublicKey, *rsa.PrivateKey, *rsa.PublicKey, or the []byte value
-// of a secret key; nil for other objects and for keys whose material is not
-// loaded (see Decode).
+// of a secret key; nil for objects that are not keys.
 func (o *Object) Key() any { return o.key }
 
 // hidden reports whether attribute t may not be revealed.
@@ -247,10 +246,6 @@ func (o *Object) hidden(t ck.AttributeType) bool {
 func (o *Object) Attribute(t ck.AttributeType) ([]byte, error) {
 	v, ok := o.attrs[t]
 	if !ok {
-		if o.schema.isSecretMaterial(t) && o.key == nil {
-			// Material that is stored but not unlocked in this process.
-			return nil, ck.CKR_ATTRIBUTE_SENSITIVE
-		}
 		return nil, ck.CKR_ATTRIBUTE_TYPE_INVALID
 	}
 	if o.hidden(t) {

@@ -334,11 +334,7 @@ func TestEncodeDecode(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		pub, mat := o.Encode()
-		if o.Class() == ck.CKO_PRIVATE_KEY && len(mat) == 0 {
-			t.Fatalf("%s: no key material part", name)
-		}
-		got, err := Decode(pub, mat)
+		got, err := Decode(o.Encode())
 		if err != nil {
 			t.Fatalf("%s: Decode: %v", name, err)
 		}
@@ -352,20 +348,8 @@ func TestEncodeDecode(t *testing.T) {
 		if len(got.Types()) != len(o.Types()) {
 			t.Errorf("%s: attribute count %d, want %d", name, len(got.Types()), len(o.Types()))
 		}
-		if o.Class() == ck.CKO_PRIVATE_KEY {
-			if bytes.Contains(pub, mustValue(o, ck.CKA_PRIVATE_EXPONENT, ck.CKA_VALUE)) {
-				t.Errorf("%s: key material in the public part", name)
-			}
-			pubOnly, err := Decode(pub, nil)
-			if err != nil {
-				t.Fatalf("%s: Decode without material: %v", name, err)
-			}
-			if pubOnly.Key() != nil {
-				t.Errorf("%s: key without material claims to have it", name)
-			}
-			if _, err := pubOnly.Attribute(ck.CKA_LABEL); err != nil {
-				t.Errorf("%s: label unavailable without material: %v", name, err)
-			}
+		if o.Key() != nil && got.Key() == nil {
+			t.Errorf("%s: the key material did not survive the round trip", name)
 		}
 	}
 }
@@ -382,7 +366,7 @@ func mustValue(o *Object, types ...ck.AttributeType) []byte {
 func TestDecodeRejectsCorruption(t *testing.T) {
 	fixtures(t)
 	o, _ := New(ecPrivateTemplate(), nil, Origin{})
-	pub, mat := o.Encode()
+	pub := o.Encode()
 	cases := map[string][]byte{
 		"empty":       {},
 		"bad version": append([]byte{9}, pub[1:]...),
@@ -390,7 +374,7 @@ func TestDecodeRejectsCorruption(t *testing.T) {
 		"trailing":    append(append([]byte(nil), pub...), 0),
 	}
 	for name, b := range cases {
-		if _, err := Decode(b, mat); !errors.Is(err, errCorrupt) {
+		if _, err := Decode(b); !errors.Is(err, errCorrupt) {
 			t.Errorf("%s: Decode = %v, want corruption error", name, err)
 		}
 	}

@@ -40,7 +40,7 @@ func (o *Object) finishRSA() error {
 		return o.setPublicKeyInfo(pub)
 	}
 	if _, ok := o.attrs[ck.CKA_PRIVATE_EXPONENT]; !ok {
-		return nil // material not loaded; see Decode
+		return ck.Errorf(ck.CKR_TEMPLATE_INCOMPLETE, "a %v needs CKA_PRIVATE_EXPONENT", o.describe())
 	}
 	priv, err := o.rsaPrivateKey(n)
 	if err != nil {

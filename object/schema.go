@@ -214,7 +214,7 @@ func subtypeAttr(class ck.ObjectClass) (ck.AttributeType, bool) {
 
 // isSecretMaterial reports whether attribute t of an object of this
 // schema is key material: never revealed when the key is sensitive or
-// unextractable, and always encrypted at rest.
+// unextractable.
 func (s schema) isSecretMaterial(t ck.AttributeType) bool {
 	return s[t].rule&sensitive != 0
 }

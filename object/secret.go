@@ -11,7 +11,7 @@ import (
 func (o *Object) finishSecret() error {
 	v, ok := o.attrs[ck.CKA_VALUE]
 	if !ok {
-		return nil // material not loaded; see Decode
+		return ck.Errorf(ck.CKR_TEMPLATE_INCOMPLETE, "a %v needs CKA_VALUE", o.describe())
 	}
 	var check []byte
 	switch ck.KeyType(o.sub) {

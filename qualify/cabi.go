@@ -5,6 +5,7 @@ package qualify
 #cgo LDFLAGS: -ldl
 #include <dlfcn.h>
 #include <stdlib.h>
+#include <string.h>
 #include "pkcs11.h"
 
 // The suite reaches past github.com/miekg/pkcs11 for the calls it cannot
@@ -57,6 +58,31 @@ static CK_RV qualify_slot_list(CK_FUNCTION_LIST_PTR l, int null_count, CK_SLOT_I
 static CK_RV qualify_sign(CK_FUNCTION_LIST_PTR l, CK_SESSION_HANDLE s, CK_BYTE *data, CK_ULONG n, CK_BYTE *out, CK_ULONG *outLen)
 {
 	return l->C_Sign(s, data, n, out, outLen);
+}
+
+// qualify_init_garbage calls C_DigestInit (op 0), C_SignInit (1) or
+// C_VerifyInit (2) as FreeRTOS's tests do: with a CK_MECHANISM on the
+// stack whose only initialized field is .mechanism. The filler stands for
+// whatever the stack held; a module that reads through pParameter faults.
+static CK_RV qualify_init_garbage(CK_FUNCTION_LIST_PTR l, int op, CK_SESSION_HANDLE s, CK_MECHANISM_TYPE type, CK_OBJECT_HANDLE key)
+{
+	CK_MECHANISM m;
+	memset(&m, 0xA5, sizeof m);
+	m.mechanism = type;
+	switch (op) {
+	case 0:
+		return l->C_DigestInit(s, &m);
+	case 1:
+		return l->C_SignInit(s, &m, key);
+	}
+	return l->C_VerifyInit(s, &m, key);
+}
+
+static CK_RV qualify_digest(CK_FUNCTION_LIST_PTR l, int final, CK_SESSION_HANDLE s, CK_BYTE *data, CK_ULONG n, CK_BYTE *out, CK_ULONG *outLen)
+{
+	if (final)
+		return l->C_DigestFinal(s, out, outLen);
+	return l->C_Digest(s, data, n, out, outLen);
 }
 
 static CK_RV qualify_get_attribute(CK_FUNCTION_LIST_PTR l, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE *a)
@@ -142,6 +168,43 @@ func (r rawModule) sign(session uint, data []byte, size int) (rv uint, n uint, s
 		sig = C.GoBytes(out, C.int(outLen))
 	}
 	return rv, uint(outLen), sig
+}
+
+// Operations for initGarbage.
+const (
+	opDigest = iota
+	opSign
+	opVerify
+)
+
+// initGarbage starts an operation with a mechanism whose parameter fields
+// are uninitialized, as FreeRTOS's qualification tests pass it.
+func (r rawModule) initGarbage(op int, session uint, mech uint, key uint) uint {
+	return uint(C.qualify_init_garbage(r.list, C.int(op), C.CK_SESSION_HANDLE(session), C.CK_MECHANISM_TYPE(mech), C.CK_OBJECT_HANDLE(key)))
+}
+
+// digest calls C_Digest (or C_DigestFinal when final) with an output
+// buffer of size bytes (size < 0: NULL) and, with nullLen, a NULL length
+// pointer.
+func (r rawModule) digest(session uint, final bool, data []byte, size int, nullLen bool) (rv uint, n uint) {
+	cdata := C.CBytes(data)
+	defer C.free(cdata)
+	var out unsafe.Pointer
+	if size >= 0 {
+		out = C.malloc(C.size_t(max(size, 1)))
+		defer C.free(out)
+	}
+	outLen := C.CK_ULONG(max(size, 0))
+	pLen := &outLen
+	if nullLen {
+		pLen = nil
+	}
+	f := C.int(0)
+	if final {
+		f = 1
+	}
+	rv = uint(C.qualify_digest(r.list, f, C.CK_SESSION_HANDLE(session), (*C.CK_BYTE)(cdata), C.CK_ULONG(len(data)), (*C.CK_BYTE)(out), pLen))
+	return rv, uint(outLen)
 }
 
 // attribute calls C_GetAttributeValue for one attribute with a value

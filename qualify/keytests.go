@@ -188,6 +188,53 @@ func sign(t *T, ec bool) {
 	}
 	_, err := p.Sign(h, []byte("no init"))
 	t.rv("C_Sign without C_SignInit", err, pkcs11.CKR_OPERATION_NOT_INITIALIZED)
+	digest := sha256.Sum256([]byte("qualify sign"))
+	if !ec {
+		signRaw(t, p, h, c, digest[:])
+	}
+	// FreeRTOS's PKCS11_EC_Sign and PKCS11_RSA_Sign end with a C_SignInit
+	// and a C_Sign length query, which leaves the operation active. The
+	// EC test runs once per provisioning method on one session, so with
+	// both import and generation enabled its second round's C_SignInit
+	// must replace the queried operation.
+	mech, input := uint(pkcs11.CKM_RSA_PKCS), append(bytes.Clone(sha256DigestInfo), digest[:]...)
+	var sigLen int
+	switch pub := c.public.(type) {
+	case *rsa.PublicKey:
+		sigLen = pub.Size()
+	case *ecdsa.PublicKey:
+		mech, input, sigLen = pkcs11.CKM_ECDSA, digest[:], 2*((pub.Curve.Params().BitSize+7)/8)
+	}
+	rounds := 1
+	if ec && t.s.opts.Import && t.s.opts.Generate && !t.s.opts.Preprovisioned {
+		rounds = 2
+	}
+	for round := range rounds {
+		t.ok(fmt.Sprintf("C_SignInit (round %d)", round+1), p.SignInit(h, []*pkcs11.Mechanism{pkcs11.NewMechanism(mech, nil)}, c.priv))
+		if rv, n, _ := t.raw().sign(uint(h), input, sigLen); rv != pkcs11.CKR_OK || n != uint(sigLen) {
+			t.Fatalf("C_Sign (round %d) returned %s, %d bytes", round+1, rvName(rv), n)
+		}
+		t.ok(fmt.Sprintf("C_SignInit after the signature (round %d)", round+1), p.SignInit(h, []*pkcs11.Mechanism{pkcs11.NewMechanism(mech, nil)}, c.priv))
+		if rv, n, _ := t.raw().sign(uint(h), input, -1); rv != pkcs11.CKR_OK || n != uint(sigLen) {
+			t.Fatalf("C_Sign length query (round %d) returned %s, %d bytes", round+1, rvName(rv), n)
+		}
+	}
+}
+
+// signRaw signs a block the caller padded with CKM_RSA_X_509, as
+// FreeRTOS's RSA tests do, and checks it is the PKCS#1 v1.5 signature.
+func signRaw(t *T, p *pkcs11.Ctx, h pkcs11.SessionHandle, c credentials, digest []byte) {
+	pub := c.public.(*rsa.PublicKey)
+	info := append(bytes.Clone(sha256DigestInfo), digest...)
+	block := bytes.Repeat([]byte{0xff}, pub.Size())
+	block[0], block[1], block[len(block)-len(info)-1] = 0, 1, 0
+	copy(block[len(block)-len(info):], info)
+	t.ok("C_SignInit(CKM_RSA_X_509)", p.SignInit(h, []*pkcs11.Mechanism{pkcs11.NewMechanism(pkcs11.CKM_RSA_X_509, nil)}, c.priv))
+	sig, err := p.Sign(h, block)
+	t.ok("C_Sign(CKM_RSA_X_509)", err)
+	if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest, sig); err != nil {
+		t.Fatalf("the CKM_RSA_X_509 signature of a PKCS#1 block is not a PKCS#1 v1.5 signature: %v", err)
+	}
 }
 
 func generateKeyPair(t *T) {

@@ -19,7 +19,7 @@ func (m *Module) DigestInit(h ck.SessionHandle, mc Mechanism) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	if s.digest != nil {
+	if s.digest != nil && s.digest.busy() {
 		return ck.CKR_OPERATION_ACTIVE
 	}
 	mm, err := mech.Lookup(mc.Type)
@@ -40,21 +40,17 @@ func (m *Module) DigestInit(h ck.SessionHandle, mc Mechanism) error {
 // Digest digests data in one part into out and returns the digest
 // length (C_Digest). A nil out asks for the length only.
 func (m *Module) Digest(h ck.SessionHandle, data, out []byte) (int, error) {
-	return m.digestFinish(h, data, out, false)
+	return m.digestFinish(h, data, out, singlePart)
 }
 
 // DigestUpdate adds data to a multi-part digest (C_DigestUpdate).
 func (m *Module) DigestUpdate(h ck.SessionHandle, data []byte) error {
-	s, err := m.lockedSession(h)
+	s, op, err := m.digestUpdate(h)
 	if err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
-	if s.digest == nil {
-		return ck.CKR_OPERATION_NOT_INITIALIZED
-	}
-	s.digest.multi = true
-	s.digest.h.Write(data)
+	op.h.Write(data)
 	return nil
 }
 
@@ -62,38 +58,63 @@ func (m *Module) DigestUpdate(h ck.SessionHandle, data []byte) error {
 // (C_DigestKey). Keys whose value may not be revealed are refused with
 // CKR_KEY_INDIGESTIBLE.
 func (m *Module) DigestKey(h ck.SessionHandle, key ck.ObjectHandle) error {
-	s, err := m.lockedSession(h)
+	s, op, err := m.digestUpdate(h)
 	if err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
-	if s.digest == nil {
-		return ck.CKR_OPERATION_NOT_INITIALIZED
+	v, err := s.digestibleKey(key)
+	if err != nil {
+		s.digest = nil
+		return err
 	}
+	op.h.Write(v)
+	return nil
+}
+
+// digestUpdate starts a multi-part step of session h's digest and
+// returns the session locked; the caller unlocks s.mu.
+func (m *Module) digestUpdate(h ck.SessionHandle) (*Session, *digestOp, error) {
+	s, err := m.lockedSession(h)
+	if err != nil {
+		return nil, nil, err
+	}
+	op := s.digest
+	if op == nil {
+		s.mu.Unlock()
+		return nil, nil, ck.CKR_OPERATION_NOT_INITIALIZED
+	}
+	if err := op.enter(update); err != nil {
+		s.digest = nil
+		s.mu.Unlock()
+		return nil, nil, err
+	}
+	return s, op, nil
+}
+
+// digestibleKey returns the value of a secret key that C_DigestKey may
+// digest.
+func (s *Session) digestibleKey(key ck.ObjectHandle) ([]byte, error) {
 	t := s.token
 	t.mu.RLock()
 	e, err := t.objectLocked(key)
 	t.mu.RUnlock()
 	if err != nil {
-		s.digest = nil
-		return ck.Errorf(ck.CKR_KEY_HANDLE_INVALID, "object %d", key)
+		return nil, ck.Errorf(ck.CKR_KEY_HANDLE_INVALID, "object %d", key)
 	}
 	v, ok := e.obj.Key().([]byte)
 	if !ok || e.obj.Class() != ck.CKO_SECRET_KEY {
-		s.digest = nil
-		return ck.Errorf(ck.CKR_KEY_INDIGESTIBLE, "only secret keys can be digested")
+		return nil, ck.Errorf(ck.CKR_KEY_INDIGESTIBLE, "only secret keys can be digested, not a %v", e.obj.Class())
 	}
-	s.digest.multi = true
-	s.digest.h.Write(v)
-	return nil
+	return v, nil
 }
 
 // DigestFinal finishes a multi-part digest into out (C_DigestFinal).
 func (m *Module) DigestFinal(h ck.SessionHandle, out []byte) (int, error) {
-	return m.digestFinish(h, nil, out, true)
+	return m.digestFinish(h, nil, out, final)
 }
 
-func (m *Module) digestFinish(h ck.SessionHandle, data, out []byte, final bool) (int, error) {
+func (m *Module) digestFinish(h ck.SessionHandle, data, out []byte, f form) (int, error) {
 	s, err := m.lockedSession(h)
 	if err != nil {
 		return 0, err
@@ -103,12 +124,12 @@ func (m *Module) digestFinish(h ck.SessionHandle, data, out []byte, final bool) 
 	if op == nil {
 		return 0, ck.CKR_OPERATION_NOT_INITIALIZED
 	}
-	if op.multi && !final {
+	if err := op.enter(f); err != nil {
 		s.digest = nil
-		return 0, ck.Errorf(ck.CKR_OPERATION_ACTIVE, "C_Digest after C_DigestUpdate")
+		return 0, err
 	}
 	n := op.h.Size()
-	if done, err := sizeCheck(out, n); done {
+	if done, err := op.output(f, out, n); done {
 		return n, err
 	}
 	op.h.Write(data)

@@ -18,8 +18,8 @@ func (m *Module) GenerateKeyPair(h ck.SessionHandle, mc Mechanism, pubTmpl, priv
 	}
 	// Reject what the templates get wrong before spending time on the key.
 	for _, tmpl := range []object.Template{pubTmpl, privTmpl} {
-		if kt, ok := tmpl.ULong(ck.CKA_KEY_TYPE); ok && ck.KeyType(kt) != mm.KeyType {
-			return 0, 0, ck.Errorf(ck.CKR_TEMPLATE_INCONSISTENT, "%v makes %v keys, not %v", mm.Type, mm.KeyType, ck.KeyType(kt))
+		if kt, ok := tmpl.ULong(ck.CKA_KEY_TYPE); ok && !mm.Accepts(ck.KeyType(kt)) {
+			return 0, 0, ck.Errorf(ck.CKR_TEMPLATE_INCONSISTENT, "%v makes %v keys, not %v", mm.Type, mm.KeyTypes[0], ck.KeyType(kt))
 		}
 	}
 	pubMat, privMat, err := mm.GenerateKeyPair(mc.Parameter, pubTmpl, privTmpl)

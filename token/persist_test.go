@@ -174,7 +174,7 @@ func TestNoKeyMaterialInStoreFiles(t *testing.T) {
 	_, _, rk := importRSA(t, m, h)
 	aesKey := bytes.Repeat([]byte{0xA5, 0x17, 0x3C}, 11)[:32]
 	_, err = m.CreateObject(h, object.Template{class(ck.CKO_SECRET_KEY), object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_AES)),
-		object.Bytes(ck.CKA_VALUE, aesKey), object.Bool(ck.CKA_TOKEN, true), object.Bool(ck.CKA_PRIVATE, false)})
+		object.Bytes(ck.CKA_VALUE, aesKey), object.Bool(ck.CKA_TOKEN, true)})
 	must(t, err)
 	privateData := []byte("private-data-object-value-0123456789")
 	_, err = m.CreateObject(h, object.Template{class(ck.CKO_DATA), object.Bool(ck.CKA_TOKEN, true), object.Bool(ck.CKA_PRIVATE, true), object.Bytes(ck.CKA_VALUE, privateData)})

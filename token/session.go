@@ -25,21 +25,23 @@ type Session struct {
 }
 
 type digestOp struct {
-	h     hash.Hash
-	multi bool // DigestUpdate or DigestKey was called
+	stage
+	h hash.Hash
 }
 
 type signOp struct {
-	signer mech.Signer
-	multi  bool // SignUpdate was called
+	stage
+	signer     mech.Signer
+	singlePart bool // the mechanism refuses C_SignUpdate
 	// needAuth: the key has CKA_ALWAYS_AUTHENTICATE and no
 	// CKU_CONTEXT_SPECIFIC login has been given for this operation yet.
 	needAuth bool
 }
 
 type verifyOp struct {
-	verifier mech.Verifier
-	multi    bool
+	stage
+	verifier   mech.Verifier
+	singlePart bool // the mechanism refuses C_VerifyUpdate
 }
 
 // OpenSession opens a session with the token in a slot (C_OpenSession).
@@ -214,7 +216,7 @@ func (s *Session) lock() error {
 
 // startOp begins an operation that reads token objects: it picks up
 // other processes' changes, then locks session h, which must have no
-// operation of the kind active. The caller unlocks s.mu.
+// busy operation of the kind (see stage.busy). The caller unlocks s.mu.
 func (m *Module) startOp(h ck.SessionHandle, active func(*Session) bool) (*Session, error) {
 	if err := m.refresh(); err != nil {
 		return nil, err

@@ -8,7 +8,7 @@ import (
 
 // keyFor resolves the key of a SignInit or VerifyInit: visible, a key
 // that permits usage (CKA_SIGN, CKA_VERIFY), of the mechanism's key type,
-// allowed by its CKA_ALLOWED_MECHANISMS, and with its material unlocked.
+// and allowed by its CKA_ALLOWED_MECHANISMS.
 func (s *Session) keyFor(h ck.ObjectHandle, mm *mech.Mechanism, usage ck.AttributeType) (*object.Object, error) {
 	t := s.token
 	t.mu.RLock()
@@ -26,14 +26,11 @@ func (s *Session) keyFor(h ck.ObjectHandle, mm *mech.Mechanism, usage ck.Attribu
 	if !obj.Bool(usage) {
 		return nil, ck.Errorf(ck.CKR_KEY_FUNCTION_NOT_PERMITTED, "key %d does not have %v", h, usage)
 	}
-	if obj.KeyType() != mm.KeyType {
-		return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "%v needs a %v key, not %v", mm.Type, mm.KeyType, obj.KeyType())
+	if !mm.Accepts(obj.KeyType()) {
+		return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "%v does not work with a %v key", mm.Type, obj.KeyType())
 	}
 	if allowed, _ := obj.Value(ck.CKA_ALLOWED_MECHANISMS); len(allowed) > 0 && !mechanismAllowed(allowed, mm.Type) {
 		return nil, ck.Errorf(ck.CKR_MECHANISM_INVALID, "key %d does not allow %v", h, mm.Type)
-	}
-	if obj.Key() == nil {
-		return nil, ck.Errorf(ck.CKR_USER_NOT_LOGGED_IN, "the key material of key %d is locked until a login", h)
 	}
 	return obj, nil
 }
@@ -60,7 +57,7 @@ func lookupFor(t ck.MechanismType, flag ck.Flags) (*mech.Mechanism, error) {
 }
 
 // keyOpInit is the common start of an operation with a key: the session
-// must have no such operation active (active), the mechanism must offer
+// must have no busy operation of the kind (active), the mechanism must offer
 // the function (flag) and the key must permit it (usage); install then
 // creates the operation while the session is locked.
 func (m *Module) keyOpInit(h ck.SessionHandle, mc Mechanism, key ck.ObjectHandle, flag ck.Flags, usage ck.AttributeType,
@@ -84,13 +81,13 @@ func (m *Module) keyOpInit(h ck.SessionHandle, mc Mechanism, key ck.ObjectHandle
 // SignInit starts a signature with a private key (C_SignInit).
 func (m *Module) SignInit(h ck.SessionHandle, mc Mechanism, key ck.ObjectHandle) error {
 	return m.keyOpInit(h, mc, key, ck.CKF_SIGN, ck.CKA_SIGN,
-		func(s *Session) bool { return s.sign != nil },
+		func(s *Session) bool { return s.sign != nil && s.sign.busy() },
 		func(s *Session, mm *mech.Mechanism, obj *object.Object) error {
 			signer, err := mm.NewSigner(obj.Key(), mc.Parameter)
 			if err != nil {
 				return err
 			}
-			s.sign = &signOp{signer: signer, needAuth: obj.Bool(ck.CKA_ALWAYS_AUTHENTICATE)}
+			s.sign = &signOp{signer: signer, singlePart: mm.SinglePart, needAuth: obj.Bool(ck.CKA_ALWAYS_AUTHENTICATE)}
 			return nil
 		})
 }
@@ -98,7 +95,7 @@ func (m *Module) SignInit(h ck.SessionHandle, mc Mechanism, key ck.ObjectHandle)
 // Sign signs data in one part into sig and returns the signature length
 // (C_Sign). A nil sig asks for the length only.
 func (m *Module) Sign(h ck.SessionHandle, data, sig []byte) (int, error) {
-	return m.signFinish(h, data, sig, false)
+	return m.signFinish(h, data, sig, singlePart)
 }
 
 // SignUpdate adds data to a multi-part signature (C_SignUpdate).
@@ -108,11 +105,15 @@ func (m *Module) SignUpdate(h ck.SessionHandle, data []byte) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	if s.sign == nil {
+	op := s.sign
+	if op == nil {
 		return ck.CKR_OPERATION_NOT_INITIALIZED
 	}
-	s.sign.multi = true
-	if err := s.sign.signer.Update(data); err != nil {
+	if err := op.enterUpdate(op.singlePart); err != nil {
+		s.sign = nil
+		return err
+	}
+	if err := op.signer.Update(data); err != nil {
 		s.sign = nil
 		return err
 	}
@@ -121,10 +122,10 @@ func (m *Module) SignUpdate(h ck.SessionHandle, data []byte) error {
 
 // SignFinal finishes a multi-part signature into sig (C_SignFinal).
 func (m *Module) SignFinal(h ck.SessionHandle, sig []byte) (int, error) {
-	return m.signFinish(h, nil, sig, true)
+	return m.signFinish(h, nil, sig, final)
 }
 
-func (m *Module) signFinish(h ck.SessionHandle, data, sig []byte, final bool) (int, error) {
+func (m *Module) signFinish(h ck.SessionHandle, data, sig []byte, f form) (int, error) {
 	s, err := m.lockedSession(h)
 	if err != nil {
 		return 0, err
@@ -134,18 +135,18 @@ func (m *Module) signFinish(h ck.SessionHandle, data, sig []byte, final bool) (i
 	if op == nil {
 		return 0, ck.CKR_OPERATION_NOT_INITIALIZED
 	}
-	if op.multi && !final {
+	if err := op.enter(f); err != nil {
 		s.sign = nil
-		return 0, ck.Errorf(ck.CKR_OPERATION_ACTIVE, "C_Sign after C_SignUpdate")
+		return 0, err
 	}
 	n := op.signer.Len()
-	if done, err := sizeCheck(sig, n); done {
+	if done, err := op.output(f, sig, n); done {
 		return n, err
 	}
+	s.sign = nil
 	if op.needAuth {
 		return 0, ck.Errorf(ck.CKR_USER_NOT_LOGGED_IN, "the key needs a CKU_CONTEXT_SPECIFIC login for each operation")
 	}
-	s.sign = nil
 	out, err := op.signer.Sign(data)
 	if err != nil {
 		return 0, err
@@ -187,13 +188,13 @@ func (s *Session) contextLogin(pin []byte) error {
 // VerifyInit starts a verification with a public key (C_VerifyInit).
 func (m *Module) VerifyInit(h ck.SessionHandle, mc Mechanism, key ck.ObjectHandle) error {
 	return m.keyOpInit(h, mc, key, ck.CKF_VERIFY, ck.CKA_VERIFY,
-		func(s *Session) bool { return s.verify != nil },
+		func(s *Session) bool { return s.verify != nil && s.verify.busy() },
 		func(s *Session, mm *mech.Mechanism, obj *object.Object) error {
 			v, err := mm.NewVerifier(obj.Key(), mc.Parameter)
 			if err != nil {
 				return err
 			}
-			s.verify = &verifyOp{verifier: v}
+			s.verify = &verifyOp{verifier: v, singlePart: mm.SinglePart}
 			return nil
 		})
 }
@@ -202,7 +203,7 @@ func (m *Module) VerifyInit(h ck.SessionHandle, mc Mechanism, key ck.ObjectHandl
 // CKR_SIGNATURE_INVALID or CKR_SIGNATURE_LEN_RANGE. It always ends the
 // operation.
 func (m *Module) Verify(h ck.SessionHandle, data, sig []byte) error {
-	return m.verifyFinish(h, data, sig, false)
+	return m.verifyFinish(h, data, sig, singlePart)
 }
 
 // VerifyUpdate adds data to a multi-part verification (C_VerifyUpdate).
@@ -212,11 +213,15 @@ func (m *Module) VerifyUpdate(h ck.SessionHandle, data []byte) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	if s.verify == nil {
+	op := s.verify
+	if op == nil {
 		return ck.CKR_OPERATION_NOT_INITIALIZED
 	}
-	s.verify.multi = true
-	if err := s.verify.verifier.Update(data); err != nil {
+	if err := op.enterUpdate(op.singlePart); err != nil {
+		s.verify = nil
+		return err
+	}
+	if err := op.verifier.Update(data); err != nil {
 		s.verify = nil
 		return err
 	}
@@ -225,10 +230,10 @@ func (m *Module) VerifyUpdate(h ck.SessionHandle, data []byte) error {
 
 // VerifyFinal checks the signature of a multi-part verification (C_VerifyFinal).
 func (m *Module) VerifyFinal(h ck.SessionHandle, sig []byte) error {
-	return m.verifyFinish(h, nil, sig, true)
+	return m.verifyFinish(h, nil, sig, final)
 }
 
-func (m *Module) verifyFinish(h ck.SessionHandle, data, sig []byte, final bool) error {
+func (m *Module) verifyFinish(h ck.SessionHandle, data, sig []byte, f form) error {
 	s, err := m.lockedSession(h)
 	if err != nil {
 		return err
@@ -239,8 +244,8 @@ func (m *Module) verifyFinish(h ck.SessionHandle, data, sig []byte, final bool) 
 		return ck.CKR_OPERATION_NOT_INITIALIZED
 	}
 	s.verify = nil
-	if op.multi && !final {
-		return ck.Errorf(ck.CKR_OPERATION_ACTIVE, "C_Verify after C_VerifyUpdate")
+	if err := op.enter(f); err != nil {
+		return err
 	}
 	return op.verifier.Verify(data, sig)
 }

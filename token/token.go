@@ -3,7 +3,6 @@ package token
 import (
 	"bytes"
 	"crypto/rand"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"sync"
@@ -106,62 +105,41 @@ func (t *Token) loadLocked(rec store.Object) {
 	t.objects.add(e)
 }
 
-// The stored form of an object (store.Object):
-//   - public object: Public = attributes in clear; Sealed = its key
-//     material, if any, encrypted;
-//   - CKA_PRIVATE object: Public empty; Sealed = uvarint length, public
-//     attributes, key material, all encrypted.
+// The stored form of an object (store.Object): a public object's
+// attributes are in Public, in clear, key material included, because
+// the spec makes it usable without a login and so without the token
+// key; a CKA_PRIVATE object's are in Sealed, encrypted under the token
+// key, and Public is empty.
 
 // decode returns nil, nil for a private object while the token key is locked.
 func (t *Token) decode(rec store.Object) (*object.Object, error) {
-	if len(rec.Public) > 0 {
-		if len(rec.Sealed) == 0 || t.sealer == nil {
-			return object.Decode(rec.Public, nil)
-		}
-		material, err := t.sealer.open(t.rec.Serial, rec.UID, rec.Sealed)
-		if err != nil {
-			return nil, err
-		}
-		return object.Decode(rec.Public, material)
-	}
-	if t.sealer == nil {
+	switch {
+	case len(rec.Public) > 0 && len(rec.Sealed) > 0:
+		return nil, errors.New("record has both a clear and a sealed part")
+	case len(rec.Public) > 0:
+		return object.Decode(rec.Public)
+	case t.sealer == nil:
 		return nil, nil
 	}
 	plain, err := t.sealer.open(t.rec.Serial, rec.UID, rec.Sealed)
 	if err != nil {
 		return nil, err
 	}
-	n, k := binary.Uvarint(plain)
-	if k <= 0 || n > uint64(len(plain)-k) {
-		return nil, errors.New("sealed private object is corrupt")
-	}
-	pub, material := plain[k:k+int(n)], plain[k+int(n):]
-	if len(material) == 0 {
-		material = nil
-	}
-	return object.Decode(pub, material)
+	return object.Decode(plain)
 }
 
-// encode is decode's inverse. It needs the token key for key material
-// and private objects: CKR_USER_NOT_LOGGED_IN if no login has unlocked it.
+// encode is decode's inverse. A private object needs the token key:
+// CKR_USER_NOT_LOGGED_IN if no login has unlocked it.
 func (t *Token) encode(uid string, obj *object.Object) (store.Object, error) {
-	pub, material := obj.Encode()
 	rec := store.Object{Token: uint(t.slot), UID: uid}
-	if !obj.IsPrivate() && material == nil {
-		rec.Public = pub
+	if !obj.IsPrivate() {
+		rec.Public = obj.Encode()
 		return rec, nil
 	}
 	if t.sealer == nil {
-		return rec, ck.Errorf(ck.CKR_USER_NOT_LOGGED_IN, "storing key material needs the token key, unlocked by a login")
+		return rec, ck.Errorf(ck.CKR_USER_NOT_LOGGED_IN, "storing a private object needs the token key, unlocked by a login")
 	}
-	if !obj.IsPrivate() {
-		rec.Public = pub
-		rec.Sealed = t.sealer.seal(t.rec.Serial, uid, material)
-		return rec, nil
-	}
-	plain := binary.AppendUvarint(nil, uint64(len(pub)))
-	plain = append(append(plain, pub...), material...)
-	rec.Sealed = t.sealer.seal(t.rec.Serial, uid, plain)
+	rec.Sealed = t.sealer.seal(t.rec.Serial, uid, obj.Encode())
 	return rec, nil
 }
 

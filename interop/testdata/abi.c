@@ -182,6 +182,7 @@ static void check_buffers(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pub, CK_OBJECT_H
 	EXPECT("C_SignInit", f->C_SignInit(s, &m, priv), CKR_OK);
 	EXPECT("C_SignInit again", f->C_SignInit(s, &m, priv), CKR_OPERATION_ACTIVE);
 	EXPECT("C_Sign NULL length pointer", f->C_Sign(s, digest, 32, sig, NULL), CKR_ARGUMENTS_BAD);
+	EXPECT("C_SignInit after the refused C_Sign", f->C_SignInit(s, &m, priv), CKR_OK);
 	EXPECT("C_Sign length query", f->C_Sign(s, digest, 32, NULL, &n), CKR_OK);
 	CHECK("signature length 64", n == 64, "%lu", n);
 	n = 10;
