@@ -5,7 +5,7 @@
 // has committed, so several processes can share one store.
 //
 // Porting corepkcs11 to new storage means implementing Store. The store
-// never sees key material in clear: the engine seals it before Put.
+// never sees a CKA_PRIVATE object in clear: the engine seals it before Put.
 package store
 
 import (
