@@ -360,16 +360,15 @@ func publicKeysWithoutLogin(t *T) {
 	if !t.s.opts.EC || !t.s.opts.Generate {
 		t.Skipf("needs EC key pair generation")
 	}
+	// A fresh start: no login in this process since, so nothing a login
+	// unlocked is left over. The next test initializes and logs in again.
+	t.ok("C_Finalize", t.initialized().Finalize())
 	p := t.initialized()
 	h, err := p.OpenSession(t.slot(), pkcs11.CKF_SERIAL_SESSION)
 	t.ok("C_OpenSession", err)
 	defer p.CloseSession(h)
-	// The suite keeps the application logged in; the next test logs in again.
-	if err := p.Logout(h); err != nil && rvOf(err) != pkcs11.CKR_USER_NOT_LOGGED_IN {
-		t.Fatalf("C_Logout: %v", err)
-	}
 	if st := state(t, p, h); st != pkcs11.CKS_RO_PUBLIC_SESSION {
-		t.Fatalf("session state %d after C_Logout, want CKS_RO_PUBLIC_SESSION", st)
+		t.Fatalf("session state %d after C_Initialize, want CKS_RO_PUBLIC_SESSION", st)
 	}
 	public := []*pkcs11.Attribute{pkcs11.NewAttribute(pkcs11.CKA_TOKEN, false), pkcs11.NewAttribute(pkcs11.CKA_PRIVATE, false)}
 	pub, priv, err := p.GenerateKeyPair(h, []*pkcs11.Mechanism{pkcs11.NewMechanism(pkcs11.CKM_EC_KEY_PAIR_GEN, nil)},
@@ -382,6 +381,30 @@ func publicKeysWithoutLogin(t *T) {
 	t.ok("C_Sign with a public key without login", err)
 	t.ok("C_VerifyInit", p.VerifyInit(h, []*pkcs11.Mechanism{pkcs11.NewMechanism(pkcs11.CKM_ECDSA, nil)}, pub))
 	t.ok("C_Verify", p.Verify(h, digest, sig))
+
+	// A public token key pair, as pkcs11test's KeyPairTest makes it in a
+	// read/write session without login. The spec lets a token refuse such
+	// keys with CKR_TEMPLATE_INCONSISTENT, never for want of a login.
+	rw, err := p.OpenSession(t.slot(), pkcs11.CKF_SERIAL_SESSION|pkcs11.CKF_RW_SESSION)
+	t.ok("C_OpenSession", err)
+	defer p.CloseSession(rw)
+	onToken := []*pkcs11.Attribute{pkcs11.NewAttribute(pkcs11.CKA_TOKEN, true), pkcs11.NewAttribute(pkcs11.CKA_PRIVATE, false),
+		pkcs11.NewAttribute(pkcs11.CKA_LABEL, "qualify public token key")}
+	pub, priv, err = p.GenerateKeyPair(rw, []*pkcs11.Mechanism{pkcs11.NewMechanism(pkcs11.CKM_EC_KEY_PAIR_GEN, nil)},
+		append(slices.Clone(onToken), pkcs11.NewAttribute(pkcs11.CKA_EC_PARAMS, p256), pkcs11.NewAttribute(pkcs11.CKA_VERIFY, true)),
+		append(slices.Clone(onToken), pkcs11.NewAttribute(pkcs11.CKA_SIGN, true)))
+	switch rvOf(err) {
+	case pkcs11.CKR_TEMPLATE_INCONSISTENT:
+		return
+	case pkcs11.CKR_OK:
+	default:
+		t.Fatalf("C_GenerateKeyPair of a public token key pair without login returned %s, want CKR_OK or CKR_TEMPLATE_INCONSISTENT", rvName(rvOf(err)))
+	}
+	defer p.DestroyObject(rw, priv)
+	defer p.DestroyObject(rw, pub)
+	t.ok("C_SignInit with the public token key", p.SignInit(rw, []*pkcs11.Mechanism{pkcs11.NewMechanism(pkcs11.CKM_ECDSA, nil)}, priv))
+	_, err = p.Sign(rw, digest)
+	t.ok("C_Sign with the public token key without login", err)
 }
 
 // persistence: a token object outlives C_Finalize and C_Initialize.
