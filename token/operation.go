@@ -74,13 +74,13 @@ func (st *stage) output(f form, out []byte, n int) (done bool, err error) {
 	return false, nil
 }
 
-// enterUpdate is enter(update) for an operation whose mechanism may be
-// single-part only (CKM_ECDSA, CKM_RSA_PKCS, …): those refuse updates
-// with CKR_OPERATION_NOT_INITIALIZED, the code SoftHSMv2 gives, since
-// their input is a hash or one block, not a stream.
-func (st *stage) enterUpdate(singlePartOnly bool) error {
-	if singlePartOnly {
+// enterWith is enter for an operation whose mechanism may be
+// single-part only (CKM_ECDSA, CKM_RSA_PKCS, …): those refuse the
+// multi-part calls with CKR_OPERATION_NOT_INITIALIZED, the code SoftHSMv2
+// gives, since their input is a hash or one block, not a stream.
+func (st *stage) enterWith(f form, singlePartOnly bool) error {
+	if singlePartOnly && f != singlePart {
 		return ck.Errorf(ck.CKR_OPERATION_NOT_INITIALIZED, "the mechanism is single-part: use C_Sign or C_Verify")
 	}
-	return st.enter(update)
+	return st.enter(f)
 }

@@ -55,8 +55,14 @@ func TestStage(t *testing.T) {
 			t.Errorf("%s: busy = %v, want %v", tt.name, st.busy(), tt.busy)
 		}
 	}
+	for _, f := range []form{update, final} {
+		var st stage
+		if err := st.enterWith(f, true); ck.ToRV(err) != ck.CKR_OPERATION_NOT_INITIALIZED {
+			t.Errorf("multi-part call %d with a single-part mechanism = %v", f, err)
+		}
+	}
 	var st stage
-	if err := st.enterUpdate(true); ck.ToRV(err) != ck.CKR_OPERATION_NOT_INITIALIZED {
-		t.Errorf("update of a single-part mechanism = %v", err)
+	if err := st.enterWith(singlePart, true); err != nil {
+		t.Errorf("single-part call with a single-part mechanism = %v", err)
 	}
 }

@@ -109,7 +109,7 @@ func (m *Module) SignUpdate(h ck.SessionHandle, data []byte) error {
 	if op == nil {
 		return ck.CKR_OPERATION_NOT_INITIALIZED
 	}
-	if err := op.enterUpdate(op.singlePart); err != nil {
+	if err := op.enterWith(update, op.singlePart); err != nil {
 		s.sign = nil
 		return err
 	}
@@ -135,7 +135,7 @@ func (m *Module) signFinish(h ck.SessionHandle, data, sig []byte, f form) (int, 
 	if op == nil {
 		return 0, ck.CKR_OPERATION_NOT_INITIALIZED
 	}
-	if err := op.enter(f); err != nil {
+	if err := op.enterWith(f, op.singlePart); err != nil {
 		s.sign = nil
 		return 0, err
 	}
@@ -217,7 +217,7 @@ func (m *Module) VerifyUpdate(h ck.SessionHandle, data []byte) error {
 	if op == nil {
 		return ck.CKR_OPERATION_NOT_INITIALIZED
 	}
-	if err := op.enterUpdate(op.singlePart); err != nil {
+	if err := op.enterWith(update, op.singlePart); err != nil {
 		s.verify = nil
 		return err
 	}
@@ -244,7 +244,7 @@ func (m *Module) verifyFinish(h ck.SessionHandle, data, sig []byte, f form) erro
 		return ck.CKR_OPERATION_NOT_INITIALIZED
 	}
 	s.verify = nil
-	if err := op.enter(f); err != nil {
+	if err := op.enterWith(f, op.singlePart); err != nil {
 		return err
 	}
 	return op.verifier.Verify(data, sig)

@@ -198,6 +198,11 @@ static void check_sign_verify(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pub, CK_OBJE
 	EXPECT("C_VerifyInit", f->C_VerifyInit(s, &raw, pub), CKR_OK);
 	EXPECT("C_VerifyUpdate with single-part CKM_ECDSA", f->C_VerifyUpdate(s, digest, 32), CKR_OPERATION_NOT_INITIALIZED);
 	EXPECT("the refused update ended the verification", f->C_Verify(s, digest, 32, sig, 64), CKR_OPERATION_NOT_INITIALIZED);
+	EXPECT("SignInit", f->C_SignInit(s, &raw, priv), CKR_OK);
+	n = sizeof sig;
+	EXPECT("C_SignFinal with single-part CKM_ECDSA", f->C_SignFinal(s, sig, &n), CKR_OPERATION_NOT_INITIALIZED);
+	EXPECT("C_VerifyInit", f->C_VerifyInit(s, &raw, pub), CKR_OK);
+	EXPECT("C_VerifyFinal with single-part CKM_ECDSA", f->C_VerifyFinal(s, sig, 64), CKR_OPERATION_NOT_INITIALIZED);
 
 	EXPECT("SignInit", f->C_SignInit(s, &hashed, priv), CKR_OK);
 	EXPECT("C_SignUpdate", f->C_SignUpdate(s, data, 50), CKR_OK);
