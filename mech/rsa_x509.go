@@ -68,7 +68,8 @@ func (rawScheme) verify(key *rsa.PublicKey, msg, sig []byte) error {
 }
 
 func rawModulus(key *rsa.PublicKey) (*bigmod.Modulus, error) {
-	if key.N == nil || key.N.Sign() <= 0 || key.E <= 0 || big.NewInt(int64(key.E)).Cmp(key.N) >= 0 {
+	// bigmod's Montgomery arithmetic needs an odd modulus, as every RSA modulus is.
+	if key.N == nil || key.N.Sign() <= 0 || key.N.Bit(0) == 0 || key.E <= 0 || big.NewInt(int64(key.E)).Cmp(key.N) >= 0 {
 		return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "CKM_RSA_X_509 needs a valid RSA key")
 	}
 	n, err := bigmod.NewModulus(key.N.Bytes())

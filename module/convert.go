@@ -14,16 +14,27 @@ import (
 	"github.com/corepkcs11/corepkcs11/token"
 )
 
-// input views a caller's buffer without copying; the view must not
-// outlive the call. A NULL pointer with a non-zero length is CKR_ARGUMENTS_BAD.
-func input(p *C.CK_BYTE, n C.CK_ULONG) ([]byte, error) {
+// maxView bounds the bytes a caller's pointer and length may describe.
+// Longer is garbage, beyond any address space, and unsafe.Slice would
+// panic on it.
+const maxView = 1 << 40
+
+// view is the caller's array of n elements at p, without copying; the
+// view must not outlive the call. A NULL pointer with a non-zero length,
+// and a length no memory can hold, are CKR_ARGUMENTS_BAD.
+func view[T any](p *T, n C.CK_ULONG) ([]T, error) {
+	if uint64(n) > maxView/uint64(unsafe.Sizeof(*p)) || (p == nil && n != 0) {
+		return nil, ck.CKR_ARGUMENTS_BAD
+	}
 	if p == nil {
-		if n != 0 {
-			return nil, ck.CKR_ARGUMENTS_BAD
-		}
 		return nil, nil
 	}
-	return unsafe.Slice((*byte)(unsafe.Pointer(p)), int(n)), nil
+	return unsafe.Slice(p, int(n)), nil
+}
+
+// input views a caller's buffer, as view does.
+func input(p *C.CK_BYTE, n C.CK_ULONG) ([]byte, error) {
+	return view((*byte)(unsafe.Pointer(p)), n)
 }
 
 // output views a caller's output buffer of *pLen bytes: nil when p is
@@ -35,19 +46,16 @@ func output(p *C.CK_BYTE, pLen *C.CK_ULONG) ([]byte, error) {
 	if p == nil {
 		return nil, nil
 	}
-	return unsafe.Slice((*byte)(unsafe.Pointer(p)), int(*pLen)), nil
+	return input(p, *pLen)
 }
 
 // template converts a CK_ATTRIBUTE array; the values are views into the
 // caller's memory, which the engine copies before the call returns.
 func template(p *C.CK_ATTRIBUTE, n C.CK_ULONG) (object.Template, error) {
-	if n == 0 {
-		return nil, nil
+	attrs, err := view(p, n)
+	if err != nil || len(attrs) == 0 {
+		return nil, err
 	}
-	if p == nil {
-		return nil, ck.CKR_ARGUMENTS_BAD
-	}
-	attrs := unsafe.Slice(p, int(n))
 	t := make(object.Template, n)
 	for i := range attrs {
 		v, err := input((*C.CK_BYTE)(attrs[i].pValue), attrs[i].ulValueLen)

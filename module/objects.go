@@ -16,11 +16,12 @@ import (
 // attrNames lists a C template's attribute types for the trace log;
 // values are never logged.
 func attrNames(p *C.CK_ATTRIBUTE, n C.CK_ULONG) []string {
-	if p == nil {
+	attrs, err := view(p, n)
+	if err != nil {
 		return nil
 	}
-	names := make([]string, n)
-	for i, a := range unsafe.Slice(p, int(n)) {
+	names := make([]string, len(attrs))
+	for i, a := range attrs {
 		names[i] = ck.AttributeType(a._type).String()
 	}
 	return names
@@ -94,18 +95,20 @@ func cpkGetAttributeValue(hSession C.CK_SESSION_HANDLE, hObject C.CK_OBJECT_HAND
 	if tracing {
 		defer trace("C_GetAttributeValue", time.Now(), &result, "session", hSession, "object", hObject, "template", attrNames(pTemplate, ulCount))
 	}
-	if pTemplate == nil && ulCount > 0 {
+	attrs, err := view(pTemplate, ulCount)
+	if err != nil {
 		return C.CKR_ARGUMENTS_BAD
 	}
-	attrs := unsafe.Slice(pTemplate, int(ulCount))
 	q := make([]token.AttributeQuery, len(attrs))
 	for i, a := range attrs {
 		q[i].Type = ck.AttributeType(a._type)
 		if a.pValue != nil {
-			q[i].Value = unsafe.Slice((*byte)(a.pValue), int(a.ulValueLen))
+			if q[i].Value, err = input((*C.CK_BYTE)(a.pValue), a.ulValueLen); err != nil {
+				return C.CKR_ARGUMENTS_BAD
+			}
 		}
 	}
-	err := engine.GetAttributeValue(ck.SessionHandle(hSession), ck.ObjectHandle(hObject), q)
+	err = engine.GetAttributeValue(ck.SessionHandle(hSession), ck.ObjectHandle(hObject), q)
 	switch ck.ToRV(err) {
 	case ck.CKR_OK, ck.CKR_ATTRIBUTE_SENSITIVE, ck.CKR_ATTRIBUTE_TYPE_INVALID, ck.CKR_BUFFER_TOO_SMALL:
 		for i := range attrs {

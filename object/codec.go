@@ -90,11 +90,21 @@ func decodeInto(attrs map[ck.AttributeType][]byte, b []byte) error {
 	return nil
 }
 
-// Decode rebuilds an object from what Encode produced.
-func Decode(b []byte) (*Object, error) {
+// EncodingVersion is the first byte of every encoding Encode produces.
+const EncodingVersion = codecVersion
+
+// Decode rebuilds an object from what Encode produced. An object may
+// also come in several encodings of disjoint attribute sets, as stores
+// written before Encode kept objects whole hold them.
+func Decode(parts ...[]byte) (*Object, error) {
 	attrs := map[ck.AttributeType][]byte{}
-	if err := decodeInto(attrs, b); err != nil {
-		return nil, err
+	for i, b := range parts {
+		if i > 0 && len(b) == 0 {
+			continue // an old record's empty key material part
+		}
+		if err := decodeInto(attrs, b); err != nil {
+			return nil, err
+		}
 	}
 	obj, err := classify(attrs, nil)
 	if err != nil {

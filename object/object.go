@@ -235,6 +235,17 @@ func (o *Object) IsPrivate() bool { return o.Bool(ck.CKA_PRIVATE) }
 // of a secret key; nil for objects that are not keys.
 func (o *Object) Key() any { return o.key }
 
+// HidesMaterial reports whether the object holds key material that
+// C_GetAttributeValue may not reveal (CKA_SENSITIVE, or not CKA_EXTRACTABLE).
+func (o *Object) HidesMaterial() bool {
+	for t := range o.attrs {
+		if o.hidden(t) {
+			return true
+		}
+	}
+	return false
+}
+
 // hidden reports whether attribute t may not be revealed.
 func (o *Object) hidden(t ck.AttributeType) bool {
 	return o.schema.isSecretMaterial(t) && (o.Bool(ck.CKA_SENSITIVE) || !o.Bool(ck.CKA_EXTRACTABLE))

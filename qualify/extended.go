@@ -309,8 +309,10 @@ func operationLifeCycle(t *T) {
 		rv, _ := r.digest(s, final, data, size, nullLen)
 		return rv
 	}
-	init := func() uint { return r.initGarbage(opDigest, s, pkcs11.CKM_SHA256, 0) }
+	init := func() uint { return rvOf(p.DigestInit(h, sha256Mech)) }
 
+	step("C_DigestInit with uninitialized parameter fields", r.initGarbage(opDigest, s, pkcs11.CKM_SHA256, 0), pkcs11.CKR_OK)
+	step("C_Digest", digest(false, 64, false), pkcs11.CKR_OK)
 	step("C_DigestInit", init(), pkcs11.CKR_OK)
 	step("C_Digest with a NULL length pointer", digest(false, 64, true), pkcs11.CKR_ARGUMENTS_BAD)
 	step("C_Digest after the refused C_Digest", digest(false, 64, false), pkcs11.CKR_OPERATION_NOT_INITIALIZED)
@@ -340,15 +342,23 @@ func operationLifeCycle(t *T) {
 	if mech == pkcs11.CKM_RSA_PKCS {
 		input = append(bytes.Clone(sha256DigestInfo), input...)
 	}
+	sign := func(size int) uint {
+		rv, _, _ := r.sign(s, input, size)
+		return rv
+	}
 	step("C_SignInit with uninitialized parameter fields", r.initGarbage(opSign, s, mech, uint(priv)), pkcs11.CKR_OK)
-	rv, _, _ := r.sign(s, input, sigLen)
-	step("C_Sign", rv, pkcs11.CKR_OK)
+	step("C_Sign", sign(sigLen), pkcs11.CKR_OK)
+	signInit := func() uint { return rvOf(p.SignInit(h, []*pkcs11.Mechanism{pkcs11.NewMechanism(mech, nil)}, priv)) }
+	step("C_SignInit", signInit(), pkcs11.CKR_OK)
+	step("C_SignInit on a fresh signature", signInit(), pkcs11.CKR_OPERATION_ACTIVE)
+	step("C_Sign length query", sign(-1), pkcs11.CKR_OK)
+	step("C_SignInit after the length query", signInit(), pkcs11.CKR_OK)
+	step("C_Sign", sign(sigLen), pkcs11.CKR_OK)
 	t.ok("C_SignInit", p.SignInit(h, []*pkcs11.Mechanism{pkcs11.NewMechanism(mech, nil)}, priv))
 	if err := p.SignUpdate(h, input); err == nil {
 		t.Fatalf("C_SignUpdate with single-part mechanism %#x returned CKR_OK", mech)
 	}
-	rv, _, _ = r.sign(s, input, sigLen)
-	if rv != pkcs11.CKR_OPERATION_NOT_INITIALIZED {
+	if rv := sign(sigLen); rv != pkcs11.CKR_OPERATION_NOT_INITIALIZED {
 		t.Fatalf("C_Sign after a refused C_SignUpdate returned %s, want CKR_OPERATION_NOT_INITIALIZED", rvName(rv))
 	}
 }
@@ -392,7 +402,8 @@ func publicKeysWithoutLogin(t *T) {
 		pkcs11.NewAttribute(pkcs11.CKA_LABEL, "qualify public token key")}
 	pub, priv, err = p.GenerateKeyPair(rw, []*pkcs11.Mechanism{pkcs11.NewMechanism(pkcs11.CKM_EC_KEY_PAIR_GEN, nil)},
 		append(slices.Clone(onToken), pkcs11.NewAttribute(pkcs11.CKA_EC_PARAMS, p256), pkcs11.NewAttribute(pkcs11.CKA_VERIFY, true)),
-		append(slices.Clone(onToken), pkcs11.NewAttribute(pkcs11.CKA_SIGN, true)))
+		append(slices.Clone(onToken), pkcs11.NewAttribute(pkcs11.CKA_SIGN, true),
+			pkcs11.NewAttribute(pkcs11.CKA_SENSITIVE, false), pkcs11.NewAttribute(pkcs11.CKA_EXTRACTABLE, true)))
 	switch rvOf(err) {
 	case pkcs11.CKR_TEMPLATE_INCONSISTENT:
 		return

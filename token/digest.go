@@ -22,6 +22,7 @@ func (m *Module) DigestInit(h ck.SessionHandle, mc Mechanism) error {
 	if s.digest != nil && s.digest.busy() {
 		return ck.CKR_OPERATION_ACTIVE
 	}
+	s.digest = nil // a queried digest is replaced, even if this one fails
 	mm, err := mech.Lookup(mc.Type)
 	if err != nil {
 		return err

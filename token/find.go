@@ -16,7 +16,12 @@ type findOp struct {
 // empty template finds every object the application can see
 // (C_FindObjectsInit).
 func (m *Module) FindObjectsInit(h ck.SessionHandle, tmpl object.Template) error {
-	s, err := m.startOp(h, func(s *Session) bool { return s.find != nil })
+	s, err := m.startOp(h, func(s *Session) error {
+		if s.find != nil {
+			return ck.CKR_OPERATION_ACTIVE
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}

@@ -79,8 +79,11 @@ func (st *stage) output(f form, out []byte, n int) (done bool, err error) {
 // multi-part calls with CKR_OPERATION_NOT_INITIALIZED, the code SoftHSMv2
 // gives, since their input is a hash or one block, not a stream.
 func (st *stage) enterWith(f form, singlePartOnly bool) error {
+	if err := st.enter(f); err != nil {
+		return err
+	}
 	if singlePartOnly && f != singlePart {
 		return ck.Errorf(ck.CKR_OPERATION_NOT_INITIALIZED, "the mechanism is single-part: use C_Sign or C_Verify")
 	}
-	return st.enter(f)
+	return nil
 }

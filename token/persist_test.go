@@ -221,3 +221,52 @@ func TestNoKeyMaterialInStoreFiles(t *testing.T) {
 		t.Error("the scan does not see clear attributes either; it proves nothing")
 	}
 }
+
+// TestLegacyStore opens a store written by corepkcs11 before objects were
+// stored whole (testdata/legacy-store.db: token "legacy", user PIN
+// "legacy-user", a generated P-256 pair "legacy ec" and a public generic
+// secret "legacy secret" whose value was sealed apart from its clear
+// attributes): every object is read after a login, usable, and rewritten
+// in today's form when it changes.
+func TestLegacyStore(t *testing.T) {
+	dir := t.TempDir()
+	fixture, err := os.ReadFile("testdata/legacy-store.db")
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(dir, "corepkcs11.db"), fixture, 0o600))
+	m := sqliteModule(t, dir)
+	slots, err := m.GetSlotList(true)
+	must(t, err)
+	h := mustOpen(t, m, slots[0], true)
+	must(t, m.Login(h, ck.CKU_USER, []byte("legacy-user")))
+	ecs := find(t, m, h, object.Template{object.String(ck.CKA_LABEL, "legacy ec")})
+	secrets := find(t, m, h, object.Template{object.String(ck.CKA_LABEL, "legacy secret")})
+	if len(ecs) != 2 || len(secrets) != 1 {
+		t.Fatalf("found %d EC keys and %d secrets, want 2 and 1", len(ecs), len(secrets))
+	}
+	priv := find(t, m, h, object.Template{object.String(ck.CKA_LABEL, "legacy ec"), class(ck.CKO_PRIVATE_KEY)})[0]
+	pub := find(t, m, h, object.Template{object.String(ck.CKA_LABEL, "legacy ec"), class(ck.CKO_PUBLIC_KEY)})[0]
+	digest := sha256.Sum256([]byte("legacy"))
+	must(t, m.SignInit(h, Mechanism{Type: ck.CKM_ECDSA}, priv))
+	sig := make([]byte, 64)
+	_, err = m.Sign(h, digest[:], sig)
+	must(t, err)
+	must(t, m.VerifyInit(h, Mechanism{Type: ck.CKM_ECDSA}, pub))
+	must(t, m.Verify(h, digest[:], sig))
+	must(t, m.DigestInit(h, Mechanism{Type: ck.CKM_SHA256}))
+	must(t, m.DigestKey(h, secrets[0]))
+	out := make([]byte, 32)
+	_, err = m.DigestFinal(h, out)
+	if want := sha256.Sum256([]byte("legacy public secret")); err != nil || !bytes.Equal(out, want[:]) {
+		t.Fatalf("C_DigestKey of the legacy secret = %x, %v", out, err)
+	}
+	// A change rewrites the private key in today's form, which a new
+	// instance reads.
+	must(t, m.SetAttributeValue(h, priv, object.Template{object.String(ck.CKA_LABEL, "renewed ec")}))
+	must(t, m.Finalize())
+	m2 := sqliteModule(t, dir)
+	h2 := mustOpen(t, m2, slots[0], true)
+	must(t, m2.Login(h2, ck.CKU_USER, []byte("legacy-user")))
+	if n := len(find(t, m2, h2, object.Template{object.String(ck.CKA_LABEL, "renewed ec")})); n != 1 {
+		t.Fatalf("the rewritten key is found %d times", n)
+	}
+}

@@ -215,9 +215,12 @@ func (s *Session) lock() error {
 }
 
 // startOp begins an operation that reads token objects: it picks up
-// other processes' changes, then locks session h, which must have no
-// busy operation of the kind (see stage.busy). The caller unlocks s.mu.
-func (m *Module) startOp(h ck.SessionHandle, active func(*Session) bool) (*Session, error) {
+// other processes' changes, then locks session h and lets claim take the
+// operation slot of the kind: claim answers CKR_OPERATION_ACTIVE when an
+// operation there is busy (see stage.busy), and otherwise ends the one
+// there, so that a new C_*Init that fails leaves none behind. The caller
+// unlocks s.mu.
+func (m *Module) startOp(h ck.SessionHandle, claim func(*Session) error) (*Session, error) {
 	if err := m.refresh(); err != nil {
 		return nil, err
 	}
@@ -225,9 +228,9 @@ func (m *Module) startOp(h ck.SessionHandle, active func(*Session) bool) (*Sessi
 	if err != nil {
 		return nil, err
 	}
-	if active(s) {
+	if err := claim(s); err != nil {
 		s.mu.Unlock()
-		return nil, ck.CKR_OPERATION_ACTIVE
+		return nil, err
 	}
 	return s, nil
 }

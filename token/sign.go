@@ -56,13 +56,13 @@ func lookupFor(t ck.MechanismType, flag ck.Flags) (*mech.Mechanism, error) {
 	return mm, nil
 }
 
-// keyOpInit is the common start of an operation with a key: the session
-// must have no busy operation of the kind (active), the mechanism must offer
+// keyOpInit is the common start of an operation with a key: claim takes
+// the session's slot of the kind (see startOp), the mechanism must offer
 // the function (flag) and the key must permit it (usage); install then
 // creates the operation while the session is locked.
 func (m *Module) keyOpInit(h ck.SessionHandle, mc Mechanism, key ck.ObjectHandle, flag ck.Flags, usage ck.AttributeType,
-	active func(*Session) bool, install func(*Session, *mech.Mechanism, *object.Object) error) error {
-	s, err := m.startOp(h, active)
+	claim func(*Session) error, install func(*Session, *mech.Mechanism, *object.Object) error) error {
+	s, err := m.startOp(h, claim)
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,13 @@ func (m *Module) keyOpInit(h ck.SessionHandle, mc Mechanism, key ck.ObjectHandle
 // SignInit starts a signature with a private key (C_SignInit).
 func (m *Module) SignInit(h ck.SessionHandle, mc Mechanism, key ck.ObjectHandle) error {
 	return m.keyOpInit(h, mc, key, ck.CKF_SIGN, ck.CKA_SIGN,
-		func(s *Session) bool { return s.sign != nil && s.sign.busy() },
+		func(s *Session) error {
+			if s.sign != nil && s.sign.busy() {
+				return ck.CKR_OPERATION_ACTIVE
+			}
+			s.sign = nil
+			return nil
+		},
 		func(s *Session, mm *mech.Mechanism, obj *object.Object) error {
 			signer, err := mm.NewSigner(obj.Key(), mc.Parameter)
 			if err != nil {
@@ -167,9 +173,9 @@ func (s *Session) contextLogin(pin []byte) error {
 	if err := s.lock(); err != nil {
 		return err
 	}
-	pending := s.sign != nil && s.sign.needAuth
+	pending := s.sign
 	s.mu.Unlock()
-	if !pending {
+	if pending == nil || !pending.needAuth {
 		return ck.Errorf(ck.CKR_OPERATION_NOT_INITIALIZED, "no operation waits for a context-specific login")
 	}
 	if _, err := t.checkPIN(ck.CKU_USER, pin); err != nil {
@@ -179,16 +185,25 @@ func (s *Session) contextLogin(pin []byte) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	if s.sign != nil {
-		s.sign.needAuth = false
+	// The PIN check ran unlocked: authorize only the operation it was
+	// given for, not one that replaced it meanwhile.
+	if s.sign != pending {
+		return ck.Errorf(ck.CKR_OPERATION_NOT_INITIALIZED, "the operation ended during the context-specific login")
 	}
+	pending.needAuth = false
 	return nil
 }
 
 // VerifyInit starts a verification with a public key (C_VerifyInit).
 func (m *Module) VerifyInit(h ck.SessionHandle, mc Mechanism, key ck.ObjectHandle) error {
 	return m.keyOpInit(h, mc, key, ck.CKF_VERIFY, ck.CKA_VERIFY,
-		func(s *Session) bool { return s.verify != nil && s.verify.busy() },
+		func(s *Session) error {
+			if s.verify != nil && s.verify.busy() {
+				return ck.CKR_OPERATION_ACTIVE
+			}
+			s.verify = nil
+			return nil
+		},
 		func(s *Session, mm *mech.Mechanism, obj *object.Object) error {
 			v, err := mm.NewVerifier(obj.Key(), mc.Parameter)
 			if err != nil {

@@ -69,23 +69,31 @@ func (s *Signer) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byt
 	if err != nil {
 		return nil, err
 	}
+	// The buffer is sized from the public key, not by a length query: a
+	// queried operation may be replaced by another C_SignInit on the same
+	// session, and the signature would then come from another key.
+	sig := make([]byte, s.sigLen())
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.m.SignInit(s.h, mc, s.key); err != nil {
 		return nil, err
 	}
-	n, err := s.m.Sign(s.h, input, nil)
+	n, err := s.m.Sign(s.h, input, sig)
 	if err != nil {
-		return nil, err
-	}
-	sig := make([]byte, n)
-	if n, err = s.m.Sign(s.h, input, sig); err != nil {
 		return nil, err
 	}
 	if s.size > 0 {
 		return pki.ECDSASignatureToDER(sig[:n])
 	}
 	return sig[:n], nil
+}
+
+// sigLen is the length of the key's signatures.
+func (s *Signer) sigLen() int {
+	if rsaPub, ok := s.pub.(*rsa.PublicKey); ok {
+		return rsaPub.Size()
+	}
+	return 2 * s.size
 }
 
 func (s *Signer) mechanism(digest []byte, opts crypto.SignerOpts) (Mechanism, []byte, error) {

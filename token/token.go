@@ -3,6 +3,7 @@ package token
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"sync"
@@ -109,14 +110,21 @@ func (t *Token) loadLocked(rec store.Object) {
 // attributes are in Public, in clear, key material included, because
 // the spec makes it usable without a login and so without the token
 // key; a CKA_PRIVATE object's are in Sealed, encrypted under the token
-// key, and Public is empty.
+// key, and Public is empty. The store file thus never shows more than
+// the API shows a caller without a PIN: a token object whose key
+// material may not be revealed (sensitive or unextractable) must be
+// CKA_PRIVATE.
 
-// decode returns nil, nil for a private object while the token key is locked.
+// decode returns nil, nil for a sealed object while the token key is locked.
+//
+// It also reads the records of corepkcs11 before 2026-11-28, which
+// sealed the key material of public objects apart from their clear
+// attributes, and sealed private objects as uvarint length, clear
+// attributes, key material. Such records are rewritten in today's form
+// the next time the object changes.
 func (t *Token) decode(rec store.Object) (*object.Object, error) {
 	switch {
-	case len(rec.Public) > 0 && len(rec.Sealed) > 0:
-		return nil, errors.New("record has both a clear and a sealed part")
-	case len(rec.Public) > 0:
+	case len(rec.Public) > 0 && len(rec.Sealed) == 0:
 		return object.Decode(rec.Public)
 	case t.sealer == nil:
 		return nil, nil
@@ -125,7 +133,19 @@ func (t *Token) decode(rec store.Object) (*object.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	return object.Decode(plain)
+	switch {
+	case len(rec.Public) > 0:
+		return object.Decode(rec.Public, plain)
+	case len(plain) > 0 && plain[0] == object.EncodingVersion:
+		return object.Decode(plain)
+	}
+	// The old private layout: its uvarint length prefix is never the
+	// version byte, since no encoding is a single byte long.
+	n, k := binary.Uvarint(plain)
+	if k <= 0 || n > uint64(len(plain)-k) {
+		return nil, errors.New("sealed private object is corrupt")
+	}
+	return object.Decode(plain[k:k+int(n)], plain[k+int(n):])
 }
 
 // encode is decode's inverse. A private object needs the token key:
@@ -133,6 +153,10 @@ func (t *Token) decode(rec store.Object) (*object.Object, error) {
 func (t *Token) encode(uid string, obj *object.Object) (store.Object, error) {
 	rec := store.Object{Token: uint(t.slot), UID: uid}
 	if !obj.IsPrivate() {
+		if obj.HidesMaterial() {
+			return rec, ck.Errorf(ck.CKR_TEMPLATE_INCONSISTENT,
+				"a token key with CKA_PRIVATE false would be stored in clear: it must have CKA_SENSITIVE false and CKA_EXTRACTABLE true")
+		}
 		rec.Public = obj.Encode()
 		return rec, nil
 	}

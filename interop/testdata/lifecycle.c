@@ -67,24 +67,31 @@ static CK_SLOT_ID setup_token(void)
 	return slot;
 }
 
+/* ec_pair generates a P-256 key pair; a public (CKA_PRIVATE false)
+ * private key is made extractable and not sensitive, as the token
+ * requires of public token keys, whose material it stores in clear. */
 static void ec_pair(CK_SESSION_HANDLE s, CK_BBOOL token, CK_BBOOL private, CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv)
 {
+	CK_BBOOL sensitive = private, extractable = !private;
 	CK_ATTRIBUTE pubT[] = {{CKA_EC_PARAMS, p256, sizeof p256}, {CKA_VERIFY, &yes, 1}, {CKA_TOKEN, &token, 1}, {CKA_PRIVATE, &no, 1}};
-	CK_ATTRIBUTE privT[] = {{CKA_SIGN, &yes, 1}, {CKA_TOKEN, &token, 1}, {CKA_PRIVATE, &private, 1}, {CKA_LABEL, "life ec", 7}};
+	CK_ATTRIBUTE privT[] = {{CKA_SIGN, &yes, 1}, {CKA_TOKEN, &token, 1}, {CKA_PRIVATE, &private, 1}, {CKA_LABEL, "life ec", 7},
+		{CKA_SENSITIVE, &sensitive, 1}, {CKA_EXTRACTABLE, &extractable, 1}};
 	CK_MECHANISM m = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
-	EXPECT("C_GenerateKeyPair EC", f->C_GenerateKeyPair(s, &m, pubT, 4, privT, 4, pub, priv), CKR_OK);
+	EXPECT("C_GenerateKeyPair EC", f->C_GenerateKeyPair(s, &m, pubT, 4, privT, 6, pub, priv), CKR_OK);
 }
 
-/* rsa_pair generates an RSA key pair as pkcs11test's KeyPair does:
- * 1024 bits, e = 65537, both halves CKA_PRIVATE false, on the token. */
-static CK_RV rsa_pair(CK_SESSION_HANDLE s, CK_ULONG bits, CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv)
+/* rsa_pair generates an RSA key pair as pkcs11test's KeyPair does: both
+ * halves CKA_PRIVATE false, on the token, e = 65537; with hideable, the
+ * private key keeps the default CKA_SENSITIVE and CKA_EXTRACTABLE. */
+static CK_RV rsa_pair(CK_SESSION_HANDLE s, CK_ULONG bits, int hideable, CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv)
 {
 	CK_BYTE e[] = {1, 0, 1};
 	CK_ATTRIBUTE pubT[] = {{CKA_VERIFY, &yes, 1}, {CKA_TOKEN, &yes, 1}, {CKA_MODULUS_BITS, &bits, sizeof bits},
 		{CKA_PUBLIC_EXPONENT, e, sizeof e}, {CKA_PRIVATE, &no, 1}};
-	CK_ATTRIBUTE privT[] = {{CKA_SIGN, &yes, 1}, {CKA_TOKEN, &yes, 1}, {CKA_PRIVATE, &no, 1}};
+	CK_ATTRIBUTE privT[] = {{CKA_SIGN, &yes, 1}, {CKA_TOKEN, &yes, 1}, {CKA_PRIVATE, &no, 1},
+		{CKA_SENSITIVE, &no, 1}, {CKA_EXTRACTABLE, &yes, 1}};
 	CK_MECHANISM m = {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
-	return f->C_GenerateKeyPair(s, &m, pubT, 5, privT, 3, pub, priv);
+	return f->C_GenerateKeyPair(s, &m, pubT, 5, privT, hideable ? 3 : 5, pub, priv);
 }
 
 /* Mechanisms without a parameter ignore whatever their fields hold. */
@@ -246,7 +253,7 @@ static void check_rsa_x509(CK_SESSION_HANDLE s, CK_SLOT_ID slot)
 	CHECK("CKM_RSA_X_509 covers 2048-bit keys", info.ulMinKeySize <= 2048 && info.ulMaxKeySize >= 2048, "%lu-%lu", info.ulMinKeySize, info.ulMaxKeySize);
 
 	CK_OBJECT_HANDLE pub, priv;
-	EXPECT("C_GenerateKeyPair RSA 2048", rsa_pair(s, 2048, &pub, &priv), CKR_OK);
+	EXPECT("C_GenerateKeyPair RSA 2048", rsa_pair(s, 2048, 0, &pub, &priv), CKR_OK);
 	static const CK_BYTE prefix[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
 	CK_BYTE info_[sizeof prefix + 32], block[256], rawSig[256], pkcsSig[256];
 	memcpy(info_, prefix, sizeof prefix);
@@ -290,6 +297,9 @@ static void check_always_authenticate(CK_SESSION_HANDLE s)
 	CK_BYTE sig[64];
 	CK_ULONG n = sizeof sig;
 	EXPECT("SignInit", f->C_SignInit(s, &m, priv), CKR_OK);
+	n = 0;
+	EXPECT("C_Sign length query before the context-specific login", f->C_Sign(s, digest, 32, NULL, &n), CKR_OK);
+	n = sizeof sig;
 	EXPECT("C_Sign without a context-specific login", f->C_Sign(s, digest, 32, sig, &n), CKR_USER_NOT_LOGGED_IN);
 	EXPECT("C_SignInit after the refusal", f->C_SignInit(s, &m, priv), CKR_OK);
 	EXPECT("C_Login CKU_CONTEXT_SPECIFIC", f->C_Login(s, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR)USER_PIN, strlen(USER_PIN)), CKR_OK);
@@ -310,9 +320,18 @@ static void check_public_objects(CK_SLOT_ID slot)
 	CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
 	CK_BYTE value[20] = "public secret value";
 	CK_ATTRIBUTE secretT[] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_KEY_TYPE, &kt, sizeof kt}, {CKA_VALUE, value, sizeof value},
-		{CKA_TOKEN, &yes, 1}, {CKA_PRIVATE, &no, 1}, {CKA_LABEL, "life secret", 11}};
-	CK_OBJECT_HANDLE secret, pub, priv;
-	EXPECT("C_CreateObject public token secret key", f->C_CreateObject(s, secretT, 6, &secret), CKR_OK);
+		{CKA_TOKEN, &yes, 1}, {CKA_PRIVATE, &no, 1}, {CKA_LABEL, "life secret", 11}, {CKA_SENSITIVE, &no, 1}, {CKA_EXTRACTABLE, &yes, 1}};
+	CK_OBJECT_HANDLE secret, pub, priv, copy;
+	EXPECT("C_CreateObject public token secret key, sensitive by default", f->C_CreateObject(s, secretT, 6, &secret), CKR_TEMPLATE_INCONSISTENT);
+	EXPECT("C_CreateObject public token secret key", f->C_CreateObject(s, secretT, 8, &secret), CKR_OK);
+	CK_ATTRIBUTE sensitive[] = {{CKA_SENSITIVE, &yes, 1}};
+	EXPECT("C_SetAttributeValue CKA_SENSITIVE on a public token key", f->C_SetAttributeValue(s, secret, sensitive, 1), CKR_TEMPLATE_INCONSISTENT);
+	CK_ATTRIBUTE privateT[] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_KEY_TYPE, &kt, sizeof kt}, {CKA_VALUE, value, sizeof value}, {CKA_TOKEN, &yes, 1}};
+	CK_OBJECT_HANDLE hidden;
+	EXPECT("C_CreateObject private token secret key", f->C_CreateObject(s, privateT, 4, &hidden), CKR_OK);
+	CK_ATTRIBUTE public[] = {{CKA_PRIVATE, &no, 1}};
+	EXPECT("C_CopyObject of a sensitive key to CKA_PRIVATE false", f->C_CopyObject(s, hidden, public, 1, &copy), CKR_TEMPLATE_INCONSISTENT);
+	EXPECT("C_DestroyObject", f->C_DestroyObject(s, hidden), CKR_OK);
 	ec_pair(s, CK_TRUE, CK_FALSE, &pub, &priv);
 	EXPECT("C_Finalize", f->C_Finalize(NULL), CKR_OK);
 	EXPECT("C_Initialize", f->C_Initialize(NULL), CKR_OK);
@@ -348,7 +367,8 @@ static void check_public_objects(CK_SLOT_ID slot)
 	EXPECT("C_SignInit with a public token key, no login", f->C_SignInit(s, &ecdsa, priv), CKR_OK);
 	EXPECT("C_Sign with a public token key, no login", f->C_Sign(s, digest, 32, sig, &n), CKR_OK);
 
-	EXPECT("C_GenerateKeyPair RSA token pair, CKA_PRIVATE false, no login", rsa_pair(s, 1024, &pub, &priv), CKR_OK);
+	EXPECT("C_GenerateKeyPair public RSA token pair with a sensitive private key, no login", rsa_pair(s, 1024, 1, &pub, &priv), CKR_TEMPLATE_INCONSISTENT);
+	EXPECT("C_GenerateKeyPair public RSA token pair, no login", rsa_pair(s, 1024, 0, &pub, &priv), CKR_OK);
 	CK_MECHANISM pkcs = {CKM_SHA256_RSA_PKCS, NULL, 0};
 	CK_BYTE rsig[128];
 	n = sizeof rsig;
@@ -357,7 +377,6 @@ static void check_public_objects(CK_SLOT_ID slot)
 	EXPECT("C_DestroyObject", f->C_DestroyObject(s, pub), CKR_OK);
 	EXPECT("C_DestroyObject", f->C_DestroyObject(s, priv), CKR_OK);
 
-	CK_ATTRIBUTE privateT[] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_KEY_TYPE, &kt, sizeof kt}, {CKA_VALUE, value, sizeof value}};
 	EXPECT("C_CreateObject of a private key needs a login", f->C_CreateObject(s, privateT, 3, &secret), CKR_USER_NOT_LOGGED_IN);
 
 	EXPECT("C_OpenSession R/O, no login", f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &ro), CKR_OK);
