@@ -136,6 +136,16 @@ static void check_digest(CK_SESSION_HANDLE s)
 	EXPECT("the refused C_DigestUpdate ended the digest", f->C_DigestUpdate(s, data, 5), CKR_OPERATION_NOT_INITIALIZED);
 
 	EXPECT("DigestInit", f->C_DigestInit(s, &m), CKR_OK);
+	EXPECT("C_DigestUpdate with a length beyond memory", f->C_DigestUpdate(s, data, ~(CK_ULONG)0), CKR_ARGUMENTS_BAD);
+	n = sizeof out;
+	EXPECT("the refused C_DigestUpdate ended the digest", f->C_DigestFinal(s, out, &n), CKR_OPERATION_NOT_INITIALIZED);
+	EXPECT("DigestInit", f->C_DigestInit(s, &m), CKR_OK);
+	n = ~(CK_ULONG)0;
+	EXPECT("C_Digest with an output length beyond memory", f->C_Digest(s, data, sizeof data, out, &n), CKR_ARGUMENTS_BAD);
+	n = sizeof out;
+	EXPECT("the refused C_Digest ended the digest", f->C_Digest(s, data, sizeof data, out, &n), CKR_OPERATION_NOT_INITIALIZED);
+
+	EXPECT("DigestInit", f->C_DigestInit(s, &m), CKR_OK);
 	EXPECT("C_DigestUpdate", f->C_DigestUpdate(s, data, 1), CKR_OK);
 	n = 0;
 	EXPECT("C_DigestFinal length query", f->C_DigestFinal(s, NULL, &n), CKR_OK);
