@@ -7,9 +7,11 @@ import (
 )
 
 // memory is the ephemeral backend: everything is lost when the process
-// ends. It serves tests and throwaway tokens (COREPKCS11_STORE=:memory:).
+// ends. It serves tests and throwaway tokens (COREPKCS11_STORE=:memory:),
+// and several Modules in one process may share it.
 type memory struct {
 	mu      sync.Mutex
+	gen     uint64
 	nextID  uint
 	tokens  map[uint]Token
 	objects map[uint]map[string]Object
@@ -17,7 +19,7 @@ type memory struct {
 
 // NewMemory returns an empty in-memory store.
 func NewMemory() Store {
-	return &memory{tokens: map[uint]Token{}, objects: map[uint]map[string]Object{}}
+	return &memory{gen: 1, tokens: map[uint]Token{}, objects: map[uint]map[string]Object{}}
 }
 
 func clone(b []byte) []byte { return append([]byte(nil), b...) }
@@ -32,101 +34,111 @@ func (o Object) clone() Object {
 	return o
 }
 
-func (m *memory) Tokens() ([]Token, error) {
+func (m *memory) Snapshot() (Snapshot, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	ids := slices.Sorted(maps.Keys(m.tokens))
-	out := make([]Token, 0, len(ids))
-	for _, id := range ids {
-		out = append(out, m.tokens[id].clone())
+	snap := Snapshot{Generation: m.gen, NextTokenID: m.nextID, Objects: map[uint][]Object{}}
+	for _, id := range slices.Sorted(maps.Keys(m.tokens)) {
+		snap.Tokens = append(snap.Tokens, m.tokens[id].clone())
+		for _, uid := range slices.Sorted(maps.Keys(m.objects[id])) {
+			snap.Objects[id] = append(snap.Objects[id], m.objects[id][uid].clone())
+		}
 	}
-	return out, nil
+	return snap, nil
 }
 
-func (m *memory) NextTokenID() (uint, error) {
+func (m *memory) Generation() (uint64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.nextID, nil
+	return m.gen, nil
 }
 
-func (m *memory) CreateToken(t Token) error {
+func (m *memory) CreateToken(t Token) (Token, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.tokens[t.ID]; ok {
-		return ErrExists
+		return t, ErrExists
 	}
+	m.gen++
+	t.Version = m.gen
 	m.tokens[t.ID] = t.clone()
 	m.objects[t.ID] = map[string]Object{}
 	m.nextID = max(m.nextID, t.ID+1)
-	return nil
+	return t, nil
 }
 
-func (m *memory) UpdateToken(id uint, fn func(*Token) error) error {
+func (m *memory) UpdateToken(id uint, fn func(*Token) error) (Token, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	t, ok := m.tokens[id]
 	if !ok {
-		return ErrNotFound
+		return t, ErrNotFound
 	}
 	t = t.clone()
 	if err := fn(&t); err != nil {
-		return err
+		return t, err
 	}
-	t.ID = id
-	m.tokens[id] = t
-	return nil
+	m.gen++
+	t.ID, t.Version = id, m.gen
+	m.tokens[id] = t.clone()
+	return t, nil
 }
 
-func (m *memory) ResetToken(t Token) error {
+func (m *memory) ResetToken(t Token) (Token, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.tokens[t.ID]; !ok {
-		return ErrNotFound
+	old, ok := m.tokens[t.ID]
+	switch {
+	case !ok:
+		return t, ErrNotFound
+	case old.Version != t.Version:
+		return t, ErrConflict
 	}
+	m.gen++
+	t.Version = m.gen
 	m.tokens[t.ID] = t.clone()
 	m.objects[t.ID] = map[string]Object{}
-	return nil
+	return t, nil
 }
 
 func (m *memory) DeleteToken(id uint) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.gen++
 	delete(m.tokens, id)
 	delete(m.objects, id)
 	return nil
 }
 
-func (m *memory) Objects(token uint) ([]Object, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := make([]Object, 0, len(m.objects[token]))
-	for _, uid := range slices.Sorted(maps.Keys(m.objects[token])) {
-		out = append(out, m.objects[token][uid].clone())
-	}
-	return out, nil
-}
-
-func (m *memory) PutObjects(objs ...Object) error {
+func (m *memory) PutObjects(objs ...Object) (uint64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, o := range objs {
-		if _, ok := m.objects[o.Token]; !ok {
-			return ErrNotFound
+		stored, ok := m.objects[o.Token]
+		if !ok {
+			return 0, ErrNotFound
+		}
+		if cur, exists := stored[o.UID]; exists != (o.Version != 0) || (exists && cur.Version != o.Version) {
+			return 0, ErrConflict
 		}
 	}
+	m.gen++
 	for _, o := range objs {
+		o.Version = m.gen
 		m.objects[o.Token][o.UID] = o.clone()
 	}
-	return nil
+	return m.gen, nil
 }
 
-func (m *memory) DeleteObject(token uint, uid string) error {
+func (m *memory) DeleteObject(token uint, uid string) (uint64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if _, ok := m.objects[token][uid]; !ok {
+		return 0, ErrConflict
+	}
+	m.gen++
 	delete(m.objects[token], uid)
-	return nil
+	return m.gen, nil
 }
-
-func (m *memory) Changed() (bool, error) { return false, nil }
 
 func (m *memory) Close() error { return nil }

@@ -1,13 +1,13 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
-	"sync"
 
 	_ "modernc.org/sqlite" // pure-Go SQLite: no C symbols to clash with the host process
 )
@@ -16,31 +16,36 @@ import (
 const FileName = "corepkcs11.db"
 
 // schemaVersion is kept in PRAGMA user_version; a store written by a
-// newer corepkcs11 is refused rather than misread.
-const schemaVersion = 1
+// newer corepkcs11 is refused rather than misread. Version 2 added the
+// store generation and the rows' versions.
+const schemaVersion = 2
 
-const schema = `
-CREATE TABLE IF NOT EXISTS meta (
-	key   TEXT PRIMARY KEY,
-	value INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS tokens (
-	id            INTEGER PRIMARY KEY,
-	label         TEXT NOT NULL,
-	serial        TEXT NOT NULL,
-	keys          BLOB NOT NULL,
-	so_failures   INTEGER NOT NULL DEFAULT 0,
-	user_failures INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS objects (
-	token  INTEGER NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,
-	uid    TEXT NOT NULL,
-	public BLOB NOT NULL,
-	sealed BLOB NOT NULL,
-	PRIMARY KEY (token, uid)
-);
-INSERT OR IGNORE INTO meta(key, value) VALUES ('next_token_id', 0);
-`
+// migrations[v] brings a store from schema version v to v+1.
+var migrations = []string{
+	`CREATE TABLE IF NOT EXISTS meta (
+		key   TEXT PRIMARY KEY,
+		value INTEGER NOT NULL
+	);
+	CREATE TABLE IF NOT EXISTS tokens (
+		id            INTEGER PRIMARY KEY,
+		label         TEXT NOT NULL,
+		serial        TEXT NOT NULL,
+		keys          BLOB NOT NULL,
+		so_failures   INTEGER NOT NULL DEFAULT 0,
+		user_failures INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE TABLE IF NOT EXISTS objects (
+		token  INTEGER NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,
+		uid    TEXT NOT NULL,
+		public BLOB NOT NULL,
+		sealed BLOB NOT NULL,
+		PRIMARY KEY (token, uid)
+	);
+	INSERT OR IGNORE INTO meta(key, value) VALUES ('next_token_id', 0);`,
+	`ALTER TABLE tokens ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+	ALTER TABLE objects ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+	INSERT OR IGNORE INTO meta(key, value) VALUES ('generation', 1);`,
+}
 
 // sqliteStore is the default backend: one SQLite database in WAL mode,
 // one transaction per change, synchronous=FULL so a commit is on disk
@@ -48,9 +53,6 @@ INSERT OR IGNORE INTO meta(key, value) VALUES ('next_token_id', 0);
 type sqliteStore struct {
 	db   *sql.DB
 	path string
-
-	mu          sync.Mutex // guards dataVersion
-	dataVersion int64
 }
 
 // OpenSQLite opens (creating if needed) the store in directory dir. The
@@ -75,16 +77,10 @@ func OpenSQLite(dir string) (Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %s: %w", path, err)
 	}
-	// One connection: PRAGMA data_version is per connection and reports
-	// only other connections' commits, which is what Changed needs.
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	s := &sqliteStore{db: db, path: path}
 	if err := s.migrate(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store: %s: %w", path, err)
-	}
-	if s.dataVersion, err = s.readDataVersion(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: %s: %w", path, err)
 	}
@@ -97,20 +93,20 @@ func (s *sqliteStore) migrate() error {
 		if err := tx.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
 			return err
 		}
-		switch {
-		case v > schemaVersion:
+		if v > schemaVersion {
 			return fmt.Errorf("schema version %d is newer than this corepkcs11 understands (%d)", v, schemaVersion)
-		case v == schemaVersion:
-			return nil
 		}
-		if _, err := tx.Exec(schema); err != nil {
-			return err
+		for ; v < schemaVersion; v++ {
+			if _, err := tx.Exec(migrations[v]); err != nil {
+				return fmt.Errorf("migrating to schema version %d: %w", v+1, err)
+			}
 		}
 		_, err := tx.Exec(fmt.Sprintf("PRAGMA user_version = %d", schemaVersion))
 		return err
 	})
 }
 
+// tx runs fn in a write transaction (BEGIN IMMEDIATE).
 func (s *sqliteStore) tx(fn func(*sql.Tx) error) error {
 	tx, err := s.db.Begin()
 	if err != nil {
@@ -123,51 +119,76 @@ func (s *sqliteStore) tx(fn func(*sql.Tx) error) error {
 	return tx.Commit()
 }
 
-func (s *sqliteStore) readDataVersion() (int64, error) {
-	var v int64
-	err := s.db.QueryRow("PRAGMA data_version").Scan(&v)
-	return v, err
-}
-
-func (s *sqliteStore) Changed() (bool, error) {
-	v, err := s.readDataVersion()
-	if err != nil {
-		return false, fmt.Errorf("store: %w", err)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	changed := v != s.dataVersion
-	s.dataVersion = v
-	return changed, nil
-}
-
-func (s *sqliteStore) Tokens() ([]Token, error) {
-	rows, err := s.db.Query("SELECT id, label, serial, keys, so_failures, user_failures FROM tokens ORDER BY id")
-	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
-	}
-	defer rows.Close()
-	var out []Token
-	for rows.Next() {
-		var t Token
-		if err := rows.Scan(&t.ID, &t.Label, &t.Serial, &t.Keys, &t.SOFailures, &t.UserFailures); err != nil {
-			return nil, fmt.Errorf("store: %w", err)
+// write runs fn in a write transaction that advances the generation,
+// and returns the new generation.
+func (s *sqliteStore) write(fn func(tx *sql.Tx, gen uint64) error) (uint64, error) {
+	var gen uint64
+	err := s.tx(func(tx *sql.Tx) error {
+		if err := tx.QueryRow("UPDATE meta SET value = value + 1 WHERE key = 'generation' RETURNING value").Scan(&gen); err != nil {
+			return err
 		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+		return fn(tx, gen)
+	})
+	return gen, wrap(err)
 }
 
-func (s *sqliteStore) NextTokenID() (uint, error) {
-	var id uint
-	if err := s.db.QueryRow("SELECT value FROM meta WHERE key = 'next_token_id'").Scan(&id); err != nil {
+func (s *sqliteStore) Generation() (uint64, error) {
+	var gen uint64
+	if err := s.db.QueryRow("SELECT value FROM meta WHERE key = 'generation'").Scan(&gen); err != nil {
 		return 0, fmt.Errorf("store: %w", err)
 	}
-	return id, nil
+	return gen, nil
 }
 
-func (s *sqliteStore) CreateToken(t Token) error {
-	err := s.tx(func(tx *sql.Tx) error {
+func (s *sqliteStore) Snapshot() (Snapshot, error) {
+	snap := Snapshot{Objects: map[uint][]Object{}}
+	// A read transaction sees one state of the database: WAL readers are
+	// isolated from commits made while they read.
+	tx, err := s.db.BeginTx(context.Background(), &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return snap, fmt.Errorf("store: %w", err)
+	}
+	defer tx.Rollback()
+	if err := tx.QueryRow("SELECT (SELECT value FROM meta WHERE key = 'generation'), (SELECT value FROM meta WHERE key = 'next_token_id')").
+		Scan(&snap.Generation, &snap.NextTokenID); err != nil {
+		return snap, fmt.Errorf("store: %w", err)
+	}
+	rows, err := tx.Query("SELECT id, label, serial, keys, so_failures, user_failures, version FROM tokens ORDER BY id")
+	if err != nil {
+		return snap, fmt.Errorf("store: %w", err)
+	}
+	for rows.Next() {
+		var t Token
+		if err := rows.Scan(&t.ID, &t.Label, &t.Serial, &t.Keys, &t.SOFailures, &t.UserFailures, &t.Version); err != nil {
+			rows.Close()
+			return snap, fmt.Errorf("store: %w", err)
+		}
+		snap.Tokens = append(snap.Tokens, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return snap, fmt.Errorf("store: %w", err)
+	}
+	rows, err = tx.Query("SELECT token, uid, version, public, sealed FROM objects ORDER BY token, uid")
+	if err != nil {
+		return snap, fmt.Errorf("store: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var o Object
+		if err := rows.Scan(&o.Token, &o.UID, &o.Version, &o.Public, &o.Sealed); err != nil {
+			return snap, fmt.Errorf("store: %w", err)
+		}
+		snap.Objects[o.Token] = append(snap.Objects[o.Token], o)
+	}
+	if err := rows.Err(); err != nil {
+		return snap, fmt.Errorf("store: %w", err)
+	}
+	return snap, nil
+}
+
+func (s *sqliteStore) CreateToken(t Token) (Token, error) {
+	gen, err := s.write(func(tx *sql.Tx, gen uint64) error {
 		var n int
 		if err := tx.QueryRow("SELECT count(*) FROM tokens WHERE id = ?", t.ID).Scan(&n); err != nil {
 			return err
@@ -175,19 +196,20 @@ func (s *sqliteStore) CreateToken(t Token) error {
 		if n > 0 {
 			return ErrExists
 		}
-		if _, err := tx.Exec("INSERT INTO tokens(id, label, serial, keys, so_failures, user_failures) VALUES (?, ?, ?, ?, ?, ?)",
-			t.ID, t.Label, t.Serial, t.Keys, t.SOFailures, t.UserFailures); err != nil {
+		if _, err := tx.Exec("INSERT INTO tokens(id, label, serial, keys, so_failures, user_failures, version) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			t.ID, t.Label, t.Serial, t.Keys, t.SOFailures, t.UserFailures, gen); err != nil {
 			return err
 		}
 		_, err := tx.Exec("UPDATE meta SET value = max(value, ?) WHERE key = 'next_token_id'", t.ID+1)
 		return err
 	})
-	return wrap(err)
+	t.Version = gen
+	return t, err
 }
 
-func (s *sqliteStore) UpdateToken(id uint, fn func(*Token) error) error {
-	err := s.tx(func(tx *sql.Tx) error {
-		t := Token{ID: id}
+func (s *sqliteStore) UpdateToken(id uint, fn func(*Token) error) (Token, error) {
+	t := Token{ID: id}
+	gen, err := s.write(func(tx *sql.Tx, gen uint64) error {
 		err := tx.QueryRow("SELECT label, serial, keys, so_failures, user_failures FROM tokens WHERE id = ?", id).
 			Scan(&t.Label, &t.Serial, &t.Keys, &t.SOFailures, &t.UserFailures)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -199,72 +221,84 @@ func (s *sqliteStore) UpdateToken(id uint, fn func(*Token) error) error {
 		if err := fn(&t); err != nil {
 			return err
 		}
-		_, err = tx.Exec("UPDATE tokens SET label = ?, serial = ?, keys = ?, so_failures = ?, user_failures = ? WHERE id = ?",
-			t.Label, t.Serial, t.Keys, t.SOFailures, t.UserFailures, id)
+		t.ID = id
+		_, err = tx.Exec("UPDATE tokens SET label = ?, serial = ?, keys = ?, so_failures = ?, user_failures = ?, version = ? WHERE id = ?",
+			t.Label, t.Serial, t.Keys, t.SOFailures, t.UserFailures, gen, id)
 		return err
 	})
-	return wrap(err)
+	t.Version = gen
+	return t, err
 }
 
-func (s *sqliteStore) ResetToken(t Token) error {
-	err := s.tx(func(tx *sql.Tx) error {
-		res, err := tx.Exec("UPDATE tokens SET label = ?, serial = ?, keys = ?, so_failures = ?, user_failures = ? WHERE id = ?",
-			t.Label, t.Serial, t.Keys, t.SOFailures, t.UserFailures, t.ID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
+func (s *sqliteStore) ResetToken(t Token) (Token, error) {
+	gen, err := s.write(func(tx *sql.Tx, gen uint64) error {
+		var version uint64
+		err := tx.QueryRow("SELECT version FROM tokens WHERE id = ?", t.ID).Scan(&version)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
 			return ErrNotFound
+		case err != nil:
+			return err
+		case version != t.Version:
+			return ErrConflict
+		}
+		if _, err := tx.Exec("UPDATE tokens SET label = ?, serial = ?, keys = ?, so_failures = ?, user_failures = ?, version = ? WHERE id = ?",
+			t.Label, t.Serial, t.Keys, t.SOFailures, t.UserFailures, gen, t.ID); err != nil {
+			return err
 		}
 		_, err = tx.Exec("DELETE FROM objects WHERE token = ?", t.ID)
 		return err
 	})
-	return wrap(err)
+	t.Version = gen
+	return t, err
 }
 
 func (s *sqliteStore) DeleteToken(id uint) error {
-	_, err := s.db.Exec("DELETE FROM tokens WHERE id = ?", id)
-	return wrap(err)
+	_, err := s.write(func(tx *sql.Tx, _ uint64) error {
+		_, err := tx.Exec("DELETE FROM tokens WHERE id = ?", id)
+		return err
+	})
+	return err
 }
 
-func (s *sqliteStore) Objects(token uint) ([]Object, error) {
-	rows, err := s.db.Query("SELECT uid, public, sealed FROM objects WHERE token = ? ORDER BY uid", token)
-	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
-	}
-	defer rows.Close()
-	var out []Object
-	for rows.Next() {
-		o := Object{Token: token}
-		if err := rows.Scan(&o.UID, &o.Public, &o.Sealed); err != nil {
-			return nil, fmt.Errorf("store: %w", err)
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
-}
-
-func (s *sqliteStore) PutObjects(objs ...Object) error {
-	err := s.tx(func(tx *sql.Tx) error {
+func (s *sqliteStore) PutObjects(objs ...Object) (uint64, error) {
+	return s.write(func(tx *sql.Tx, gen uint64) error {
 		for _, o := range objs {
 			// NOT NULL columns: an empty part is stored as an empty blob.
 			pub, sealed := append([]byte{}, o.Public...), append([]byte{}, o.Sealed...)
-			_, err := tx.Exec("INSERT OR REPLACE INTO objects(token, uid, public, sealed) VALUES (?, ?, ?, ?)", o.Token, o.UID, pub, sealed)
+			var res sql.Result
+			var err error
+			if o.Version == 0 {
+				res, err = tx.Exec("INSERT OR IGNORE INTO objects(token, uid, public, sealed, version) VALUES (?, ?, ?, ?, ?)", o.Token, o.UID, pub, sealed, gen)
+			} else {
+				res, err = tx.Exec("UPDATE objects SET public = ?, sealed = ?, version = ? WHERE token = ? AND uid = ? AND version = ?",
+					pub, sealed, gen, o.Token, o.UID, o.Version)
+			}
 			if isForeignKeyError(err) {
 				return ErrNotFound
 			}
 			if err != nil {
 				return err
 			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return ErrConflict
+			}
 		}
 		return nil
 	})
-	return wrap(err)
 }
 
-func (s *sqliteStore) DeleteObject(token uint, uid string) error {
-	_, err := s.db.Exec("DELETE FROM objects WHERE token = ? AND uid = ?", token, uid)
-	return wrap(err)
+func (s *sqliteStore) DeleteObject(token uint, uid string) (uint64, error) {
+	return s.write(func(tx *sql.Tx, _ uint64) error {
+		res, err := tx.Exec("DELETE FROM objects WHERE token = ? AND uid = ?", token, uid)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrConflict
+		}
+		return nil
+	})
 }
 
 func (s *sqliteStore) Close() error { return s.db.Close() }
@@ -281,7 +315,7 @@ func isForeignKeyError(err error) bool {
 // wrap gives errors from the database the store's prefix; the sentinel
 // errors pass through unchanged.
 func wrap(err error) error {
-	if err == nil || errors.Is(err, ErrExists) || errors.Is(err, ErrNotFound) {
+	if err == nil || errors.Is(err, ErrExists) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) {
 		return err
 	}
 	return fmt.Errorf("store: %w", err)

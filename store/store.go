@@ -24,48 +24,68 @@ type Token struct {
 	Keys         []byte
 	SOFailures   uint // consecutive wrong SO PINs
 	UserFailures uint // consecutive wrong user PINs
+	// Version is the generation of the write that stored this record; the
+	// store sets it.
+	Version uint64
 }
 
 // Object is the persistent record of a token object.
 type Object struct {
-	Token  uint   // the token's ID
-	UID    string // unique within the store, never reused
-	Public []byte // attributes stored in clear; empty for CKA_PRIVATE objects
-	Sealed []byte // attributes encrypted under the token key
+	Token uint   // the token's ID
+	UID   string // unique within the store, never reused
+	// Version is the generation of the write that stored this record. The
+	// store sets it; a write names the version it replaces (0 for a new
+	// object), so that no process overwrites a change it has not seen.
+	Version uint64
+	Public  []byte // attributes stored in clear; empty for CKA_PRIVATE objects
+	Sealed  []byte // attributes encrypted under the token key
 }
 
-// Store persists tokens and objects. Every method that changes something
-// has committed durably when it returns. Implementations are safe for
-// concurrent use.
+// Snapshot is everything a store holds, read at one instant.
+type Snapshot struct {
+	// Generation counts the writes committed to the store, by any process;
+	// every record in the snapshot has a Version at most Generation.
+	Generation  uint64
+	Tokens      []Token           // by ascending ID
+	Objects     map[uint][]Object // by token ID
+	NextTokenID uint              // the ID the next created token will get
+}
+
+// Store persists tokens and objects. Every write is one atomic, durable
+// transaction that advances the store's generation, and every method is
+// safe for concurrent use, also by several processes on one store.
 type Store interface {
-	// Tokens lists the initialized tokens by ascending ID.
-	Tokens() ([]Token, error)
-	// NextTokenID is the ID the next created token will get.
-	NextTokenID() (uint, error)
+	// Snapshot reads every token and object in one consistent view.
+	Snapshot() (Snapshot, error)
+	// Generation is the number of writes committed so far, by any process.
+	// It is cheap: callers poll it to learn whether to take a Snapshot.
+	Generation() (uint64, error)
+
 	// CreateToken adds a token; ErrExists if its ID is taken.
-	CreateToken(t Token) error
-	// UpdateToken applies fn to the current record of token id and
-	// stores the result, atomically with respect to other processes.
-	// ErrNotFound if there is no such token.
-	UpdateToken(id uint, fn func(*Token) error) error
-	// ResetToken replaces token t.ID's record and deletes all its
-	// objects in one transaction (C_InitToken of an existing token).
-	ResetToken(t Token) error
+	CreateToken(t Token) (Token, error)
+	// UpdateToken applies fn to the current record of token id and stores
+	// the result, atomically with respect to other processes, and returns
+	// it. ErrNotFound if there is no such token.
+	UpdateToken(id uint, fn func(*Token) error) (Token, error)
+	// ResetToken replaces token t.ID's record, if it still has t.Version,
+	// and deletes all its objects, in one transaction (C_InitToken of an
+	// existing token). ErrConflict if the record changed, ErrNotFound if
+	// the token is gone.
+	ResetToken(t Token) (Token, error)
 	// DeleteToken removes a token and its objects.
 	DeleteToken(id uint) error
 
-	// Objects lists the objects of one token.
-	Objects(token uint) ([]Object, error)
-	// PutObjects creates or replaces objects, all in one transaction
-	// (a key pair is stored whole or not at all). ErrNotFound if an
+	// PutObjects creates or replaces objects, all in one transaction (a
+	// key pair is stored whole or not at all), and returns the generation
+	// it wrote, which is each object's new Version. An object with Version
+	// 0 must not exist yet; any other must still have that Version:
+	// otherwise ErrConflict, and nothing is written. ErrNotFound if an
 	// object's token does not exist.
-	PutObjects(objs ...Object) error
-	// DeleteObject removes an object; deleting a missing one is no error.
-	DeleteObject(token uint, uid string) error
+	PutObjects(objs ...Object) (uint64, error)
+	// DeleteObject removes an object and returns the generation of the
+	// deletion; ErrConflict if it does not exist.
+	DeleteObject(token uint, uid string) (uint64, error)
 
-	// Changed reports whether another process has committed a change
-	// since the previous call; the first call reports false.
-	Changed() (bool, error)
 	// Close releases the store.
 	Close() error
 }
@@ -74,6 +94,7 @@ type Store interface {
 var (
 	ErrExists   = errors.New("store: token already exists")
 	ErrNotFound = errors.New("store: no such token")
+	ErrConflict = errors.New("store: the record changed since it was read")
 )
 
 // Memory is the value of COREPKCS11_STORE that selects the ephemeral

@@ -30,6 +30,7 @@ func TestConformance(t *testing.T) {
 	}{
 		{"tokens", testTokens},
 		{"objects", testObjects},
+		{"compare and swap", testCompareAndSwap},
 		{"reset", testReset},
 		{"update error keeps record", testUpdateError},
 	}
@@ -40,49 +41,68 @@ func TestConformance(t *testing.T) {
 	}
 }
 
-func testTokens(t *testing.T, s Store) {
-	if id, err := s.NextTokenID(); err != nil || id != 0 {
-		t.Fatalf("NextTokenID of an empty store = %d, %v", id, err)
-	}
-	for _, id := range []uint{0, 1} {
-		if err := s.CreateToken(Token{ID: id, Label: "t", Serial: "s", Keys: []byte{byte(id)}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.CreateToken(Token{ID: 1, Keys: []byte{}}); !errors.Is(err, ErrExists) {
-		t.Fatalf("duplicate CreateToken = %v, want ErrExists", err)
-	}
-	if id, _ := s.NextTokenID(); id != 2 {
-		t.Fatalf("NextTokenID = %d, want 2", id)
-	}
-	err := s.UpdateToken(1, func(tok *Token) error {
-		tok.UserFailures++
-		tok.Label = "renamed"
-		return nil
-	})
+func snapshot(t *testing.T, s Store) Snapshot {
+	t.Helper()
+	snap, err := s.Snapshot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.UpdateToken(9, func(*Token) error { return nil }); !errors.Is(err, ErrNotFound) {
+	return snap
+}
+
+func must[T any](t *testing.T) func(T, error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
+func testTokens(t *testing.T, s Store) {
+	if snap := snapshot(t, s); snap.NextTokenID != 0 || len(snap.Tokens) != 0 {
+		t.Fatalf("empty store: %+v", snap)
+	}
+	var last uint64
+	for _, id := range []uint{0, 1} {
+		tok := must[Token](t)(s.CreateToken(Token{ID: id, Label: "t", Serial: "s", Keys: []byte{byte(id)}}))
+		if tok.Version <= last {
+			t.Fatalf("token version %d after %d: generations must grow", tok.Version, last)
+		}
+		last = tok.Version
+	}
+	if _, err := s.CreateToken(Token{ID: 1, Keys: []byte{}}); !errors.Is(err, ErrExists) {
+		t.Fatalf("duplicate CreateToken = %v, want ErrExists", err)
+	}
+	if snap := snapshot(t, s); snap.NextTokenID != 2 || snap.Generation != last {
+		t.Fatalf("NextTokenID %d, generation %d; want 2, %d", snap.NextTokenID, snap.Generation, last)
+	}
+	updated := must[Token](t)(s.UpdateToken(1, func(tok *Token) error {
+		tok.UserFailures++
+		tok.Label = "renamed"
+		return nil
+	}))
+	if updated.Version <= last || updated.Label != "renamed" {
+		t.Fatalf("UpdateToken returned %+v", updated)
+	}
+	if _, err := s.UpdateToken(9, func(*Token) error { return nil }); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("UpdateToken of a missing token = %v", err)
 	}
-	toks, err := s.Tokens()
-	if err != nil || len(toks) != 2 {
-		t.Fatalf("Tokens = %v, %v", toks, err)
-	}
-	if toks[1].Label != "renamed" || toks[1].UserFailures != 1 || !bytes.Equal(toks[1].Keys, []byte{1}) {
-		t.Fatalf("token 1 = %+v", toks[1])
+	toks := snapshot(t, s).Tokens
+	if len(toks) != 2 || toks[1].Label != "renamed" || toks[1].UserFailures != 1 || !bytes.Equal(toks[1].Keys, []byte{1}) || toks[1].Version != updated.Version {
+		t.Fatalf("tokens = %+v", toks)
 	}
 	if err := s.DeleteToken(0); err != nil {
 		t.Fatal(err)
 	}
-	if id, _ := s.NextTokenID(); id != 2 {
+	if id := snapshot(t, s).NextTokenID; id != 2 {
 		t.Fatalf("NextTokenID after delete = %d: IDs must not be reused", id)
 	}
 }
 
 func testObjects(t *testing.T, s Store) {
-	if err := s.PutObjects(Object{Token: 5, UID: "x"}); !errors.Is(err, ErrNotFound) {
+	if _, err := s.PutObjects(Object{Token: 5, UID: "x"}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("PutObject without token = %v, want ErrNotFound", err)
 	}
 	s.CreateToken(Token{ID: 0, Keys: []byte{}})
@@ -92,51 +112,73 @@ func testObjects(t *testing.T, s Store) {
 		{Token: 0, UID: "a", Public: []byte("pub-a")},
 		{Token: 1, UID: "c", Sealed: []byte("sealed-c")},
 	}
-	if err := s.PutObjects(put...); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.PutObjects(Object{Token: 0, UID: "z"}, Object{Token: 9, UID: "y"}); !errors.Is(err, ErrNotFound) {
+	gen := must[uint64](t)(s.PutObjects(put...))
+	if _, err := s.PutObjects(Object{Token: 0, UID: "z"}, Object{Token: 9, UID: "y"}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("PutObjects with one bad token = %v", err)
 	}
-	if objs, _ := s.Objects(0); len(objs) != 2 {
-		t.Fatalf("a failed PutObjects stored part of its objects: %v", objs)
+	snap := snapshot(t, s)
+	if objs := snap.Objects[0]; len(objs) != 2 || objs[0].Version != gen || objs[1].Version != gen {
+		t.Fatalf("objects of token 0 = %+v (a failed PutObjects must store nothing)", objs)
 	}
-	s.PutObjects(Object{Token: 0, UID: "b", Public: []byte("pub-b2")})
-	objs, err := s.Objects(0)
-	if err != nil || len(objs) != 2 {
-		t.Fatalf("Objects = %v, %v", objs, err)
+	if snap.Generation != gen {
+		t.Fatalf("generation %d after a failed write, want %d", snap.Generation, gen)
 	}
-	if objs[0].UID != "a" || string(objs[1].Public) != "pub-b2" || len(objs[1].Sealed) != 0 {
+	must[uint64](t)(s.PutObjects(Object{Token: 0, UID: "b", Version: gen, Public: []byte("pub-b2")}))
+	objs := snapshot(t, s).Objects[0]
+	if objs[0].UID != "a" || string(objs[1].Public) != "pub-b2" || len(objs[1].Sealed) != 0 || objs[1].Version <= gen {
 		t.Fatalf("objects = %+v", objs)
 	}
-	if err := s.DeleteObject(0, "a"); err != nil {
-		t.Fatal(err)
+	must[uint64](t)(s.DeleteObject(0, "a"))
+	if _, err := s.DeleteObject(0, "a"); !errors.Is(err, ErrConflict) {
+		t.Fatalf("deleting a deleted object = %v, want ErrConflict", err)
 	}
-	if err := s.DeleteObject(0, "missing"); err != nil {
-		t.Fatal(err)
+	snap = snapshot(t, s)
+	if len(snap.Objects[0]) != 1 || len(snap.Objects[1]) != 1 || string(snap.Objects[1][0].Sealed) != "sealed-c" {
+		t.Fatalf("after delete: %+v", snap.Objects)
 	}
-	if objs, _ := s.Objects(0); len(objs) != 1 {
-		t.Fatalf("after delete: %v", objs)
+}
+
+// testCompareAndSwap: a write derived from an old version, or recreating
+// a deleted object, fails and changes nothing.
+func testCompareAndSwap(t *testing.T, s Store) {
+	s.CreateToken(Token{ID: 0, Keys: []byte{}})
+	v1 := must[uint64](t)(s.PutObjects(Object{Token: 0, UID: "k", Public: []byte("label=a")}))
+	if _, err := s.PutObjects(Object{Token: 0, UID: "k", Public: []byte("again")}); !errors.Is(err, ErrConflict) {
+		t.Fatalf("creating an existing object = %v, want ErrConflict", err)
 	}
-	if objs, _ := s.Objects(1); len(objs) != 1 || string(objs[0].Sealed) != "sealed-c" {
-		t.Fatalf("token 1 objects = %v", objs)
+	v2 := must[uint64](t)(s.PutObjects(Object{Token: 0, UID: "k", Version: v1, Public: []byte("label=b")}))
+	if _, err := s.PutObjects(Object{Token: 0, UID: "k", Version: v1, Public: []byte("stale")}); !errors.Is(err, ErrConflict) {
+		t.Fatalf("a write from a stale version = %v, want ErrConflict", err)
+	}
+	// All or nothing: one stale object fails the pair.
+	if _, err := s.PutObjects(Object{Token: 0, UID: "new"}, Object{Token: 0, UID: "k", Version: v1}); !errors.Is(err, ErrConflict) {
+		t.Fatalf("a pair with a stale half = %v, want ErrConflict", err)
+	}
+	must[uint64](t)(s.DeleteObject(0, "k"))
+	if _, err := s.PutObjects(Object{Token: 0, UID: "k", Version: v2, Public: []byte("resurrected")}); !errors.Is(err, ErrConflict) {
+		t.Fatalf("writing a deleted object = %v, want ErrConflict", err)
+	}
+	if objs := snapshot(t, s).Objects[0]; len(objs) != 0 {
+		t.Fatalf("objects = %+v, want none", objs)
 	}
 }
 
 func testReset(t *testing.T, s Store) {
-	s.CreateToken(Token{ID: 0, Label: "old", Keys: []byte{1}})
+	tok := must[Token](t)(s.CreateToken(Token{ID: 0, Label: "old", Keys: []byte{1}}))
 	s.PutObjects(Object{Token: 0, UID: "a", Public: []byte{1}})
-	if err := s.ResetToken(Token{ID: 0, Label: "new", Keys: []byte{2}}); err != nil {
-		t.Fatal(err)
+	stale := tok
+	tok = must[Token](t)(s.ResetToken(Token{ID: 0, Label: "new", Keys: []byte{2}, Version: tok.Version}))
+	snap := snapshot(t, s)
+	if snap.Tokens[0].Label != "new" || snap.Tokens[0].Version != tok.Version {
+		t.Fatalf("token = %+v", snap.Tokens[0])
 	}
-	toks, _ := s.Tokens()
-	if toks[0].Label != "new" {
-		t.Fatalf("label = %q", toks[0].Label)
+	if len(snap.Objects[0]) != 0 {
+		t.Fatalf("objects survived ResetToken: %v", snap.Objects[0])
 	}
-	if objs, _ := s.Objects(0); len(objs) != 0 {
-		t.Fatalf("objects survived ResetToken: %v", objs)
+	if _, err := s.ResetToken(stale); !errors.Is(err, ErrConflict) {
+		t.Fatalf("ResetToken from a stale record = %v, want ErrConflict", err)
 	}
-	if err := s.ResetToken(Token{ID: 7, Keys: []byte{}}); !errors.Is(err, ErrNotFound) {
+	if _, err := s.ResetToken(Token{ID: 7, Keys: []byte{}}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("ResetToken of a missing token = %v", err)
 	}
 }
@@ -144,14 +186,14 @@ func testReset(t *testing.T, s Store) {
 func testUpdateError(t *testing.T, s Store) {
 	s.CreateToken(Token{ID: 0, Label: "keep", Keys: []byte{}})
 	boom := errors.New("boom")
-	err := s.UpdateToken(0, func(tok *Token) error {
+	_, err := s.UpdateToken(0, func(tok *Token) error {
 		tok.Label = "lost"
 		return boom
 	})
 	if !errors.Is(err, boom) {
 		t.Fatalf("UpdateToken = %v, want the callback's error", err)
 	}
-	if toks, _ := s.Tokens(); toks[0].Label != "keep" {
+	if toks := snapshot(t, s).Tokens; toks[0].Label != "keep" {
 		t.Fatal("a failed update was stored")
 	}
 }
@@ -168,21 +210,12 @@ func TestSQLitePersistenceAndChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	if changed, _ := b.Changed(); changed {
-		t.Fatal("Changed before anything happened")
-	}
+	before := must[uint64](t)(b.Generation())
 	a.CreateToken(Token{ID: 0, Label: "shared", Keys: []byte{}})
-	if changed, _ := a.Changed(); changed {
-		t.Fatal("a store reports its own commit as another's")
+	if after := must[uint64](t)(b.Generation()); after <= before {
+		t.Fatalf("b's generation %d did not grow past %d with a's commit", after, before)
 	}
-	if changed, _ := b.Changed(); !changed {
-		t.Fatal("b did not see a's commit")
-	}
-	if changed, _ := b.Changed(); changed {
-		t.Fatal("Changed reported the same commit twice")
-	}
-	toks, _ := b.Tokens()
-	if len(toks) != 1 || toks[0].Label != "shared" {
+	if toks := snapshot(t, b).Tokens; len(toks) != 1 || toks[0].Label != "shared" {
 		t.Fatalf("b sees %v", toks)
 	}
 	a.Close()
@@ -191,7 +224,7 @@ func TestSQLitePersistenceAndChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if toks, _ := c.Tokens(); len(toks) != 1 {
+	if toks := snapshot(t, c).Tokens; len(toks) != 1 {
 		t.Fatal("token lost across reopen")
 	}
 }

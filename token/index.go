@@ -85,13 +85,6 @@ func (ix *index) replace(e *entry, obj *object.Object) {
 	ix.add(e)
 }
 
-// rehandle gives an entry a new handle, which makes the old one invalid.
-func (ix *index) rehandle(e *entry, h ck.ObjectHandle) {
-	delete(ix.byHandle, e.handle)
-	e.handle = h
-	ix.byHandle[h] = e
-}
-
 // find returns the entries that match tmpl and pass visible, in
 // ascending handle order.
 func (ix *index) find(q object.Query, visible func(*entry) bool) []*entry {

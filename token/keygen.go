@@ -26,9 +26,7 @@ func (m *Module) GenerateKeyPair(h ck.SessionHandle, mc Mechanism, pubTmpl, priv
 	if err != nil {
 		return 0, 0, err
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	origin := object.Origin{Generated: true, Mechanism: mm.Type, SO: t.isSOLocked()}
+	origin := object.Origin{Generated: true, Mechanism: mm.Type, SO: t.isSO()}
 	pubObj, err := object.New(pubTmpl, pubMat, origin)
 	if err != nil {
 		return 0, 0, err
@@ -37,7 +35,7 @@ func (m *Module) GenerateKeyPair(h ck.SessionHandle, mc Mechanism, pubTmpl, priv
 	if err != nil {
 		return 0, 0, err
 	}
-	handles, err := t.addLocked(s, pubObj, privObj)
+	handles, err := t.add(s, pubObj, privObj)
 	if err != nil {
 		return 0, 0, err
 	}

@@ -1,6 +1,7 @@
 package token
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -35,10 +36,25 @@ type wrappedKey struct {
 // envelope is what a token stores about its keys (store.Token.Keys): the
 // token key wrapped under the SO PIN and, once set, the user PIN.
 type envelope struct {
-	Version int         `json:"v"`
-	SO      wrappedKey  `json:"so"`
-	User    *wrappedKey `json:"user,omitempty"`
+	Version int `json:"v"`
+	// KeyID names the token key, chosen at random with it: a changed
+	// KeyID means the token was re-initialized, while C_SetPIN and
+	// C_InitPIN rewrap the same key and keep it.
+	KeyID []byte      `json:"kid,omitempty"`
+	SO    wrappedKey  `json:"so"`
+	User  *wrappedKey `json:"user,omitempty"`
 }
+
+// newEnvelope is the envelope of a new token key wrapped under soPIN.
+func newEnvelope(kdf KDF, soPIN, tokenKey []byte) envelope {
+	id := make([]byte, 16)
+	rand.Read(id)
+	return envelope{Version: envelopeVersion, KeyID: id, SO: wrap(kdf, "so", soPIN, tokenKey)}
+}
+
+// sameKey reports whether e and o wrap the same token key. Envelopes
+// written before key IDs existed have none, and count as the same key.
+func (e envelope) sameKey(o envelope) bool { return bytes.Equal(e.KeyID, o.KeyID) }
 
 const envelopeVersion = 1
 

@@ -1,6 +1,7 @@
 package token
 
 import (
+	"bytes"
 	"errors"
 
 	"github.com/corepkcs11/corepkcs11/ck"
@@ -26,22 +27,35 @@ func failures(rec *store.Token, user ck.UserType) *uint {
 // Wrong PINs are counted in the store, so the lockout holds across
 // processes and restarts; a right one resets the count.
 func (t *Token) checkPIN(user ck.UserType, pin []byte) ([]byte, error) {
+	key, _, err := t.checkPINOf(user, pin)
+	return key, err
+}
+
+// checkPINOf is checkPIN that also returns the envelope whose wrap the PIN
+// opened: a caller that writes the envelope back checks, inside its write,
+// that the token key is still that one.
+func (t *Token) checkPINOf(user ck.UserType, pin []byte) ([]byte, envelope, error) {
+	// Copies, taken under the lock: a refresh may replace t.env while the
+	// slow derivation runs.
 	t.mu.RLock()
-	w := &t.env.SO
-	if user != ck.CKU_SO {
-		w = t.env.User
+	env := t.env
+	var w *wrappedKey
+	if user == ck.CKU_SO {
+		w = &env.SO
+	} else if env.User != nil {
+		u := *env.User
+		w = &u
 	}
 	locked := *failures(&t.rec, user) >= t.m.cfg.MaxPINFailures
 	t.mu.RUnlock()
 	if w == nil {
-		return nil, ck.CKR_USER_PIN_NOT_INITIALIZED
+		return nil, env, ck.CKR_USER_PIN_NOT_INITIALIZED
 	}
 	if locked {
-		return nil, ck.CKR_PIN_LOCKED
+		return nil, env, ck.CKR_PIN_LOCKED
 	}
 	key, unwrapErr := w.unwrap(roleOf(user), pin)
-	var updated store.Token
-	err := t.store.UpdateToken(uint(t.slot), func(rec *store.Token) error {
+	updated, err := t.store.UpdateToken(uint(t.slot), func(rec *store.Token) error {
 		n := failures(rec, user)
 		switch {
 		case *n >= t.m.cfg.MaxPINFailures:
@@ -53,24 +67,33 @@ func (t *Token) checkPIN(user ck.UserType, pin []byte) ([]byte, error) {
 		default:
 			*n = 0
 		}
-		updated = *rec
 		return nil
 	})
 	switch {
 	case err == nil:
-		t.mu.Lock()
-		t.rec.SOFailures, t.rec.UserFailures = updated.SOFailures, updated.UserFailures
-		t.mu.Unlock()
+		t.recordWritten(updated)
 	case errors.Is(err, errUnchanged):
 	case ck.ToRV(err) == ck.CKR_PIN_LOCKED:
-		return nil, ck.CKR_PIN_LOCKED
+		return nil, env, ck.CKR_PIN_LOCKED
 	case err != nil:
-		return nil, ck.Wrap(ck.CKR_DEVICE_ERROR, err)
+		return nil, env, ck.Wrap(ck.CKR_DEVICE_ERROR, err)
 	}
 	if unwrapErr != nil {
-		return nil, ck.CKR_PIN_INCORRECT
+		return nil, env, ck.CKR_PIN_INCORRECT
 	}
-	return key, nil
+	return key, env, nil
+}
+
+// recordWritten installs a token record this process wrote.
+func (t *Token) recordWritten(rec store.Token) {
+	t.mu.Lock()
+	if rec.Version > t.rec.Version {
+		if err := t.setRecordLocked(rec); err != nil {
+			t.m.log.Error("token record unreadable", "slot", t.slot, "err", err)
+		}
+	}
+	t.mu.Unlock()
+	t.m.wrote(rec.Version)
 }
 
 // errUnchanged ends a store update that has nothing to write.
@@ -134,28 +157,26 @@ func (m *Module) Logout(h ck.SessionHandle) error {
 	if !t.loggedIn {
 		return ck.CKR_USER_NOT_LOGGED_IN
 	}
-	t.loggedIn = false
-	t.logoutObjectsLocked()
+	t.logoutLocked()
 	return nil
 }
 
-// logoutObjectsLocked drops private session objects and gives private
-// token objects new handles, so handles obtained during the login stop
-// working.
-func (t *Token) logoutObjectsLocked() {
+// logoutLocked ends the application's login: private session objects
+// are destroyed, and the token key and the private token objects it
+// opened are dropped from memory, so handles obtained during the login
+// stop working.
+func (t *Token) logoutLocked() {
+	t.loggedIn = false
 	var private []*entry
 	for _, e := range t.objects.byHandle {
-		if e.obj.IsPrivate() {
+		if e.obj.IsPrivate() && e.uid == "" {
 			private = append(private, e)
 		}
 	}
 	for _, e := range private {
-		if e.uid == "" {
-			t.objects.remove(e)
-		} else {
-			t.objects.rehandle(e, t.m.newObjectHandle())
-		}
+		t.objects.remove(e)
 	}
+	t.lockLocked()
 }
 
 // InitPIN sets the user PIN; the SO must be logged in, in a read/write
@@ -168,7 +189,7 @@ func (m *Module) InitPIN(h ck.SessionHandle, pin []byte) error {
 	t := s.token
 	t.mu.RLock()
 	so := t.loggedIn && t.user == ck.CKU_SO
-	key := t.key
+	key, env := bytes.Clone(t.key), t.env
 	t.mu.RUnlock()
 	switch {
 	case !s.rw:
@@ -180,7 +201,7 @@ func (m *Module) InitPIN(h ck.SessionHandle, pin []byte) error {
 		return err
 	}
 	w := wrap(m.cfg.KDF, roleOf(ck.CKU_USER), pin, key)
-	return t.updateEnvelope(func(env *envelope, rec *store.Token) {
+	return t.updateEnvelope(env, func(env *envelope, rec *store.Token) {
 		env.User = &w
 		rec.UserFailures = 0
 	})
@@ -209,12 +230,12 @@ func (m *Module) SetPIN(h ck.SessionHandle, oldPIN, newPIN []byte) error {
 	if err := checkPINLen(newPIN); err != nil {
 		return err
 	}
-	key, err := t.checkPIN(user, oldPIN)
+	key, env, err := t.checkPINOf(user, oldPIN)
 	if err != nil {
 		return err
 	}
 	w := wrap(m.cfg.KDF, roleOf(user), newPIN, key)
-	return t.updateEnvelope(func(env *envelope, _ *store.Token) {
+	return t.updateEnvelope(env, func(env *envelope, _ *store.Token) {
 		if user == ck.CKU_SO {
 			env.SO = w
 		} else {
@@ -223,27 +244,34 @@ func (m *Module) SetPIN(h ck.SessionHandle, oldPIN, newPIN []byte) error {
 	})
 }
 
-// updateEnvelope changes the token's key envelope in the store and in memory.
-func (t *Token) updateEnvelope(change func(*envelope, *store.Token)) error {
-	var (
-		updated store.Token
-		env     envelope
-	)
-	err := t.store.UpdateToken(uint(t.slot), func(rec *store.Token) error {
-		var err error
-		if env, err = decodeEnvelope(rec.Keys); err != nil {
+// updateEnvelope changes the token's key envelope in the store and in
+// memory, provided the stored envelope still wraps the token key of from,
+// which the caller's wrap was made with. If another process
+// re-initialized the token meanwhile, the wrap would be of a dead key:
+// the caller's login or PIN belonged to the token before.
+func (t *Token) updateEnvelope(from envelope, change func(*envelope, *store.Token)) error {
+	updated, err := t.store.UpdateToken(uint(t.slot), func(rec *store.Token) error {
+		env, err := decodeEnvelope(rec.Keys)
+		if err != nil {
 			return err
+		}
+		if !env.sameKey(from) {
+			return errReinitialized
 		}
 		change(&env, rec)
 		rec.Keys = env.encode()
-		updated = *rec
 		return nil
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, errReinitialized):
+		return ck.Wrap(ck.CKR_USER_NOT_LOGGED_IN, err)
+	case err != nil:
 		return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
 	}
-	t.mu.Lock()
-	t.rec, t.env = updated, env
-	t.mu.Unlock()
+	t.recordWritten(updated)
 	return nil
 }
+
+// errReinitialized ends a write derived from a token key that another
+// process replaced with C_InitToken.
+var errReinitialized = errors.New("the token was re-initialized by another process")

@@ -61,8 +61,9 @@ type Module struct {
 	tokens      map[ck.SlotID]*Token
 	emptySlot   ck.SlotID // the slot holding the uninitialized token
 	sessions    map[ck.SessionHandle]*Session
+	applied     uint64 // the store generation the tokens are up to date with
 
-	syncMu sync.Mutex // serializes refresh from the store
+	reloading sync.Mutex // one snapshot at a time (see reload)
 
 	// Handles are never reused for the life of the Module, across
 	// C_Finalize and C_Initialize.
@@ -111,15 +112,17 @@ func (m *Module) Initialize() error {
 		}
 		own = true
 	}
-	m.store, m.ownStore = st, own
-	m.tokens = map[ck.SlotID]*Token{}
-	m.sessions = map[ck.SessionHandle]*Session{}
-	if err := m.loadTokensLocked(); err != nil {
+	snap, err := st.Snapshot()
+	if err != nil {
 		if own {
 			st.Close()
 		}
-		return err
+		return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
 	}
+	m.store, m.ownStore = st, own
+	m.tokens, m.emptySlot, m.applied = map[ck.SlotID]*Token{}, 0, 0
+	m.sessions = map[ck.SessionHandle]*Session{}
+	m.applyLocked(snap)
 	m.initialized = true
 	return nil
 }
@@ -174,70 +177,6 @@ func (m *Module) check() error {
 		return ck.CKR_CRYPTOKI_NOT_INITIALIZED
 	}
 	return nil
-}
-
-// loadTokensLocked reads the store's tokens into slots; m.mu is held.
-func (m *Module) loadTokensLocked() error {
-	recs, err := m.store.Tokens()
-	if err != nil {
-		return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
-	}
-	seen := map[ck.SlotID]bool{}
-	for _, rec := range recs {
-		id := ck.SlotID(rec.ID)
-		seen[id] = true
-		if t, ok := m.tokens[id]; ok {
-			if err := t.refresh(rec); err != nil {
-				m.log.Error("refreshing token", "slot", id, "err", err)
-			}
-			continue
-		}
-		t, err := loadToken(m, rec)
-		if err != nil {
-			// One damaged token must not hide the others.
-			m.log.Error("loading token", "slot", id, "err", err)
-			continue
-		}
-		m.tokens[id] = t
-	}
-	for id := range m.tokens {
-		if !seen[id] {
-			delete(m.tokens, id)
-		}
-	}
-	next, err := m.store.NextTokenID()
-	if err != nil {
-		return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
-	}
-	m.emptySlot = ck.SlotID(next)
-	return nil
-}
-
-// refresh picks up what other processes committed to the store since the
-// last call. It is called at the start of functions that read token
-// state, so a process sees another's changes on its next call.
-func (m *Module) refresh() error {
-	m.syncMu.Lock()
-	defer m.syncMu.Unlock()
-	m.mu.RLock()
-	st, ok := m.store, m.initialized
-	m.mu.RUnlock()
-	if !ok {
-		return ck.CKR_CRYPTOKI_NOT_INITIALIZED
-	}
-	changed, err := st.Changed()
-	if err != nil {
-		return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
-	}
-	if !changed {
-		return nil
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if !m.initialized {
-		return ck.CKR_CRYPTOKI_NOT_INITIALIZED
-	}
-	return m.loadTokensLocked()
 }
 
 // GetSlotList lists slot IDs (C_GetSlotList). Every slot holds a token,

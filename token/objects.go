@@ -1,6 +1,8 @@
 package token
 
 import (
+	"errors"
+
 	"github.com/corepkcs11/corepkcs11/ck"
 	"github.com/corepkcs11/corepkcs11/object"
 	"github.com/corepkcs11/corepkcs11/store"
@@ -28,44 +30,55 @@ func (t *Token) admitLocked(s *Session, obj *object.Object) error {
 	return nil
 }
 
-// addLocked stores (for token objects) and indexes new objects, all or
-// none, and returns their handles.
-func (t *Token) addLocked(s *Session, objs ...*object.Object) ([]ck.ObjectHandle, error) {
+// add stores (for token objects) and indexes new objects, all or none,
+// and returns their handles. The store is written without the token
+// lock, so a slow disk holds up no other call.
+func (t *Token) add(s *Session, objs ...*object.Object) ([]ck.ObjectHandle, error) {
 	entries := make([]*entry, len(objs))
-	var recs []store.Object
-	stored := map[string]store.Object{}
+	recs := make([]store.Object, len(objs))
+	var toStore []store.Object
+	t.mu.RLock()
 	for i, obj := range objs {
 		if err := t.admitLocked(s, obj); err != nil {
+			t.mu.RUnlock()
 			return nil, err
 		}
-		e := &entry{obj: obj}
-		if obj.IsToken() {
-			e.uid = newUID()
-			rec, err := t.encode(e.uid, obj)
-			if err != nil {
-				return nil, err
-			}
-			recs = append(recs, rec)
-			stored[e.uid] = rec
-		} else {
-			e.owner = s.handle
+		entries[i] = &entry{obj: obj}
+		if !obj.IsToken() {
+			entries[i].owner = s.handle
+			continue
 		}
-		entries[i] = e
+		rec, err := t.encode(newUID(), obj)
+		if err != nil {
+			t.mu.RUnlock()
+			return nil, err
+		}
+		recs[i] = rec
+		toStore = append(toStore, rec)
 	}
-	if len(recs) > 0 {
-		if err := t.store.PutObjects(recs...); err != nil {
-			return nil, ck.Wrap(ck.CKR_DEVICE_ERROR, err)
+	t.mu.RUnlock()
+	var gen uint64
+	if len(toStore) > 0 {
+		var err error
+		if gen, err = t.store.PutObjects(toStore...); err != nil {
+			return nil, storeError(err)
 		}
 	}
 	handles := make([]ck.ObjectHandle, len(entries))
+	t.mu.Lock()
 	for i, e := range entries {
-		e.handle = t.m.newObjectHandle()
-		if e.uid != "" {
-			t.byUID[e.uid] = e
-			t.raw[e.uid] = stored[e.uid]
+		if recs[i].UID != "" {
+			recs[i].Version = gen
+			e = t.installLocked(e, recs[i])
+		} else {
+			e.handle = t.m.newObjectHandle()
+			t.objects.add(e)
 		}
-		t.objects.add(e)
 		handles[i] = e.handle
+	}
+	t.mu.Unlock()
+	if gen != 0 {
+		t.m.wrote(gen)
 	}
 	return handles, nil
 }
@@ -110,41 +123,66 @@ func (m *Module) CreateObject(h ck.SessionHandle, tmpl object.Template) (ck.Obje
 	if err != nil {
 		return 0, err
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	obj, err := object.New(tmpl, nil, object.Origin{SO: t.isSOLocked()})
+	obj, err := object.New(tmpl, nil, object.Origin{SO: t.isSO()})
 	if err != nil {
 		return 0, err
 	}
-	handles, err := t.addLocked(s, obj)
+	handles, err := t.add(s, obj)
 	if err != nil {
 		return 0, err
 	}
 	return handles[0], nil
 }
 
-// DestroyObject destroys an object (C_DestroyObject).
+// isSO reports whether the SO is logged in.
+func (t *Token) isSO() bool {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.isSOLocked()
+}
+
+// DestroyObject destroys an object (C_DestroyObject). A token object
+// another process destroyed first gives CKR_OBJECT_HANDLE_INVALID.
 func (m *Module) DestroyObject(h ck.SessionHandle, oh ck.ObjectHandle) error {
-	s, e, unlock, err := m.lockObject(h, oh, true)
+	s, e, unlock, err := m.lockObject(h, oh, false)
 	if err != nil {
 		return err
 	}
-	defer unlock()
 	t := s.token
 	switch {
 	case e.obj.IsToken() && !s.rw:
+		unlock()
 		return ck.CKR_SESSION_READ_ONLY
 	case !e.obj.Bool(ck.CKA_DESTROYABLE):
+		unlock()
 		return ck.Errorf(ck.CKR_ACTION_PROHIBITED, "object has CKA_DESTROYABLE false")
 	}
-	if e.uid != "" {
-		if err := t.store.DeleteObject(uint(t.slot), e.uid); err != nil {
-			return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
+	unlock()
+	if e.uid == "" {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		if t.objects.byHandle[oh] != e {
+			return ck.Errorf(ck.CKR_OBJECT_HANDLE_INVALID, "object %d", oh)
 		}
-		delete(t.byUID, e.uid)
-		delete(t.raw, e.uid)
+		t.objects.remove(e)
+		return nil
 	}
-	t.objects.remove(e)
+	gen, err := t.store.DeleteObject(uint(t.slot), e.uid)
+	t.mu.Lock()
+	switch {
+	case err == nil:
+		t.removeLocked(e.uid, gen)
+	case errors.Is(err, store.ErrConflict):
+		// Another process destroyed it; forget it now rather than at the
+		// next snapshot.
+		delete(t.records, e.uid)
+		t.dropEntryLocked(e.uid)
+	}
+	t.mu.Unlock()
+	if err != nil {
+		return storeError(err)
+	}
+	t.m.wrote(gen)
 	return nil
 }
 
@@ -224,48 +262,92 @@ func (m *Module) GetAttributes(h ck.SessionHandle, oh ck.ObjectHandle, types ...
 	return out, nil
 }
 
+// maxWriteAttempts bounds how often a write of an object that another
+// process keeps changing is derived afresh and tried again.
+const maxWriteAttempts = 16
+
 // SetAttributeValue changes attributes of an object (C_SetAttributeValue).
+// The change is applied to the object as the store last had it: if
+// another process changed the object meanwhile, the change is applied
+// again to that newer version, so neither write is lost; if it destroyed
+// the object, the call gives CKR_OBJECT_HANDLE_INVALID.
 func (m *Module) SetAttributeValue(h ck.SessionHandle, oh ck.ObjectHandle, tmpl object.Template) error {
-	s, e, unlock, err := m.lockObject(h, oh, true)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	t := s.token
-	if e.obj.IsToken() && !s.rw {
-		return ck.CKR_SESSION_READ_ONLY
-	}
-	obj, err := e.obj.Set(tmpl, t.isSOLocked())
-	if err != nil {
-		return err
-	}
-	if e.uid != "" {
-		rec, err := t.encode(e.uid, obj)
+	for range maxWriteAttempts {
+		s, e, unlock, err := m.lockObject(h, oh, false)
 		if err != nil {
 			return err
 		}
-		if err := t.store.PutObjects(rec); err != nil {
-			return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
+		t := s.token
+		if e.obj.IsToken() && !s.rw {
+			unlock()
+			return ck.CKR_SESSION_READ_ONLY
 		}
-		t.raw[e.uid] = rec
+		obj, err := e.obj.Set(tmpl, t.isSOLocked())
+		if err != nil {
+			unlock()
+			return err
+		}
+		if e.uid == "" {
+			unlock()
+			if t.replaceSessionObject(e, obj) {
+				return nil
+			}
+			continue
+		}
+		rec, err := t.encode(e.uid, obj)
+		rec.Version = t.records[e.uid].Version
+		unlock()
+		if err != nil {
+			return err
+		}
+		gen, err := t.store.PutObjects(rec)
+		if errors.Is(err, store.ErrConflict) {
+			// Changed or destroyed elsewhere: the next attempt's refresh
+			// brings the newer version, or finds the handle gone.
+			if err := m.reload(t.store); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return storeError(err)
+		}
+		rec.Version = gen
+		t.mu.Lock()
+		t.installLocked(&entry{obj: obj}, rec)
+		t.mu.Unlock()
+		t.m.wrote(gen)
+		return nil
+	}
+	return ck.Errorf(ck.CKR_FUNCTION_FAILED, "object %d kept changing in other processes", oh)
+}
+
+// replaceSessionObject replaces e's object with obj, unless another call
+// changed or destroyed it since obj was derived from it.
+func (t *Token) replaceSessionObject(e *entry, obj *object.Object) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	cur, ok := t.objects.byHandle[e.handle]
+	if !ok || cur != e || cur.obj != e.obj {
+		return false
 	}
 	t.objects.replace(e, obj)
-	return nil
+	return true
 }
 
 // CopyObject copies an object, changing the attributes in tmpl (C_CopyObject).
 func (m *Module) CopyObject(h ck.SessionHandle, oh ck.ObjectHandle, tmpl object.Template) (ck.ObjectHandle, error) {
-	s, e, unlock, err := m.lockObject(h, oh, true)
+	s, e, unlock, err := m.lockObject(h, oh, false)
 	if err != nil {
 		return 0, err
 	}
-	defer unlock()
 	t := s.token
 	obj, err := e.obj.Copy(tmpl, t.isSOLocked())
+	unlock()
 	if err != nil {
 		return 0, err
 	}
-	handles, err := t.addLocked(s, obj)
+	handles, err := t.add(s, obj)
 	if err != nil {
 		return 0, err
 	}

@@ -157,8 +157,7 @@ func (s *Session) close() {
 		t.ro--
 	}
 	if t.ro+t.rw == 0 && t.loggedIn {
-		t.loggedIn = false
-		t.logoutObjectsLocked()
+		t.logoutLocked()
 	}
 }
 

@@ -1,7 +1,6 @@
 package token
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
@@ -30,80 +29,23 @@ type Token struct {
 	loggedIn bool
 	objects  index
 	byUID    map[string]*entry
-	raw      map[string]store.Object // last record read per UID, to skip unchanged ones
-	ro, rw   int                     // this application's open sessions
+	// records holds the newest record known of each token object, read
+	// from the store or written by this process, whether it could be
+	// decoded or not (a private one before login).
+	records map[string]store.Object
+	// gone holds the objects this process deleted, with the generation of
+	// the deletion, until a snapshot at least as new no longer has them.
+	gone   map[string]uint64
+	ro, rw int // this application's open sessions
 }
 
-func loadToken(m *Module, rec store.Token) (*Token, error) {
-	t := &Token{m: m, store: m.store, slot: ck.SlotID(rec.ID), objects: newIndex(), byUID: map[string]*entry{}, raw: map[string]store.Object{}}
-	if err := t.refresh(rec); err != nil {
-		return nil, err
-	}
-	return t, nil
-}
-
-// refresh brings the token up to date with its record and objects in
-// the store. A changed key envelope means the token was re-initialized
-// elsewhere: this process's login and unlocked key no longer apply.
-func (t *Token) refresh(rec store.Token) error {
+func newToken(m *Module, rec store.Token) (*Token, error) {
 	env, err := decodeEnvelope(rec.Keys)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	objs, err := t.store.Objects(rec.ID)
-	if err != nil {
-		return err
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if !bytes.Equal(t.rec.Keys, rec.Keys) && t.rec.Keys != nil {
-		t.key, t.sealer, t.loggedIn = nil, nil, false
-	}
-	t.rec, t.env = rec, env
-	t.syncObjectsLocked(objs)
-	return nil
-}
-
-// syncObjectsLocked makes the token objects in memory those of objs.
-func (t *Token) syncObjectsLocked(objs []store.Object) {
-	present := make(map[string]bool, len(objs))
-	for _, rec := range objs {
-		present[rec.UID] = true
-		if old, ok := t.raw[rec.UID]; ok && bytes.Equal(old.Public, rec.Public) && bytes.Equal(old.Sealed, rec.Sealed) {
-			continue
-		}
-		t.raw[rec.UID] = rec
-		t.loadLocked(rec)
-	}
-	for uid := range t.raw {
-		if !present[uid] {
-			delete(t.raw, uid)
-			if e, ok := t.byUID[uid]; ok {
-				t.objects.remove(e)
-				delete(t.byUID, uid)
-			}
-		}
-	}
-}
-
-// loadLocked decodes one stored object as far as the token key allows
-// and puts it in the index, keeping its handle if it is already there.
-func (t *Token) loadLocked(rec store.Object) {
-	obj, err := t.decode(rec)
-	if err != nil {
-		t.m.log.Error("object unreadable", "slot", t.slot, "uid", rec.UID, "err", err)
-		return
-	}
-	if obj == nil {
-		return // a private object, readable after login
-	}
-	if e, ok := t.byUID[rec.UID]; ok {
-		t.objects.replace(e, obj)
-		return
-	}
-	e := &entry{handle: t.m.newObjectHandle(), obj: obj, uid: rec.UID}
-	t.byUID[rec.UID] = e
-	t.objects.add(e)
+	return &Token{m: m, store: m.store, slot: ck.SlotID(rec.ID), rec: rec, env: env,
+		objects: newIndex(), byUID: map[string]*entry{}, records: map[string]store.Object{}, gone: map[string]uint64{}}, nil
 }
 
 // The stored form of an object (store.Object): a public object's
@@ -173,9 +115,23 @@ func (t *Token) unlockLocked(key []byte) {
 		return
 	}
 	t.key, t.sealer = key, newSealer(key)
-	for _, rec := range t.raw {
+	for _, rec := range t.records {
 		if len(rec.Sealed) > 0 {
 			t.loadLocked(rec)
+		}
+	}
+}
+
+// lockLocked forgets the token key and every object only it opens, as a
+// logout must: a later login unwraps the key and decodes them again, with
+// new handles. Go gives no way to wipe the key schedule inside the AEAD;
+// the key bytes themselves are zeroed.
+func (t *Token) lockLocked() {
+	clear(t.key)
+	t.key, t.sealer = nil, nil
+	for uid, rec := range t.records {
+		if len(rec.Sealed) > 0 {
+			t.dropEntryLocked(uid)
 		}
 	}
 }
@@ -301,36 +257,38 @@ func (m *Module) InitToken(id ck.SlotID, soPIN []byte, label string) error {
 }
 
 func (m *Module) createToken(id ck.SlotID, soPIN []byte, label string) error {
-	key := newTokenKey()
 	serial := make([]byte, 8)
 	rand.Read(serial)
-	rec := store.Token{
+	rec, err := m.store.CreateToken(store.Token{
 		ID:     uint(id),
 		Label:  label,
 		Serial: hex.EncodeToString(serial),
-		Keys:   envelope{Version: envelopeVersion, SO: wrap(m.cfg.KDF, "so", soPIN, key)}.encode(),
+		Keys:   newEnvelope(m.cfg.KDF, soPIN, newTokenKey()).encode(),
+	})
+	if errors.Is(err, store.ErrExists) {
+		return ck.Errorf(ck.CKR_SLOT_ID_INVALID, "slot %d was initialized by another process", id)
+	}
+	if err != nil {
+		return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
+	}
+	t, err := newToken(m, rec)
+	if err != nil {
+		return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
 	}
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	if err := m.store.CreateToken(rec); err != nil {
-		if errors.Is(err, store.ErrExists) {
-			return ck.Errorf(ck.CKR_SLOT_ID_INVALID, "slot %d was initialized by another process", id)
-		}
-		return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
+	if _, ok := m.tokens[id]; !ok {
+		m.tokens[id] = t
 	}
-	t, err := loadToken(m, rec)
-	if err != nil {
-		return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
-	}
-	m.tokens[id] = t
-	next, err := m.store.NextTokenID()
-	if err != nil {
-		return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
-	}
-	m.emptySlot = ck.SlotID(next)
+	m.emptySlot = max(m.emptySlot, id+1)
+	m.mu.Unlock()
+	m.wrote(rec.Version)
 	return nil
 }
 
+// reinit re-initializes the token (C_InitToken on an initialized token):
+// a new token key wrapped under soPIN, no user PIN, no objects. It fails
+// with CKR_PIN_INCORRECT, not silently, if another process re-initialized
+// the token (perhaps with another SO PIN) after soPIN was checked.
 func (t *Token) reinit(soPIN []byte, label string) error {
 	t.mu.RLock()
 	open := t.ro + t.rw
@@ -338,22 +296,43 @@ func (t *Token) reinit(soPIN []byte, label string) error {
 	if open > 0 {
 		return ck.CKR_SESSION_EXISTS
 	}
-	if _, err := t.checkPIN(ck.CKU_SO, soPIN); err != nil {
+	_, checked, err := t.checkPINOf(ck.CKU_SO, soPIN)
+	if err != nil {
 		return err
 	}
-	key := newTokenKey()
+	env := newEnvelope(t.m.cfg.KDF, soPIN, newTokenKey())
+	var rec store.Token
+	for attempt := 0; ; attempt++ {
+		t.mu.RLock()
+		current := t.env
+		rec = t.rec
+		t.mu.RUnlock()
+		if !current.sameKey(checked) {
+			return ck.Wrap(ck.CKR_PIN_INCORRECT, errReinitialized)
+		}
+		rec.Label = label
+		rec.SOFailures, rec.UserFailures = 0, 0
+		rec.Keys = env.encode()
+		rec, err = t.store.ResetToken(rec)
+		if !errors.Is(err, store.ErrConflict) || attempt == maxWriteAttempts {
+			break
+		}
+		// Another process wrote the token record (a PIN counter, a new
+		// PIN wrap): read it and try again from it.
+		if err := t.m.reload(t.store); err != nil {
+			return err
+		}
+	}
+	if err != nil {
+		return storeError(err)
+	}
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	rec := t.rec
-	rec.Label = label
-	rec.SOFailures, rec.UserFailures = 0, 0
-	rec.Keys = envelope{Version: envelopeVersion, SO: wrap(t.m.cfg.KDF, "so", soPIN, key)}.encode()
-	if err := t.store.ResetToken(rec); err != nil {
+	if err := t.setRecordLocked(rec); err != nil {
+		t.mu.Unlock()
 		return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
 	}
-	env, _ := decodeEnvelope(rec.Keys)
-	t.rec, t.env = rec, env
-	t.key, t.sealer, t.loggedIn = nil, nil, false
-	t.objects, t.byUID, t.raw = newIndex(), map[string]*entry{}, map[string]store.Object{}
+	// The new key ID has already ended logins and dropped every object.
+	t.mu.Unlock()
+	t.m.wrote(rec.Version)
 	return nil
 }
