@@ -18,6 +18,10 @@ import (
 var modulePath string
 
 func TestMain(m *testing.M) {
+	if role := os.Getenv(roleVar); role != "" {
+		// A child process of a multi-process test (processes_test.go).
+		os.Exit(runRole(role))
+	}
 	dir, err := os.MkdirTemp("", "corepkcs11-interop-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
