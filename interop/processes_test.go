@@ -156,16 +156,19 @@ func runRole(role string) int {
 		fmt.Println("error=", err)
 		return 1
 	}
-	args := flagArgs()
-	if err := roles[role](p, h, args); err != nil {
+	if role != "change-pin" {
+		// Writing token objects needs the token key, which a login unlocks.
+		if err := p.Login(h, pkcs11.CKU_USER, userPIN); err != nil {
+			fmt.Println("error=", err)
+			return 1
+		}
+	}
+	if err := roles[role](p, h, os.Args[1:]); err != nil {
 		fmt.Println("error=", err)
 		return 1
 	}
 	return 0
 }
-
-// flagArgs are the arguments after the test binary's name.
-func flagArgs() []string { return os.Args[1:] }
 
 func findOne(p *pkcs11.Ctx, h pkcs11.SessionHandle, class uint) (pkcs11.ObjectHandle, error) {
 	if err := p.FindObjectsInit(h, []*pkcs11.Attribute{pkcs11.NewAttribute(pkcs11.CKA_CLASS, class)}); err != nil {
@@ -244,12 +247,9 @@ var roles = map[string]func(p *pkcs11.Ctx, h pkcs11.SessionHandle, args []string
 		fmt.Printf("done=%d\n", n)
 		return nil
 	},
-	// sign D: log in and sign with the private key for duration D, counting failures.
+	// sign D: sign with the private key for duration D, counting failures.
 	"sign": func(p *pkcs11.Ctx, h pkcs11.SessionHandle, args []string) error {
 		d, _ := time.ParseDuration(args[0])
-		if err := p.Login(h, pkcs11.CKU_USER, userPIN); err != nil {
-			return err
-		}
 		key, err := findOne(p, h, pkcs11.CKO_PRIVATE_KEY)
 		if err != nil {
 			return err

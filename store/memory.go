@@ -30,7 +30,7 @@ func (t Token) clone() Token {
 }
 
 func (o Object) clone() Object {
-	o.Public, o.Sealed = clone(o.Public), clone(o.Sealed)
+	o.Public, o.Sealed, o.MAC = clone(o.Public), clone(o.Sealed), clone(o.MAC)
 	return o
 }
 

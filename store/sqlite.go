@@ -17,7 +17,7 @@ const FileName = "corepkcs11.db"
 
 // schemaVersion is kept in PRAGMA user_version; a store written by a
 // newer corepkcs11 is refused rather than misread. Version 2 added the
-// store generation and the rows' versions.
+// store generation, the rows' versions and the objects' MACs.
 const schemaVersion = 2
 
 // migrations[v] brings a store from schema version v to v+1.
@@ -44,6 +44,7 @@ var migrations = []string{
 	INSERT OR IGNORE INTO meta(key, value) VALUES ('next_token_id', 0);`,
 	`ALTER TABLE tokens ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
 	ALTER TABLE objects ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+	ALTER TABLE objects ADD COLUMN mac BLOB NOT NULL DEFAULT x'';
 	INSERT OR IGNORE INTO meta(key, value) VALUES ('generation', 1);`,
 }
 
@@ -169,14 +170,14 @@ func (s *sqliteStore) Snapshot() (Snapshot, error) {
 	if err := rows.Err(); err != nil {
 		return snap, fmt.Errorf("store: %w", err)
 	}
-	rows, err = tx.Query("SELECT token, uid, version, public, sealed FROM objects ORDER BY token, uid")
+	rows, err = tx.Query("SELECT token, uid, version, public, sealed, mac FROM objects ORDER BY token, uid")
 	if err != nil {
 		return snap, fmt.Errorf("store: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var o Object
-		if err := rows.Scan(&o.Token, &o.UID, &o.Version, &o.Public, &o.Sealed); err != nil {
+		if err := rows.Scan(&o.Token, &o.UID, &o.Version, &o.Public, &o.Sealed, &o.MAC); err != nil {
 			return snap, fmt.Errorf("store: %w", err)
 		}
 		snap.Objects[o.Token] = append(snap.Objects[o.Token], o)
@@ -265,14 +266,15 @@ func (s *sqliteStore) PutObjects(objs ...Object) (uint64, error) {
 	return s.write(func(tx *sql.Tx, gen uint64) error {
 		for _, o := range objs {
 			// NOT NULL columns: an empty part is stored as an empty blob.
-			pub, sealed := append([]byte{}, o.Public...), append([]byte{}, o.Sealed...)
+			pub, sealed, mac := append([]byte{}, o.Public...), append([]byte{}, o.Sealed...), append([]byte{}, o.MAC...)
 			var res sql.Result
 			var err error
 			if o.Version == 0 {
-				res, err = tx.Exec("INSERT OR IGNORE INTO objects(token, uid, public, sealed, version) VALUES (?, ?, ?, ?, ?)", o.Token, o.UID, pub, sealed, gen)
+				res, err = tx.Exec("INSERT OR IGNORE INTO objects(token, uid, public, sealed, mac, version) VALUES (?, ?, ?, ?, ?, ?)",
+					o.Token, o.UID, pub, sealed, mac, gen)
 			} else {
-				res, err = tx.Exec("UPDATE objects SET public = ?, sealed = ?, version = ? WHERE token = ? AND uid = ? AND version = ?",
-					pub, sealed, gen, o.Token, o.UID, o.Version)
+				res, err = tx.Exec("UPDATE objects SET public = ?, sealed = ?, mac = ?, version = ? WHERE token = ? AND uid = ? AND version = ?",
+					pub, sealed, mac, gen, o.Token, o.UID, o.Version)
 			}
 			if isForeignKeyError(err) {
 				return ErrNotFound

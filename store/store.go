@@ -39,6 +39,7 @@ type Object struct {
 	Version uint64
 	Public  []byte // attributes stored in clear; empty for CKA_PRIVATE objects
 	Sealed  []byte // attributes encrypted under the token key
+	MAC     []byte // the engine's authentication of Public
 }
 
 // Snapshot is everything a store holds, read at one instant.

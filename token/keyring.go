@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,16 +44,55 @@ type envelope struct {
 	// KeyID names the token key, chosen at random with it: a changed
 	// KeyID means the token was re-initialized, while C_SetPIN and
 	// C_InitPIN rewrap the same key and keep it.
-	KeyID []byte      `json:"kid,omitempty"`
-	SO    wrappedKey  `json:"so"`
-	User  *wrappedKey `json:"user,omitempty"`
+	KeyID []byte `json:"kid,omitempty"`
+	// Authenticated tells a process without the token key that the token
+	// authenticates its records, so that it must not write any. It is a
+	// hint in clear: the authoritative flag is inside each wrap.
+	Authenticated bool        `json:"auth,omitempty"`
+	SO            wrappedKey  `json:"so"`
+	User          *wrappedKey `json:"user,omitempty"`
 }
 
-// newEnvelope is the envelope of a new token key wrapped under soPIN.
-func newEnvelope(kdf KDF, soPIN, tokenKey []byte) envelope {
+// newEnvelope is the envelope of a new token secret wrapped under soPIN.
+func newEnvelope(kdf KDF, soPIN []byte, sec tokenSecret) envelope {
 	id := make([]byte, 16)
 	rand.Read(id)
-	return envelope{Version: envelopeVersion, KeyID: id, SO: wrap(kdf, "so", soPIN, tokenKey)}
+	return envelope{Version: envelopeVersion, KeyID: id, Authenticated: sec.authenticated, SO: wrap(kdf, "so", soPIN, sec)}
+}
+
+// tokenSecret is what each PIN's wrap holds: the token key, and whether
+// the token authenticates every record with it (sealed, or with a MAC).
+// Tokens made before records were authenticated say no; their clear
+// records are taken as they are.
+type tokenSecret struct {
+	key           []byte
+	authenticated bool
+}
+
+func newTokenSecret() tokenSecret {
+	k := make([]byte, 32)
+	rand.Read(k)
+	return tokenSecret{key: k, authenticated: true}
+}
+
+// encode is the wrap's plaintext: the key, then a flags byte; the key
+// alone in wraps made before the flag existed.
+func (s tokenSecret) encode() []byte {
+	flags := byte(0)
+	if s.authenticated {
+		flags = 1
+	}
+	return append(bytes.Clone(s.key), flags)
+}
+
+func decodeSecret(b []byte) (tokenSecret, error) {
+	switch len(b) {
+	case 32:
+		return tokenSecret{key: b}, nil
+	case 33:
+		return tokenSecret{key: b[:32], authenticated: b[32]&1 != 0}, nil
+	}
+	return tokenSecret{}, fmt.Errorf("a wrapped token key of %d bytes", len(b))
 }
 
 // sameKey reports whether e and o wrap the same token key. Envelopes
@@ -80,12 +123,6 @@ func decodeEnvelope(b []byte) (envelope, error) {
 	return e, nil
 }
 
-func newTokenKey() []byte {
-	k := make([]byte, 32)
-	rand.Read(k)
-	return k
-}
-
 func aead(key []byte) cipher.AEAD {
 	block, err := aes.NewCipher(key)
 	if err != nil {
@@ -102,32 +139,50 @@ func (k KDF) derive(pin, salt []byte) []byte {
 	return argon2.IDKey(pin, salt, k.Time, k.MemoryKiB, k.Threads, 32)
 }
 
-// wrap encrypts the token key under a key derived from pin; role binds
-// the result to its slot in the envelope.
-func wrap(kdf KDF, role string, pin, tokenKey []byte) wrappedKey {
+// wrap encrypts the token secret under a key derived from pin; role
+// binds the result to its slot in the envelope.
+func wrap(kdf KDF, role string, pin []byte, sec tokenSecret) wrappedKey {
 	w := wrappedKey{KDF: kdf, Salt: make([]byte, 16), Nonce: make([]byte, 12)}
 	rand.Read(w.Salt)
 	rand.Read(w.Nonce)
-	w.Box = aead(kdf.derive(pin, w.Salt)).Seal(nil, w.Nonce, tokenKey, []byte("corepkcs11 token key "+role))
+	w.Box = aead(kdf.derive(pin, w.Salt)).Seal(nil, w.Nonce, sec.encode(), []byte("corepkcs11 token key "+role))
 	return w
 }
 
-// unwrap recovers the token key, or errWrongPIN. It costs one argon2id
-// derivation, so callers run it outside locks.
-func (w wrappedKey) unwrap(role string, pin []byte) ([]byte, error) {
-	key, err := aead(w.KDF.derive(pin, w.Salt)).Open(nil, w.Nonce, w.Box, []byte("corepkcs11 token key "+role))
+// unwrap recovers the token secret, or errWrongPIN. It costs one
+// argon2id derivation, so callers run it outside locks.
+func (w wrappedKey) unwrap(role string, pin []byte) (tokenSecret, error) {
+	plain, err := aead(w.KDF.derive(pin, w.Salt)).Open(nil, w.Nonce, w.Box, []byte("corepkcs11 token key "+role))
 	if err != nil {
-		return nil, errWrongPIN
+		return tokenSecret{}, errWrongPIN
 	}
-	return key, nil
+	return decodeSecret(plain)
 }
 
-// sealer encrypts object records under a token key. The additional data
-// binds each ciphertext to its token serial and object UID, so records
-// cannot be swapped between objects in the store file.
-type sealer struct{ aead cipher.AEAD }
+// sealer protects object records under a token key: it encrypts
+// CKA_PRIVATE records and authenticates clear ones. The additional data
+// and the MAC bind each record to its token serial and object UID, so
+// records cannot be swapped between objects in the store file.
+type sealer struct {
+	aead   cipher.AEAD
+	mac    []byte // the HMAC-SHA256 key of clear records, derived from the token key
+	secret tokenSecret
+}
 
-func newSealer(tokenKey []byte) *sealer { return &sealer{aead(tokenKey)} }
+func newSealer(sec tokenSecret) *sealer {
+	mac, err := hkdf.Key(sha256.New, sec.key, nil, "corepkcs11 record mac", 32)
+	if err != nil {
+		panic(err) // 32 bytes of SHA-256 output: cannot fail
+	}
+	return &sealer{aead: aead(sec.key), mac: mac, secret: sec}
+}
+
+// wipe zeroes the key bytes the sealer holds. The AES key schedule
+// inside the AEAD is out of Go's reach; the sealer must not be used after.
+func (s *sealer) wipe() {
+	clear(s.secret.key)
+	clear(s.mac)
+}
 
 func (s *sealer) seal(serial, uid string, plain []byte) []byte {
 	nonce := make([]byte, s.aead.NonceSize(), s.aead.NonceSize()+len(plain)+s.aead.Overhead())
@@ -145,4 +200,23 @@ func (s *sealer) open(serial, uid string, box []byte) ([]byte, error) {
 		return nil, fmt.Errorf("sealed record of object %s does not open: %w", uid, err)
 	}
 	return plain, nil
+}
+
+// sum is the MAC of a clear record: HMAC-SHA256 over the token serial,
+// the object UID and the record, each length-prefixed.
+func (s *sealer) sum(serial, uid string, public []byte) []byte {
+	h := hmac.New(sha256.New, s.mac)
+	for _, part := range [][]byte{[]byte(serial), []byte(uid), public} {
+		h.Write(binary.AppendUvarint(nil, uint64(len(part))))
+		h.Write(part)
+	}
+	return h.Sum(nil)
+}
+
+// verify checks a clear record's MAC.
+func (s *sealer) verify(serial, uid string, public, mac []byte) error {
+	if !hmac.Equal(s.sum(serial, uid, public), mac) {
+		return fmt.Errorf("the record of object %s fails authentication: edited outside corepkcs11", uid)
+	}
+	return nil
 }

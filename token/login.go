@@ -26,15 +26,15 @@ func failures(rec *store.Token, user ck.UserType) *uint {
 // checkPIN verifies pin for user and returns the token key it unwraps.
 // Wrong PINs are counted in the store, so the lockout holds across
 // processes and restarts; a right one resets the count.
-func (t *Token) checkPIN(user ck.UserType, pin []byte) ([]byte, error) {
-	key, _, err := t.checkPINOf(user, pin)
-	return key, err
+func (t *Token) checkPIN(user ck.UserType, pin []byte) (tokenSecret, error) {
+	sec, _, err := t.checkPINOf(user, pin)
+	return sec, err
 }
 
 // checkPINOf is checkPIN that also returns the envelope whose wrap the PIN
 // opened: a caller that writes the envelope back checks, inside its write,
 // that the token key is still that one.
-func (t *Token) checkPINOf(user ck.UserType, pin []byte) ([]byte, envelope, error) {
+func (t *Token) checkPINOf(user ck.UserType, pin []byte) (tokenSecret, envelope, error) {
 	// Copies, taken under the lock: a refresh may replace t.env while the
 	// slow derivation runs.
 	t.mu.RLock()
@@ -49,12 +49,12 @@ func (t *Token) checkPINOf(user ck.UserType, pin []byte) ([]byte, envelope, erro
 	locked := *failures(&t.rec, user) >= t.m.cfg.MaxPINFailures
 	t.mu.RUnlock()
 	if w == nil {
-		return nil, env, ck.CKR_USER_PIN_NOT_INITIALIZED
+		return tokenSecret{}, env, ck.CKR_USER_PIN_NOT_INITIALIZED
 	}
 	if locked {
-		return nil, env, ck.CKR_PIN_LOCKED
+		return tokenSecret{}, env, ck.CKR_PIN_LOCKED
 	}
-	key, unwrapErr := w.unwrap(roleOf(user), pin)
+	sec, unwrapErr := w.unwrap(roleOf(user), pin)
 	updated, err := t.store.UpdateToken(uint(t.slot), func(rec *store.Token) error {
 		n := failures(rec, user)
 		switch {
@@ -74,14 +74,14 @@ func (t *Token) checkPINOf(user ck.UserType, pin []byte) ([]byte, envelope, erro
 		t.recordWritten(updated)
 	case errors.Is(err, errUnchanged):
 	case ck.ToRV(err) == ck.CKR_PIN_LOCKED:
-		return nil, env, ck.CKR_PIN_LOCKED
+		return tokenSecret{}, env, ck.CKR_PIN_LOCKED
 	case err != nil:
-		return nil, env, ck.Wrap(ck.CKR_DEVICE_ERROR, err)
+		return tokenSecret{}, env, ck.Wrap(ck.CKR_DEVICE_ERROR, err)
 	}
 	if unwrapErr != nil {
-		return nil, env, ck.CKR_PIN_INCORRECT
+		return tokenSecret{}, env, ck.CKR_PIN_INCORRECT
 	}
-	return key, env, nil
+	return sec, env, nil
 }
 
 // recordWritten installs a token record this process wrote.
@@ -189,18 +189,24 @@ func (m *Module) InitPIN(h ck.SessionHandle, pin []byte) error {
 	t := s.token
 	t.mu.RLock()
 	so := t.loggedIn && t.user == ck.CKU_SO
-	key, env := bytes.Clone(t.key), t.env
+	env := t.env
+	var sec tokenSecret
+	if t.sealer != nil {
+		sec = t.sealer.secret
+		sec.key = bytes.Clone(sec.key)
+	}
 	t.mu.RUnlock()
 	switch {
 	case !s.rw:
 		return ck.CKR_SESSION_READ_ONLY
-	case !so:
+	case !so || sec.key == nil:
 		return ck.CKR_USER_NOT_LOGGED_IN
 	}
 	if err := checkPINLen(pin); err != nil {
 		return err
 	}
-	w := wrap(m.cfg.KDF, roleOf(ck.CKU_USER), pin, key)
+	w := wrap(m.cfg.KDF, roleOf(ck.CKU_USER), pin, sec)
+	clear(sec.key)
 	return t.updateEnvelope(env, func(env *envelope, rec *store.Token) {
 		env.User = &w
 		rec.UserFailures = 0
@@ -230,11 +236,11 @@ func (m *Module) SetPIN(h ck.SessionHandle, oldPIN, newPIN []byte) error {
 	if err := checkPINLen(newPIN); err != nil {
 		return err
 	}
-	key, env, err := t.checkPINOf(user, oldPIN)
+	sec, env, err := t.checkPINOf(user, oldPIN)
 	if err != nil {
 		return err
 	}
-	w := wrap(m.cfg.KDF, roleOf(user), newPIN, key)
+	w := wrap(m.cfg.KDF, roleOf(user), newPIN, sec)
 	return t.updateEnvelope(env, func(env *envelope, _ *store.Token) {
 		if user == ck.CKU_SO {
 			env.SO = w

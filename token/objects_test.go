@@ -43,7 +43,8 @@ func TestCreateObjectRules(t *testing.T) {
 	}{
 		{"session data object in a read-only session", ro, data, ck.CKR_OK},
 		{"token certificate in a read-only session", ro, cert, ck.CKR_SESSION_READ_ONLY},
-		{"token certificate", rw, cert, ck.CKR_OK},
+		// The token authenticates its stored objects under the token key.
+		{"token certificate before login", rw, cert, ck.CKR_TEMPLATE_INCONSISTENT},
 		{"private key before login", rw, ecImportTemplate(key, "k"), ck.CKR_USER_NOT_LOGGED_IN},
 		{"incomplete", rw, object.Template{class(ck.CKO_PRIVATE_KEY)}, ck.CKR_TEMPLATE_INCOMPLETE},
 		{"bad value", rw, object.Template{class(ck.CKO_DATA), object.Bytes(ck.CKA_TOKEN, []byte{1, 2})}, ck.CKR_ATTRIBUTE_VALUE_INVALID},
@@ -56,6 +57,8 @@ func TestCreateObjectRules(t *testing.T) {
 	wantRV(t, "CreateObject on a bad session", err, ck.CKR_SESSION_HANDLE_INVALID)
 
 	must(t, m.Login(rw, ck.CKU_USER, []byte(userPIN)))
+	_, err = m.CreateObject(rw, cert)
+	must(t, err)
 	priv, err := m.CreateObject(rw, ecImportTemplate(key, "Device Priv TLS Key"))
 	must(t, err)
 	got, err := m.GetAttributes(rw, priv, ck.CKA_LOCAL, ck.CKA_PRIVATE, ck.CKA_SENSITIVE, ck.CKA_KEY_GEN_MECHANISM)

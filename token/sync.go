@@ -158,8 +158,10 @@ func (t *Token) setRecordLocked(rec store.Token) error {
 	reinitialized := !env.sameKey(t.env)
 	t.rec, t.env = rec, env
 	if reinitialized {
-		clear(t.key)
-		t.key, t.sealer, t.loggedIn = nil, nil, false
+		if t.sealer != nil {
+			t.sealer.wipe()
+		}
+		t.sealer, t.loggedIn = nil, false
 		t.objects, t.byUID, t.records, t.gone = newIndex(), map[string]*entry{}, map[string]store.Object{}, map[string]uint64{}
 	}
 	return nil

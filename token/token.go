@@ -23,8 +23,7 @@ type Token struct {
 	mu       sync.RWMutex // guards everything below
 	rec      store.Token
 	env      envelope
-	key      []byte      // the token key, nil until a login in this process unlocks it
-	sealer   *sealer     // encrypts and decrypts records under key
+	sealer   *sealer     // holds the token key: nil until a login in this process unlocks it
 	user     ck.UserType // who is logged in, if loggedIn
 	loggedIn bool
 	objects  index
@@ -67,6 +66,11 @@ func newToken(m *Module, rec store.Token) (*Token, error) {
 func (t *Token) decode(rec store.Object) (*object.Object, error) {
 	switch {
 	case len(rec.Public) > 0 && len(rec.Sealed) == 0:
+		if t.sealer != nil && t.sealer.secret.authenticated {
+			if err := t.sealer.verify(t.rec.Serial, rec.UID, rec.Public, rec.MAC); err != nil {
+				return nil, err
+			}
+		}
 		return object.Decode(rec.Public)
 	case t.sealer == nil:
 		return nil, nil
@@ -100,6 +104,13 @@ func (t *Token) encode(uid string, obj *object.Object) (store.Object, error) {
 				"a token key with CKA_PRIVATE false would be stored in clear: it must have CKA_SENSITIVE false and CKA_EXTRACTABLE true")
 		}
 		rec.Public = obj.Encode()
+		switch {
+		case t.sealer != nil:
+			rec.MAC = t.sealer.sum(t.rec.Serial, uid, rec.Public)
+		case t.env.Authenticated:
+			return rec, ck.Errorf(ck.CKR_TEMPLATE_INCONSISTENT,
+				"the token authenticates every stored object under its key: writing a token object needs a login")
+		}
 		return rec, nil
 	}
 	if t.sealer == nil {
@@ -109,26 +120,28 @@ func (t *Token) encode(uid string, obj *object.Object) (store.Object, error) {
 	return rec, nil
 }
 
-// unlockLocked makes the token key available and loads what it opens.
-func (t *Token) unlockLocked(key []byte) {
+// unlockLocked makes the token key available and loads what it opens:
+// the sealed records, and the clear ones again, now that their MACs can
+// be checked.
+func (t *Token) unlockLocked(sec tokenSecret) {
 	if t.sealer != nil {
 		return
 	}
-	t.key, t.sealer = key, newSealer(key)
+	t.sealer = newSealer(sec)
 	for _, rec := range t.records {
-		if len(rec.Sealed) > 0 {
-			t.loadLocked(rec)
-		}
+		t.loadLocked(rec)
 	}
 }
 
 // lockLocked forgets the token key and every object only it opens, as a
 // logout must: a later login unwraps the key and decodes them again, with
-// new handles. Go gives no way to wipe the key schedule inside the AEAD;
-// the key bytes themselves are zeroed.
+// new handles.
 func (t *Token) lockLocked() {
-	clear(t.key)
-	t.key, t.sealer = nil, nil
+	if t.sealer == nil {
+		return
+	}
+	t.sealer.wipe()
+	t.sealer = nil
 	for uid, rec := range t.records {
 		if len(rec.Sealed) > 0 {
 			t.dropEntryLocked(uid)
@@ -263,7 +276,7 @@ func (m *Module) createToken(id ck.SlotID, soPIN []byte, label string) error {
 		ID:     uint(id),
 		Label:  label,
 		Serial: hex.EncodeToString(serial),
-		Keys:   newEnvelope(m.cfg.KDF, soPIN, newTokenKey()).encode(),
+		Keys:   newEnvelope(m.cfg.KDF, soPIN, newTokenSecret()).encode(),
 	})
 	if errors.Is(err, store.ErrExists) {
 		return ck.Errorf(ck.CKR_SLOT_ID_INVALID, "slot %d was initialized by another process", id)
@@ -300,7 +313,7 @@ func (t *Token) reinit(soPIN []byte, label string) error {
 	if err != nil {
 		return err
 	}
-	env := newEnvelope(t.m.cfg.KDF, soPIN, newTokenKey())
+	env := newEnvelope(t.m.cfg.KDF, soPIN, newTokenSecret())
 	var rec store.Token
 	for attempt := 0; ; attempt++ {
 		t.mu.RLock()
