@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 
 	_ "modernc.org/sqlite" // pure-Go SQLite: no C symbols to clash with the host process
 )
@@ -54,6 +55,9 @@ var migrations = []string{
 type sqliteStore struct {
 	db   *sql.DB
 	path string
+
+	mu     sync.RWMutex // keeps signal mapped while it is read
+	signal *signal      // nil once closed
 }
 
 // OpenSQLite opens (creating if needed) the store in directory dir. The
@@ -85,6 +89,17 @@ func OpenSQLite(dir string) (Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: %s: %w", path, err)
 	}
+	if s.signal, err = openSignal(filepath.Join(dir, SignalName)); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	// A new or stale signal file must not hide what the database holds.
+	var gen uint64
+	if err := db.QueryRow("SELECT value FROM meta WHERE key = 'generation'").Scan(&gen); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("store: %s: %w", path, err)
+	}
+	s.signal.raise(gen)
 	return s, nil
 }
 
@@ -121,25 +136,40 @@ func (s *sqliteStore) tx(fn func(*sql.Tx) error) error {
 }
 
 // write runs fn in a write transaction that advances the generation,
-// and returns the new generation.
+// and returns the new generation. The signal is raised just before the
+// commit, so no reader can miss a committed write.
 func (s *sqliteStore) write(fn func(tx *sql.Tx, gen uint64) error) (uint64, error) {
 	var gen uint64
 	err := s.tx(func(tx *sql.Tx) error {
 		if err := tx.QueryRow("UPDATE meta SET value = value + 1 WHERE key = 'generation' RETURNING value").Scan(&gen); err != nil {
 			return err
 		}
-		return fn(tx, gen)
+		if err := fn(tx, gen); err != nil {
+			return err
+		}
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		if s.signal == nil {
+			return errClosed
+		}
+		s.signal.raise(gen)
+		return nil
 	})
 	return gen, wrap(err)
 }
 
+// Generation reads the shared signal, which may run ahead of the
+// committed generation while a write commits.
 func (s *sqliteStore) Generation() (uint64, error) {
-	var gen uint64
-	if err := s.db.QueryRow("SELECT value FROM meta WHERE key = 'generation'").Scan(&gen); err != nil {
-		return 0, fmt.Errorf("store: %w", err)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.signal == nil {
+		return 0, errClosed
 	}
-	return gen, nil
+	return s.signal.load(), nil
 }
+
+var errClosed = errors.New("store: closed")
 
 func (s *sqliteStore) Snapshot() (Snapshot, error) {
 	snap := Snapshot{Objects: map[uint][]Object{}}
@@ -303,7 +333,16 @@ func (s *sqliteStore) DeleteObject(token uint, uid string) (uint64, error) {
 	})
 }
 
-func (s *sqliteStore) Close() error { return s.db.Close() }
+func (s *sqliteStore) Close() error {
+	err := s.db.Close()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.signal != nil {
+		s.signal.close()
+		s.signal = nil
+	}
+	return err
+}
 
 // sqliteConstraintForeignKey is SQLITE_CONSTRAINT_FOREIGNKEY, the
 // extended result code for an object whose token does not exist.

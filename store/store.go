@@ -58,8 +58,9 @@ type Snapshot struct {
 type Store interface {
 	// Snapshot reads every token and object in one consistent view.
 	Snapshot() (Snapshot, error)
-	// Generation is the number of writes committed so far, by any process.
-	// It is cheap: callers poll it to learn whether to take a Snapshot.
+	// Generation is the number of writes committed so far, by any
+	// process, or a little more while a write is committing. It is cheap:
+	// callers poll it to learn whether to take a Snapshot.
 	Generation() (uint64, error)
 
 	// CreateToken adds a token; ErrExists if its ID is taken.
