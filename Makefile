@@ -1,13 +1,21 @@
 # corepkcs11 — the commands the README documents.
 GO ?= go
 
-.PHONY: all test vet demo generate module
+.PHONY: all test vet fuzz soak demo generate module
 
 all: test
 
-# The full test run: static checks, then every package under the race detector.
+# The full test run: static checks, every package under the race
+# detector, then a short run of every fuzz target.
 test: vet
 	$(GO) test -race -count=1 ./...
+	scripts/fuzz.sh 5s
+
+# The long run: the multi-process tests for 50 rounds each, and every
+# fuzz target for two minutes.
+soak: vet
+	COREPKCS11_SOAK=1 $(GO) test -race -count=1 -timeout 60m -run 'Processes|Kill' -v ./interop
+	scripts/fuzz.sh 2m
 
 vet:
 	$(GO) vet ./...

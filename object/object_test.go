@@ -25,7 +25,7 @@ var (
 	certDER   []byte
 )
 
-func fixtures(t *testing.T) {
+func fixtures(t testing.TB) {
 	t.Helper()
 	ecKeyOnce.Do(func() {
 		var err error

@@ -23,6 +23,9 @@ func bigAttr(o *Object, t ck.AttributeType) *big.Int {
 
 func (o *Object) finishRSA() error {
 	n := bigAttr(o, ck.CKA_MODULUS)
+	if n == nil {
+		return ck.Errorf(ck.CKR_TEMPLATE_INCOMPLETE, "a %v needs CKA_MODULUS", o.describe())
+	}
 	if bits := n.BitLen(); bits < MinRSABits || bits > MaxRSABits {
 		return ck.Errorf(ck.CKR_ATTRIBUTE_VALUE_INVALID, "CKA_MODULUS: %d-bit RSA keys are not supported (%d to %d)", bits, MinRSABits, MaxRSABits)
 	}
@@ -118,6 +121,12 @@ func (o *Object) rsaPrivateKey(n *big.Int) (*rsa.PrivateKey, error) {
 	return priv, nil
 }
 
+// Bounds of recoverPrimes: a true key fails with probability 2^-32.
+const (
+	recoveryBases     = 32
+	recoverySquarings = 4 * MaxRSABits
+)
+
 // exponentFromPrimes returns e = d^-1 mod lcm(p-1, q-1), or nil.
 func exponentFromPrimes(d, p, q *big.Int) *big.Int {
 	one := big.NewInt(1)
@@ -130,15 +139,23 @@ func exponentFromPrimes(d, p, q *big.Int) *big.Int {
 }
 
 // recoverPrimes factors n given e and d (the method of NIST SP 800-56B
-// rev. 2, appendix C.2): d*e-1 is a multiple of lambda(n), so a random
-// base raised to its odd part and squared repeatedly reaches a
-// non-trivial square root of 1, whose gcd with n is a prime factor.
+// rev. 2, appendix C.2): d*e-1 is a multiple of lambda(n), so a base
+// raised to its odd part and squared repeatedly reaches a non-trivial
+// square root of 1, whose gcd with n is a prime factor. Each base does so
+// with probability at least 1/2 for a true key. The work is bounded, since
+// callers and store files can hand in any d: a d that is no key's fails
+// the first test, and at most recoveryBases bases and recoverySquarings
+// squarings are tried in all.
 func recoverPrimes(n *big.Int, e int, d *big.Int) (p, q *big.Int) {
 	one := big.NewInt(1)
 	nMinus1 := new(big.Int).Sub(n, one)
 	k := new(big.Int).Mul(d, big.NewInt(int64(e)))
 	k.Sub(k, one)
-	if k.Sign() <= 0 || k.Bit(0) != 0 {
+	if d.Cmp(n) >= 0 || k.Sign() <= 0 || k.Bit(0) != 0 {
+		return nil, nil
+	}
+	// For a true key every base coprime with n has base^k = 1 mod n.
+	if new(big.Int).Exp(big.NewInt(2), k, n).Cmp(one) != 0 {
 		return nil, nil
 	}
 	t := 0
@@ -147,12 +164,16 @@ func recoverPrimes(n *big.Int, e int, d *big.Int) (p, q *big.Int) {
 		r.Rsh(r, 1)
 		t++
 	}
-	for g := int64(2); g < 200; g++ {
+	squarings := 0
+	for g := int64(2); g < 2+recoveryBases; g++ {
 		y := new(big.Int).Exp(big.NewInt(g), r, n)
 		if y.Cmp(one) == 0 || y.Cmp(nMinus1) == 0 {
 			continue
 		}
 		for i := 0; i < t; i++ {
+			if squarings++; squarings > recoverySquarings {
+				return nil, nil
+			}
 			x := new(big.Int).Exp(y, big.NewInt(2), n)
 			if x.Cmp(one) == 0 {
 				p := new(big.Int).GCD(nil, nil, new(big.Int).Sub(y, one), n)

@@ -21,7 +21,7 @@ const (
 )
 
 // newModule returns an initialized module on st (a fresh memory store if nil).
-func newModule(t *testing.T, st store.Store) *Module {
+func newModule(t testing.TB, st store.Store) *Module {
 	t.Helper()
 	if st == nil {
 		st = store.NewMemory()
@@ -36,7 +36,7 @@ func newModule(t *testing.T, st store.Store) *Module {
 
 // readyToken initializes the token in the empty slot with both PINs set
 // and returns its slot.
-func readyToken(t *testing.T, m *Module, label string) ck.SlotID {
+func readyToken(t testing.TB, m *Module, label string) ck.SlotID {
 	t.Helper()
 	slots, err := m.GetSlotList(false)
 	if err != nil {
@@ -53,7 +53,7 @@ func readyToken(t *testing.T, m *Module, label string) ck.SlotID {
 	return slot
 }
 
-func mustOpen(t *testing.T, m *Module, slot ck.SlotID, rw bool) ck.SessionHandle {
+func mustOpen(t testing.TB, m *Module, slot ck.SlotID, rw bool) ck.SessionHandle {
 	t.Helper()
 	flags := ck.Flags(ck.CKF_SERIAL_SESSION)
 	if rw {
@@ -67,14 +67,14 @@ func mustOpen(t *testing.T, m *Module, slot ck.SlotID, rw bool) ck.SessionHandle
 }
 
 // userSession opens a read/write session logged in as the user.
-func userSession(t *testing.T, m *Module, slot ck.SlotID) ck.SessionHandle {
+func userSession(t testing.TB, m *Module, slot ck.SlotID) ck.SessionHandle {
 	t.Helper()
 	h := mustOpen(t, m, slot, true)
 	must(t, m.Login(h, ck.CKU_USER, []byte(userPIN)))
 	return h
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +122,7 @@ func ecImportTemplate(key *ecdsa.PrivateKey, label string) object.Template {
 	}
 }
 
-func newECKey(t *testing.T) *ecdsa.PrivateKey {
+func newECKey(t testing.TB) *ecdsa.PrivateKey {
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)

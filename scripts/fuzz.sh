@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs every fuzz target of the project for the given time each (default
+# 5s): `make test` runs them briefly, `make soak` for long. Crashers the
+# fuzzer finds are written to the package's testdata/fuzz, where `go test`
+# keeps replaying them as regression cases.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+time=${1:-5s}
+targets=(
+	"object FuzzDecode"
+	"object FuzzNew"
+	"pki FuzzParse"
+	"pki FuzzECDSASignature"
+	"mech FuzzSignerInput"
+	"token FuzzDecodeRecord"
+)
+for t in "${targets[@]}"; do
+	set -- $t
+	echo "fuzz $1 $2 for $time"
+	go test -run='^$' -fuzz="^$2\$" -fuzztime="$time" -fuzzminimizetime=5s "./$1" >/tmp/corepkcs11-fuzz.log 2>&1 || {
+		cat /tmp/corepkcs11-fuzz.log
+		exit 1
+	}
+done
