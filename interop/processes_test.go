@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -131,6 +132,130 @@ func TestProcessesPINChangeKeepsLogins(t *testing.T) {
 	}
 }
 
+// TestProcessesMixed: four processes create, find, sign, set attributes
+// and destroy on one token at once. No call may fail, and each process
+// finds every object another announced (by a file, after its
+// C_CreateObject returned) on its next search.
+func TestProcessesMixed(t *testing.T) {
+	const n = "15"
+	e := newEnv(t)
+	e.initToken(t, "mp")
+	e.genECKey(t, "mp key", "01")
+	markers := t.TempDir()
+	var wg sync.WaitGroup
+	outs := make([]string, 4)
+	for k := range outs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, err := e.child(t, "mixed", strconv.Itoa(k), n, markers).CombinedOutput()
+			outs[k] = string(out)
+			if err != nil {
+				outs[k] += fmt.Sprintf("\nexit: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	for k, out := range outs {
+		if field(out, "done") != n {
+			t.Errorf("process %d:\n%s", k, out)
+		}
+	}
+	if objs := e.pkcs11Tool(t, "--login", "--pin", userPIN, "--list-objects", "--type", "data"); strings.Count(objs, "Data object") != 60 {
+		t.Errorf("want 60 data objects, have:\n%s", objs)
+	}
+}
+
+// killRounds runs a child that changes the token's keys (role) until it
+// is killed with SIGKILL at a random moment, while three others sign;
+// then check judges the token left behind.
+func killRounds(t *testing.T, role string, signersMustSucceed bool, check func(e env)) {
+	for round := range rounds() {
+		e := newEnv(t)
+		e.initToken(t, "mp")
+		e.genECKey(t, "mp key", "01")
+		victim := e.child(t, role)
+		var out bytes.Buffer
+		victim.Stdout, victim.Stderr = &out, &out
+		if err := victim.Start(); err != nil {
+			t.Fatal(err)
+		}
+		signers := make([]*exec.Cmd, 3)
+		outs := make([][]byte, 3)
+		var wg sync.WaitGroup
+		for i := range signers {
+			signers[i] = e.child(t, "sign", "1s")
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				outs[i], _ = signers[i].CombinedOutput()
+			}()
+		}
+		time.Sleep(time.Duration(100+rand.IntN(900)) * time.Millisecond)
+		victim.Process.Kill()
+		victim.Wait()
+		wg.Wait()
+		if field(out.String(), "error") != "" {
+			t.Fatalf("round %d: %s failed before it was killed:\n%s", round, role, out.String())
+		}
+		for i, o := range outs {
+			if signersMustSucceed && (field(string(o), "failures") != "0" || field(string(o), "signed") == "0") {
+				t.Fatalf("round %d: signer %d failed while %s ran:\n%s", round, i, role, o)
+			}
+		}
+		check(e)
+	}
+}
+
+// loginWorks reports whether pin logs the user in.
+func (e env) loginWorks(pin string) bool {
+	_, err := e.try("", "pkcs11-tool", "--module", modulePath, "--login", "--pin", pin, "--list-objects")
+	return err == nil
+}
+
+// TestKillDuringSetPIN: whatever instant C_SetPIN is killed at, the
+// token keeps the old PIN or the new one, and others' logins go on.
+func TestKillDuringSetPIN(t *testing.T) {
+	killRounds(t, "change-pin-forever", true, func(e env) {
+		if e.loginWorks(userPIN) == e.loginWorks(otherPIN) {
+			t.Fatal("after the kill, not exactly one of the two PINs works")
+		}
+	})
+}
+
+// TestKillDuringInitPIN: the same for the SO's C_InitPIN.
+func TestKillDuringInitPIN(t *testing.T) {
+	killRounds(t, "init-pin-forever", true, func(e env) {
+		if e.loginWorks(userPIN) == e.loginWorks(otherPIN) {
+			t.Fatal("after the kill, not exactly one of the two PINs works")
+		}
+	})
+}
+
+// TestKillDuringInitToken: killed in C_InitToken, the token is the old
+// one (user PIN and key pair) or a re-initialized one (no user PIN, no
+// objects), and the SO PIN opens it either way.
+func TestKillDuringInitToken(t *testing.T) {
+	killRounds(t, "init-token-forever", false, func(e env) {
+		info := e.run(t, "", "pkcs11-tool", "--module", modulePath, "--list-token-slots")
+		switch {
+		case strings.Contains(info, "label        : mp "), strings.Contains(info, "label        : mp\n"):
+			if !e.loginWorks(userPIN) {
+				t.Fatalf("the old token lost its user PIN:\n%s", info)
+			}
+		case strings.Contains(info, "mp-a"), strings.Contains(info, "mp-b"):
+			if strings.Contains(info, "PIN initialized") && !strings.Contains(info, "PIN not initialized") {
+				t.Fatalf("a re-initialized token has a user PIN:\n%s", info)
+			}
+		default:
+			t.Fatalf("the token is in no known state:\n%s", info)
+		}
+		if out, err := e.try("", "pkcs11-tool", "--module", modulePath, "--init-pin", "--login", "--so-pin", soPIN, "--pin", userPIN); err != nil {
+			t.Fatalf("the SO PIN does not open the token: %s\n%s", out, info)
+		}
+	})
+}
+
 // runRole is a child process's whole life: it loads the module, opens a
 // session on the token and plays role, printing its results as
 // name=value lines.
@@ -156,14 +281,18 @@ func runRole(role string) int {
 		fmt.Println("error=", err)
 		return 1
 	}
-	if role != "change-pin" {
-		// Writing token objects needs the token key, which a login unlocks.
-		if err := p.Login(h, pkcs11.CKU_USER, userPIN); err != nil {
+	r := roles[role]
+	if r.login != "" {
+		user, pin := uint(pkcs11.CKU_USER), userPIN
+		if r.login == "so" {
+			user, pin = pkcs11.CKU_SO, soPIN
+		}
+		if err := p.Login(h, user, pin); err != nil {
 			fmt.Println("error=", err)
 			return 1
 		}
 	}
-	if err := roles[role](p, h, os.Args[1:]); err != nil {
+	if err := r.run(p, h, os.Args[1:]); err != nil {
 		fmt.Println("error=", err)
 		return 1
 	}
@@ -196,9 +325,17 @@ func rvName(err error) string {
 	return err.Error()
 }
 
-var roles = map[string]func(p *pkcs11.Ctx, h pkcs11.SessionHandle, args []string) error{
+// role is what a child process does, and who it logs in as first:
+// "user", "so", or "" for no one.
+type role struct {
+	login string
+	run   func(p *pkcs11.Ctx, h pkcs11.SessionHandle, args []string) error
+}
+
+// Writing token objects needs the token key, which a login unlocks.
+var roles = map[string]role{
 	// set-label: set the public key's CKA_LABEL until a call fails or 10 s pass.
-	"set-label": func(p *pkcs11.Ctx, h pkcs11.SessionHandle, _ []string) error {
+	"set-label": {"user", func(p *pkcs11.Ctx, h pkcs11.SessionHandle, _ []string) error {
 		key, err := findOne(p, h, pkcs11.CKO_PUBLIC_KEY)
 		if err != nil {
 			return err
@@ -212,9 +349,9 @@ var roles = map[string]func(p *pkcs11.Ctx, h pkcs11.SessionHandle, args []string
 		}
 		fmt.Println("stopped=never")
 		return nil
-	},
+	}},
 	// destroy-public MS: wait MS milliseconds, then destroy the public key.
-	"destroy-public": func(p *pkcs11.Ctx, h pkcs11.SessionHandle, args []string) error {
+	"destroy-public": {"user", func(p *pkcs11.Ctx, h pkcs11.SessionHandle, args []string) error {
 		ms, _ := strconv.Atoi(args[0])
 		time.Sleep(time.Duration(ms) * time.Millisecond)
 		key, err := findOne(p, h, pkcs11.CKO_PUBLIC_KEY)
@@ -226,10 +363,10 @@ var roles = map[string]func(p *pkcs11.Ctx, h pkcs11.SessionHandle, args []string
 		}
 		fmt.Println("destroyed=yes")
 		return nil
-	},
+	}},
 	// set-attribute label|id N: set the public key's CKA_LABEL (or CKA_ID)
 	// to label-0 … label-(N-1) (id-0 …).
-	"set-attribute": func(p *pkcs11.Ctx, h pkcs11.SessionHandle, args []string) error {
+	"set-attribute": {"user", func(p *pkcs11.Ctx, h pkcs11.SessionHandle, args []string) error {
 		typ := uint(pkcs11.CKA_LABEL)
 		if args[0] == "id" {
 			typ = pkcs11.CKA_ID
@@ -246,9 +383,9 @@ var roles = map[string]func(p *pkcs11.Ctx, h pkcs11.SessionHandle, args []string
 		}
 		fmt.Printf("done=%d\n", n)
 		return nil
-	},
+	}},
 	// sign D: sign with the private key for duration D, counting failures.
-	"sign": func(p *pkcs11.Ctx, h pkcs11.SessionHandle, args []string) error {
+	"sign": {"user", func(p *pkcs11.Ctx, h pkcs11.SessionHandle, args []string) error {
 		d, _ := time.ParseDuration(args[0])
 		key, err := findOne(p, h, pkcs11.CKO_PRIVATE_KEY)
 		if err != nil {
@@ -277,20 +414,151 @@ var roles = map[string]func(p *pkcs11.Ctx, h pkcs11.SessionHandle, args []string
 		}
 		fmt.Printf("signed=%d\nfailures=%d\nfirst=%v\n", signed, failures, first)
 		return nil
-	},
+	}},
 	// change-pin N: change the user PIN to another and back, N times.
-	"change-pin": func(p *pkcs11.Ctx, h pkcs11.SessionHandle, args []string) error {
+	"change-pin": {"", func(p *pkcs11.Ctx, h pkcs11.SessionHandle, args []string) error {
 		n, _ := strconv.Atoi(args[0])
-		other := string(bytes.Repeat([]byte("9"), 6))
 		for range n {
-			if err := p.SetPIN(h, userPIN, other); err != nil {
+			if err := p.SetPIN(h, userPIN, otherPIN); err != nil {
 				return err
 			}
-			if err := p.SetPIN(h, other, userPIN); err != nil {
+			if err := p.SetPIN(h, otherPIN, userPIN); err != nil {
 				return err
 			}
 		}
 		fmt.Printf("changed=%d\n", n)
 		return nil
-	},
+	}},
+	// change-pin-forever: change the user PIN to another and back until killed.
+	"change-pin-forever": {"", func(p *pkcs11.Ctx, h pkcs11.SessionHandle, _ []string) error {
+		for {
+			if err := p.SetPIN(h, userPIN, otherPIN); err != nil {
+				return err
+			}
+			if err := p.SetPIN(h, otherPIN, userPIN); err != nil {
+				return err
+			}
+		}
+	}},
+	// init-pin-forever: as the SO, set the user PIN to one and the other until killed.
+	"init-pin-forever": {"so", func(p *pkcs11.Ctx, h pkcs11.SessionHandle, _ []string) error {
+		for {
+			for _, pin := range []string{otherPIN, userPIN} {
+				if err := p.InitPIN(h, pin); err != nil {
+					return err
+				}
+			}
+		}
+	}},
+	// init-token-forever: re-initialize the token, labelled one way and
+	// the other, until killed. C_InitToken needs no session open.
+	"init-token-forever": {"", func(p *pkcs11.Ctx, h pkcs11.SessionHandle, _ []string) error {
+		info, err := p.GetSessionInfo(h)
+		if err != nil {
+			return err
+		}
+		if err := p.CloseSession(h); err != nil {
+			return err
+		}
+		for {
+			for _, label := range []string{"mp-a", "mp-b"} {
+				if err := p.InitToken(info.SlotID, soPIN, label); err != nil {
+					return err
+				}
+			}
+		}
+	}},
+	// mixed K N MARKERS: process K of a few, N times: create a token data
+	// object and announce it with a file in MARKERS; check that every
+	// object announced before is found; sign; set and read back its own
+	// object's value; create and destroy a scratch object.
+	"mixed": {"user", func(p *pkcs11.Ctx, h pkcs11.SessionHandle, args []string) error {
+		k, markers := args[0], args[2]
+		n, _ := strconv.Atoi(args[1])
+		key, err := findOne(p, h, pkcs11.CKO_PRIVATE_KEY)
+		if err != nil {
+			return err
+		}
+		digest := sha256.Sum256([]byte("mixed"))
+		data := func(app, label string) []*pkcs11.Attribute {
+			return []*pkcs11.Attribute{pkcs11.NewAttribute(pkcs11.CKA_CLASS, pkcs11.CKO_DATA), pkcs11.NewAttribute(pkcs11.CKA_TOKEN, true),
+				pkcs11.NewAttribute(pkcs11.CKA_APPLICATION, app), pkcs11.NewAttribute(pkcs11.CKA_LABEL, label)}
+		}
+		for i := range n {
+			label := fmt.Sprintf("p%s-%d", k, i)
+			own, err := p.CreateObject(h, data("mixed", label))
+			if err != nil {
+				return fmt.Errorf("create %s: %w", label, err)
+			}
+			if err := os.WriteFile(filepath.Join(markers, label), nil, 0o600); err != nil {
+				return err
+			}
+			announced, err := os.ReadDir(markers)
+			if err != nil {
+				return err
+			}
+			found, err := findLabels(p, h)
+			if err != nil {
+				return fmt.Errorf("find: %w", err)
+			}
+			for _, a := range announced {
+				if !found[a.Name()] {
+					return fmt.Errorf("object %s was announced but is not found", a.Name())
+				}
+			}
+			if err := p.SignInit(h, []*pkcs11.Mechanism{pkcs11.NewMechanism(pkcs11.CKM_ECDSA, nil)}, key); err != nil {
+				return fmt.Errorf("sign init: %w", err)
+			}
+			if _, err := p.Sign(h, digest[:]); err != nil {
+				return fmt.Errorf("sign: %w", err)
+			}
+			value := []byte(fmt.Sprintf("value-%d", i))
+			if err := p.SetAttributeValue(h, own, []*pkcs11.Attribute{pkcs11.NewAttribute(pkcs11.CKA_VALUE, value)}); err != nil {
+				return fmt.Errorf("set: %w", err)
+			}
+			got, err := p.GetAttributeValue(h, own, []*pkcs11.Attribute{pkcs11.NewAttribute(pkcs11.CKA_VALUE, nil)})
+			if err != nil || !bytes.Equal(got[0].Value, value) {
+				return fmt.Errorf("read back %q, %v", got[0].Value, err)
+			}
+			// Scratch objects are not "mixed": another process's search
+			// may return one and see it destroyed before reading it.
+			scratch, err := p.CreateObject(h, data("scratch", label))
+			if err != nil {
+				return fmt.Errorf("create scratch: %w", err)
+			}
+			if err := p.DestroyObject(h, scratch); err != nil {
+				return fmt.Errorf("destroy scratch: %w", err)
+			}
+		}
+		fmt.Printf("done=%d\n", n)
+		return nil
+	}},
+}
+
+// otherPIN is the user PIN the PIN-changing roles switch to and back from.
+const otherPIN = "999999"
+
+// findLabels returns the labels of the token's "mixed" data objects.
+func findLabels(p *pkcs11.Ctx, h pkcs11.SessionHandle) (map[string]bool, error) {
+	if err := p.FindObjectsInit(h, []*pkcs11.Attribute{pkcs11.NewAttribute(pkcs11.CKA_APPLICATION, "mixed")}); err != nil {
+		return nil, err
+	}
+	defer p.FindObjectsFinal(h)
+	labels := map[string]bool{}
+	for {
+		found, _, err := p.FindObjects(h, 100)
+		if err != nil {
+			return nil, err
+		}
+		if len(found) == 0 {
+			return labels, nil
+		}
+		for _, o := range found {
+			attrs, err := p.GetAttributeValue(h, o, []*pkcs11.Attribute{pkcs11.NewAttribute(pkcs11.CKA_LABEL, nil)})
+			if err != nil {
+				return nil, err
+			}
+			labels[string(attrs[0].Value)] = true
+		}
+	}
 }
