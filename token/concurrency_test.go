@@ -8,6 +8,7 @@ import (
 
 	"github.com/corepkcs11/corepkcs11/ck"
 	"github.com/corepkcs11/corepkcs11/object"
+	"github.com/corepkcs11/corepkcs11/store"
 )
 
 // TestConcurrentUse signs, verifies, searches, creates and destroys from
@@ -89,4 +90,37 @@ func worker(m *Module, slot ck.SlotID, w, rounds int, pub, priv ck.ObjectHandle)
 		}
 	}
 	return nil
+}
+
+// TestLoginDuringRefresh logs the SO in and out in one module while
+// another module on the same store rewraps the user PIN again and again,
+// so that the first keeps applying new token records while it checks
+// PINs. Run with -race: the PIN check reads the envelope as it was.
+func TestLoginDuringRefresh(t *testing.T) {
+	st := store.NewMemory()
+	a := newModule(t, st)
+	slot := readyToken(t, a, "race")
+	b := newModule(t, st)
+	hb := mustOpen(t, b, slot, true)
+	done := make(chan error, 1)
+	go func() {
+		pins := []string{userPIN, "other-pin"}
+		for i := range 10 {
+			if err := b.SetPIN(hb, []byte(pins[i%2]), []byte(pins[(i+1)%2])); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	ha := mustOpen(t, a, slot, true)
+	for range 10 {
+		must(t, a.Login(ha, ck.CKU_SO, []byte(soPIN)))
+		must(t, a.Logout(ha))
+	}
+	must(t, <-done)
+	// The other module's PIN changes reached this one.
+	if err := a.Login(ha, ck.CKU_USER, []byte(userPIN)); err != nil {
+		t.Fatalf("the last user PIN does not log in here: %v", err)
+	}
 }

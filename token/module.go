@@ -130,21 +130,24 @@ func (m *Module) Initialize() error {
 // Finalize closes every session and the store (C_Finalize).
 func (m *Module) Finalize() error {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	if !m.initialized {
+		m.mu.Unlock()
 		return ck.CKR_CRYPTOKI_NOT_INITIALIZED
 	}
 	m.initialized = false
-	for _, s := range m.sessions {
+	sessions := m.sessions
+	st, own := m.store, m.ownStore
+	m.sessions, m.tokens, m.store = nil, nil, nil
+	m.mu.Unlock()
+	for _, s := range sessions {
 		s.close()
 	}
-	m.sessions, m.tokens = nil, nil
-	if m.ownStore {
-		if err := m.store.Close(); err != nil {
+	// Closing checkpoints the database: disk work, done without the lock.
+	if own {
+		if err := st.Close(); err != nil {
 			m.log.Error("closing store", "err", err)
 		}
 	}
-	m.store = nil
 	return nil
 }
 

@@ -27,12 +27,23 @@ func (m *Module) refresh() error {
 	}
 	gen, err := st.Generation()
 	if err != nil {
-		return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
+		return m.storeFailed(st, err)
 	}
 	if gen <= applied {
 		return nil
 	}
 	return m.reload(st)
+}
+
+// storeFailed is the CKR for a failure of st: C_Finalize may have closed
+// it under a call that started before.
+func (m *Module) storeFailed(st store.Store, err error) error {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if !m.initialized || m.store != st {
+		return ck.CKR_CRYPTOKI_NOT_INITIALIZED
+	}
+	return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
 }
 
 // reload reads a snapshot of st and applies it. Reloads run one at a
@@ -45,13 +56,13 @@ func (m *Module) reload(st store.Store) error {
 	applied := m.applied
 	m.mu.RUnlock()
 	if gen, err := st.Generation(); err != nil {
-		return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
+		return m.storeFailed(st, err)
 	} else if gen <= applied {
 		return nil // the reload this one waited for brought it up to date
 	}
 	snap, err := st.Snapshot()
 	if err != nil {
-		return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
+		return m.storeFailed(st, err)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
