@@ -174,22 +174,34 @@ func killRounds(t *testing.T, role string, signersMustSucceed bool, check func(e
 		e := newEnv(t)
 		e.initToken(t, "mp")
 		e.genECKey(t, "mp key", "01")
-		victim := e.child(t, role)
-		var out bytes.Buffer
-		victim.Stdout, victim.Stderr = &out, &out
-		if err := victim.Start(); err != nil {
-			t.Fatal(err)
-		}
+		// The signers log in first: a PIN the victim changed before their
+		// login would be a wrong PIN, not a failure of the token.
+		ready := t.TempDir()
 		signers := make([]*exec.Cmd, 3)
 		outs := make([][]byte, 3)
 		var wg sync.WaitGroup
 		for i := range signers {
-			signers[i] = e.child(t, "sign", "1s")
+			signers[i] = e.child(t, "sign", "2s", filepath.Join(ready, strconv.Itoa(i)))
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				outs[i], _ = signers[i].CombinedOutput()
 			}()
+		}
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			if entries, _ := os.ReadDir(ready); len(entries) == len(signers) {
+				break
+			}
+			if time.Now().After(deadline) {
+				wg.Wait()
+				t.Fatalf("round %d: the signers did not start: %s", round, outs)
+			}
+		}
+		victim := e.child(t, role)
+		var out bytes.Buffer
+		victim.Stdout, victim.Stderr = &out, &out
+		if err := victim.Start(); err != nil {
+			t.Fatal(err)
 		}
 		time.Sleep(time.Duration(100+rand.IntN(900)) * time.Millisecond)
 		victim.Process.Kill()
@@ -384,12 +396,18 @@ var roles = map[string]role{
 		fmt.Printf("done=%d\n", n)
 		return nil
 	}},
-	// sign D: sign with the private key for duration D, counting failures.
+	// sign D [READY]: sign with the private key for duration D, counting
+	// failures; once logged in, create the file READY if given.
 	"sign": {"user", func(p *pkcs11.Ctx, h pkcs11.SessionHandle, args []string) error {
 		d, _ := time.ParseDuration(args[0])
 		key, err := findOne(p, h, pkcs11.CKO_PRIVATE_KEY)
 		if err != nil {
 			return err
+		}
+		if len(args) > 1 {
+			if err := os.WriteFile(args[1], nil, 0o600); err != nil {
+				return err
+			}
 		}
 		digest := sha256.Sum256([]byte("multi-process"))
 		signed, failures := 0, 0
