@@ -60,7 +60,7 @@ func (m *memory) CreateToken(t Token) (Token, error) {
 		return t, ErrExists
 	}
 	m.gen++
-	t.Version = m.gen
+	t.Version, t.Epoch = m.gen, m.gen
 	m.tokens[t.ID] = t.clone()
 	m.objects[t.ID] = map[string]Object{}
 	m.nextID = max(m.nextID, t.ID+1)
@@ -79,7 +79,7 @@ func (m *memory) UpdateToken(id uint, fn func(*Token) error) (Token, error) {
 		return t, err
 	}
 	m.gen++
-	t.ID, t.Version = id, m.gen
+	t.ID, t.Version, t.Epoch = id, m.gen, m.tokens[id].Epoch
 	m.tokens[id] = t.clone()
 	return t, nil
 }
@@ -95,7 +95,7 @@ func (m *memory) ResetToken(t Token) (Token, error) {
 		return t, ErrConflict
 	}
 	m.gen++
-	t.Version = m.gen
+	t.Version, t.Epoch = m.gen, m.gen
 	m.tokens[t.ID] = t.clone()
 	m.objects[t.ID] = map[string]Object{}
 	return t, nil
@@ -117,6 +117,9 @@ func (m *memory) PutObjects(objs ...Object) (uint64, error) {
 		stored, ok := m.objects[o.Token]
 		if !ok {
 			return 0, ErrNotFound
+		}
+		if m.tokens[o.Token].Epoch != o.Epoch {
+			return 0, ErrReset
 		}
 		if cur, exists := stored[o.UID]; exists != (o.Version != 0) || (exists && cur.Version != o.Version) {
 			return 0, ErrConflict

@@ -18,7 +18,8 @@ const FileName = "corepkcs11.db"
 
 // schemaVersion is kept in PRAGMA user_version; a store written by a
 // newer corepkcs11 is refused rather than misread. Version 2 added the
-// store generation, the rows' versions and the objects' MACs.
+// store generation, the rows' versions, the tokens' epochs and the
+// objects' MACs.
 const schemaVersion = 2
 
 // migrations[v] brings a store from schema version v to v+1.
@@ -44,6 +45,7 @@ var migrations = []string{
 	);
 	INSERT OR IGNORE INTO meta(key, value) VALUES ('next_token_id', 0);`,
 	`ALTER TABLE tokens ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+	ALTER TABLE tokens ADD COLUMN epoch INTEGER NOT NULL DEFAULT 1;
 	ALTER TABLE objects ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
 	ALTER TABLE objects ADD COLUMN mac BLOB NOT NULL DEFAULT x'';
 	INSERT OR IGNORE INTO meta(key, value) VALUES ('generation', 1);`,
@@ -172,6 +174,28 @@ func (s *sqliteStore) Generation() (uint64, error) {
 var errClosed = errors.New("store: closed")
 
 func (s *sqliteStore) Snapshot() (Snapshot, error) {
+	snap, err := s.readSnapshot()
+	if err != nil {
+		return snap, err
+	}
+	sig, err := s.Generation()
+	if err != nil || sig <= snap.Generation {
+		return snap, err
+	}
+	// The signal is ahead: a writer raised it and is committing, or never
+	// will (it was killed, or its commit failed). Taking the write lock
+	// waits for a live one; then the database's generation is raised to
+	// the signal, so that readers stop taking snapshots for nothing.
+	if err := s.tx(func(tx *sql.Tx) error {
+		_, err := tx.Exec("UPDATE meta SET value = max(value, ?) WHERE key = 'generation'", sig)
+		return err
+	}); err != nil {
+		return snap, fmt.Errorf("store: %w", err)
+	}
+	return s.readSnapshot()
+}
+
+func (s *sqliteStore) readSnapshot() (Snapshot, error) {
 	snap := Snapshot{Objects: map[uint][]Object{}}
 	// A read transaction sees one state of the database: WAL readers are
 	// isolated from commits made while they read.
@@ -184,13 +208,13 @@ func (s *sqliteStore) Snapshot() (Snapshot, error) {
 		Scan(&snap.Generation, &snap.NextTokenID); err != nil {
 		return snap, fmt.Errorf("store: %w", err)
 	}
-	rows, err := tx.Query("SELECT id, label, serial, keys, so_failures, user_failures, version FROM tokens ORDER BY id")
+	rows, err := tx.Query("SELECT id, label, serial, keys, so_failures, user_failures, version, epoch FROM tokens ORDER BY id")
 	if err != nil {
 		return snap, fmt.Errorf("store: %w", err)
 	}
 	for rows.Next() {
 		var t Token
-		if err := rows.Scan(&t.ID, &t.Label, &t.Serial, &t.Keys, &t.SOFailures, &t.UserFailures, &t.Version); err != nil {
+		if err := rows.Scan(&t.ID, &t.Label, &t.Serial, &t.Keys, &t.SOFailures, &t.UserFailures, &t.Version, &t.Epoch); err != nil {
 			rows.Close()
 			return snap, fmt.Errorf("store: %w", err)
 		}
@@ -227,32 +251,33 @@ func (s *sqliteStore) CreateToken(t Token) (Token, error) {
 		if n > 0 {
 			return ErrExists
 		}
-		if _, err := tx.Exec("INSERT INTO tokens(id, label, serial, keys, so_failures, user_failures, version) VALUES (?, ?, ?, ?, ?, ?, ?)",
-			t.ID, t.Label, t.Serial, t.Keys, t.SOFailures, t.UserFailures, gen); err != nil {
+		if _, err := tx.Exec("INSERT INTO tokens(id, label, serial, keys, so_failures, user_failures, version, epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			t.ID, t.Label, t.Serial, t.Keys, t.SOFailures, t.UserFailures, gen, gen); err != nil {
 			return err
 		}
 		_, err := tx.Exec("UPDATE meta SET value = max(value, ?) WHERE key = 'next_token_id'", t.ID+1)
 		return err
 	})
-	t.Version = gen
+	t.Version, t.Epoch = gen, gen
 	return t, err
 }
 
 func (s *sqliteStore) UpdateToken(id uint, fn func(*Token) error) (Token, error) {
 	t := Token{ID: id}
 	gen, err := s.write(func(tx *sql.Tx, gen uint64) error {
-		err := tx.QueryRow("SELECT label, serial, keys, so_failures, user_failures FROM tokens WHERE id = ?", id).
-			Scan(&t.Label, &t.Serial, &t.Keys, &t.SOFailures, &t.UserFailures)
+		err := tx.QueryRow("SELECT label, serial, keys, so_failures, user_failures, epoch FROM tokens WHERE id = ?", id).
+			Scan(&t.Label, &t.Serial, &t.Keys, &t.SOFailures, &t.UserFailures, &t.Epoch)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
+		epoch := t.Epoch
 		if err := fn(&t); err != nil {
 			return err
 		}
-		t.ID = id
+		t.ID, t.Epoch = id, epoch
 		_, err = tx.Exec("UPDATE tokens SET label = ?, serial = ?, keys = ?, so_failures = ?, user_failures = ?, version = ? WHERE id = ?",
 			t.Label, t.Serial, t.Keys, t.SOFailures, t.UserFailures, gen, id)
 		return err
@@ -273,14 +298,14 @@ func (s *sqliteStore) ResetToken(t Token) (Token, error) {
 		case version != t.Version:
 			return ErrConflict
 		}
-		if _, err := tx.Exec("UPDATE tokens SET label = ?, serial = ?, keys = ?, so_failures = ?, user_failures = ?, version = ? WHERE id = ?",
-			t.Label, t.Serial, t.Keys, t.SOFailures, t.UserFailures, gen, t.ID); err != nil {
+		if _, err := tx.Exec("UPDATE tokens SET label = ?, serial = ?, keys = ?, so_failures = ?, user_failures = ?, version = ?, epoch = ? WHERE id = ?",
+			t.Label, t.Serial, t.Keys, t.SOFailures, t.UserFailures, gen, gen, t.ID); err != nil {
 			return err
 		}
 		_, err = tx.Exec("DELETE FROM objects WHERE token = ?", t.ID)
 		return err
 	})
-	t.Version = gen
+	t.Version, t.Epoch = gen, gen
 	return t, err
 }
 
@@ -295,10 +320,19 @@ func (s *sqliteStore) DeleteToken(id uint) error {
 func (s *sqliteStore) PutObjects(objs ...Object) (uint64, error) {
 	return s.write(func(tx *sql.Tx, gen uint64) error {
 		for _, o := range objs {
+			var epoch uint64
+			err := tx.QueryRow("SELECT epoch FROM tokens WHERE id = ?", o.Token).Scan(&epoch)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				return ErrNotFound
+			case err != nil:
+				return err
+			case epoch != o.Epoch:
+				return ErrReset
+			}
 			// NOT NULL columns: an empty part is stored as an empty blob.
 			pub, sealed, mac := append([]byte{}, o.Public...), append([]byte{}, o.Sealed...), append([]byte{}, o.MAC...)
 			var res sql.Result
-			var err error
 			if o.Version == 0 {
 				res, err = tx.Exec("INSERT OR IGNORE INTO objects(token, uid, public, sealed, mac, version) VALUES (?, ?, ?, ?, ?, ?)",
 					o.Token, o.UID, pub, sealed, mac, gen)
@@ -356,7 +390,7 @@ func isForeignKeyError(err error) bool {
 // wrap gives errors from the database the store's prefix; the sentinel
 // errors pass through unchanged.
 func wrap(err error) error {
-	if err == nil || errors.Is(err, ErrExists) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) {
+	if err == nil || errors.Is(err, ErrExists) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) || errors.Is(err, ErrReset) {
 		return err
 	}
 	return fmt.Errorf("store: %w", err)

@@ -27,6 +27,9 @@ type Token struct {
 	// Version is the generation of the write that stored this record; the
 	// store sets it.
 	Version uint64
+	// Epoch is the generation of the write that created or last reset the
+	// token; the store sets it. Objects made for an older epoch are refused.
+	Epoch uint64
 }
 
 // Object is the persistent record of a token object.
@@ -40,6 +43,9 @@ type Object struct {
 	Public  []byte // attributes stored in clear; empty for CKA_PRIVATE objects
 	Sealed  []byte // attributes encrypted under the token key
 	MAC     []byte // the engine's authentication of Public
+	// Epoch is the token's Epoch the record was made for (not stored): a
+	// write of it after the token was reset is refused with ErrReset.
+	Epoch uint64
 }
 
 // Snapshot is everything a store holds, read at one instant.
@@ -82,7 +88,8 @@ type Store interface {
 	// it wrote, which is each object's new Version. An object with Version
 	// 0 must not exist yet; any other must still have that Version:
 	// otherwise ErrConflict, and nothing is written. ErrNotFound if an
-	// object's token does not exist.
+	// object's token does not exist, ErrReset if it was reset since the
+	// object's Epoch.
 	PutObjects(objs ...Object) (uint64, error)
 	// DeleteObject removes an object and returns the generation of the
 	// deletion; ErrConflict if it does not exist.
@@ -97,6 +104,7 @@ var (
 	ErrExists   = errors.New("store: token already exists")
 	ErrNotFound = errors.New("store: no such token")
 	ErrConflict = errors.New("store: the record changed since it was read")
+	ErrReset    = errors.New("store: the token was re-initialized since the record was made")
 )
 
 // Memory is the value of COREPKCS11_STORE that selects the ephemeral

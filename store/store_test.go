@@ -105,15 +105,15 @@ func testObjects(t *testing.T, s Store) {
 	if _, err := s.PutObjects(Object{Token: 5, UID: "x"}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("PutObject without token = %v, want ErrNotFound", err)
 	}
-	s.CreateToken(Token{ID: 0, Keys: []byte{}})
-	s.CreateToken(Token{ID: 1, Keys: []byte{}})
+	t0 := must[Token](t)(s.CreateToken(Token{ID: 0, Keys: []byte{}}))
+	t1 := must[Token](t)(s.CreateToken(Token{ID: 1, Keys: []byte{}}))
 	put := []Object{
-		{Token: 0, UID: "b", Public: []byte("pub-b"), Sealed: []byte("sealed-b")},
-		{Token: 0, UID: "a", Public: []byte("pub-a")},
-		{Token: 1, UID: "c", Sealed: []byte("sealed-c")},
+		{Token: 0, Epoch: t0.Epoch, UID: "b", Public: []byte("pub-b"), Sealed: []byte("sealed-b")},
+		{Token: 0, Epoch: t0.Epoch, UID: "a", Public: []byte("pub-a")},
+		{Token: 1, Epoch: t1.Epoch, UID: "c", Sealed: []byte("sealed-c")},
 	}
 	gen := must[uint64](t)(s.PutObjects(put...))
-	if _, err := s.PutObjects(Object{Token: 0, UID: "z"}, Object{Token: 9, UID: "y"}); !errors.Is(err, ErrNotFound) {
+	if _, err := s.PutObjects(Object{Token: 0, Epoch: t0.Epoch, UID: "z"}, Object{Token: 9, UID: "y"}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("PutObjects with one bad token = %v", err)
 	}
 	snap := snapshot(t, s)
@@ -123,7 +123,7 @@ func testObjects(t *testing.T, s Store) {
 	if snap.Generation != gen {
 		t.Fatalf("generation %d after a failed write, want %d", snap.Generation, gen)
 	}
-	must[uint64](t)(s.PutObjects(Object{Token: 0, UID: "b", Version: gen, Public: []byte("pub-b2")}))
+	must[uint64](t)(s.PutObjects(Object{Token: 0, Epoch: t0.Epoch, UID: "b", Version: gen, Public: []byte("pub-b2")}))
 	objs := snapshot(t, s).Objects[0]
 	if objs[0].UID != "a" || string(objs[1].Public) != "pub-b2" || len(objs[1].Sealed) != 0 || objs[1].Version <= gen {
 		t.Fatalf("objects = %+v", objs)
@@ -141,22 +141,30 @@ func testObjects(t *testing.T, s Store) {
 // testCompareAndSwap: a write derived from an old version, or recreating
 // a deleted object, fails and changes nothing.
 func testCompareAndSwap(t *testing.T, s Store) {
-	s.CreateToken(Token{ID: 0, Keys: []byte{}})
-	v1 := must[uint64](t)(s.PutObjects(Object{Token: 0, UID: "k", Public: []byte("label=a")}))
-	if _, err := s.PutObjects(Object{Token: 0, UID: "k", Public: []byte("again")}); !errors.Is(err, ErrConflict) {
+	tok := must[Token](t)(s.CreateToken(Token{ID: 0, Keys: []byte{}}))
+	obj := func(uid string, version uint64, public string) Object {
+		return Object{Token: 0, Epoch: tok.Epoch, UID: uid, Version: version, Public: []byte(public)}
+	}
+	v1 := must[uint64](t)(s.PutObjects(obj("k", 0, "label=a")))
+	if _, err := s.PutObjects(obj("k", 0, "again")); !errors.Is(err, ErrConflict) {
 		t.Fatalf("creating an existing object = %v, want ErrConflict", err)
 	}
-	v2 := must[uint64](t)(s.PutObjects(Object{Token: 0, UID: "k", Version: v1, Public: []byte("label=b")}))
-	if _, err := s.PutObjects(Object{Token: 0, UID: "k", Version: v1, Public: []byte("stale")}); !errors.Is(err, ErrConflict) {
+	v2 := must[uint64](t)(s.PutObjects(obj("k", v1, "label=b")))
+	if _, err := s.PutObjects(obj("k", v1, "stale")); !errors.Is(err, ErrConflict) {
 		t.Fatalf("a write from a stale version = %v, want ErrConflict", err)
 	}
 	// All or nothing: one stale object fails the pair.
-	if _, err := s.PutObjects(Object{Token: 0, UID: "new"}, Object{Token: 0, UID: "k", Version: v1}); !errors.Is(err, ErrConflict) {
+	if _, err := s.PutObjects(obj("new", 0, ""), obj("k", v1, "")); !errors.Is(err, ErrConflict) {
 		t.Fatalf("a pair with a stale half = %v, want ErrConflict", err)
 	}
 	must[uint64](t)(s.DeleteObject(0, "k"))
-	if _, err := s.PutObjects(Object{Token: 0, UID: "k", Version: v2, Public: []byte("resurrected")}); !errors.Is(err, ErrConflict) {
+	if _, err := s.PutObjects(obj("k", v2, "resurrected")); !errors.Is(err, ErrConflict) {
 		t.Fatalf("writing a deleted object = %v, want ErrConflict", err)
+	}
+	// A record made for the token before a reset is refused after it.
+	must[Token](t)(s.ResetToken(Token{ID: 0, Keys: []byte{}, Version: snapshot(t, s).Tokens[0].Version}))
+	if _, err := s.PutObjects(obj("made-before-reset", 0, "")); !errors.Is(err, ErrReset) {
+		t.Fatalf("a record made before the reset = %v, want ErrReset", err)
 	}
 	if objs := snapshot(t, s).Objects[0]; len(objs) != 0 {
 		t.Fatalf("objects = %+v, want none", objs)
@@ -165,7 +173,7 @@ func testCompareAndSwap(t *testing.T, s Store) {
 
 func testReset(t *testing.T, s Store) {
 	tok := must[Token](t)(s.CreateToken(Token{ID: 0, Label: "old", Keys: []byte{1}}))
-	s.PutObjects(Object{Token: 0, UID: "a", Public: []byte{1}})
+	must[uint64](t)(s.PutObjects(Object{Token: 0, Epoch: tok.Epoch, UID: "a", Public: []byte{1}}))
 	stale := tok
 	tok = must[Token](t)(s.ResetToken(Token{ID: 0, Label: "new", Keys: []byte{2}, Version: tok.Version}))
 	snap := snapshot(t, s)

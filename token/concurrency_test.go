@@ -94,33 +94,54 @@ func worker(m *Module, slot ck.SlotID, w, rounds int, pub, priv ck.ObjectHandle)
 
 // TestLoginDuringRefresh logs the SO in and out in one module while
 // another module on the same store rewraps the user PIN again and again,
-// so that the first keeps applying new token records while it checks
-// PINs. Run with -race: the PIN check reads the envelope as it was.
+// and a second goroutine of the first keeps applying the new token
+// records. Run with -race: the PIN check must read the envelope it copied.
 func TestLoginDuringRefresh(t *testing.T) {
 	st := store.NewMemory()
 	a := newModule(t, st)
 	slot := readyToken(t, a, "race")
 	b := newModule(t, st)
 	hb := mustOpen(t, b, slot, true)
-	done := make(chan error, 1)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(2)
+	changes := 0
 	go func() {
+		defer wg.Done()
 		pins := []string{userPIN, "other-pin"}
-		for i := range 10 {
-			if err := b.SetPIN(hb, []byte(pins[i%2]), []byte(pins[(i+1)%2])); err != nil {
-				done <- err
+		for ; ; changes++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := b.SetPIN(hb, []byte(pins[changes%2]), []byte(pins[(changes+1)%2])); err != nil {
+				t.Error(err)
 				return
 			}
 		}
-		done <- nil
+	}()
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			a.GetTokenInfo(slot)
+		}
 	}()
 	ha := mustOpen(t, a, slot, true)
-	for range 10 {
+	for range 50 {
 		must(t, a.Login(ha, ck.CKU_SO, []byte(soPIN)))
 		must(t, a.Logout(ha))
 	}
-	must(t, <-done)
-	// The other module's PIN changes reached this one.
-	if err := a.Login(ha, ck.CKU_USER, []byte(userPIN)); err != nil {
+	close(stop)
+	wg.Wait()
+	// The other module's last PIN change reached this one.
+	last := []string{userPIN, "other-pin"}[changes%2]
+	if err := a.Login(ha, ck.CKU_USER, []byte(last)); err != nil {
 		t.Fatalf("the last user PIN does not log in here: %v", err)
 	}
 }

@@ -129,18 +129,29 @@ func (m *Module) Login(h ck.SessionHandle, user ck.UserType, pin []byte) error {
 	case user == ck.CKU_SO && ro > 0:
 		return ck.CKR_SESSION_READ_ONLY_EXISTS
 	}
-	key, err := t.checkPIN(user, pin)
-	if err != nil {
-		return err
+	// The PIN is checked without the lock; if another process
+	// re-initialized the token meanwhile, the key it opened is dead, and
+	// the PIN is checked again against the token as it is now.
+	for range maxWriteAttempts {
+		sec, env, err := t.checkPINOf(user, pin)
+		if err != nil {
+			return err
+		}
+		t.mu.Lock()
+		switch {
+		case !t.env.sameKey(env):
+			t.mu.Unlock()
+			continue
+		case t.loggedIn:
+			t.mu.Unlock()
+			return ck.CKR_USER_ANOTHER_ALREADY_LOGGED_IN // a concurrent Login won
+		}
+		t.loggedIn, t.user = true, user
+		t.unlockLocked(sec)
+		t.mu.Unlock()
+		return nil
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.loggedIn {
-		return ck.CKR_USER_ANOTHER_ALREADY_LOGGED_IN // a concurrent Login won
-	}
-	t.loggedIn, t.user = true, user
-	t.unlockLocked(key)
-	return nil
+	return ck.Errorf(ck.CKR_FUNCTION_FAILED, "the token kept being re-initialized by other processes")
 }
 
 // Logout ends the application's login on the session's token (C_Logout).

@@ -69,7 +69,12 @@ func (t *Token) add(s *Session, objs ...*object.Object) ([]ck.ObjectHandle, erro
 	for i, e := range entries {
 		if recs[i].UID != "" {
 			recs[i].Version = gen
-			e = t.installLocked(e, recs[i])
+			if e = t.installLocked(e, recs[i]); e == nil {
+				// Gone already (see installLocked): the handle is one
+				// that names nothing, as it would after the destruction.
+				handles[i] = t.m.newObjectHandle()
+				continue
+			}
 		} else {
 			e.handle = t.m.newObjectHandle()
 			t.objects.add(e)
@@ -282,14 +287,15 @@ func (m *Module) SetAttributeValue(h ck.SessionHandle, oh ck.ObjectHandle, tmpl 
 			unlock()
 			return ck.CKR_SESSION_READ_ONLY
 		}
-		obj, err := e.obj.Set(tmpl, t.isSOLocked())
+		old := e.obj
+		obj, err := old.Set(tmpl, t.isSOLocked())
 		if err != nil {
 			unlock()
 			return err
 		}
 		if e.uid == "" {
 			unlock()
-			if t.replaceSessionObject(e, obj) {
+			if t.replaceSessionObject(e, old, obj) {
 				return nil
 			}
 			continue
@@ -302,9 +308,9 @@ func (m *Module) SetAttributeValue(h ck.SessionHandle, oh ck.ObjectHandle, tmpl 
 		}
 		gen, err := t.store.PutObjects(rec)
 		if errors.Is(err, store.ErrConflict) {
-			// Changed or destroyed elsewhere: the next attempt's refresh
-			// brings the newer version, or finds the handle gone.
-			if err := m.reload(t.store); err != nil {
+			// Changed or destroyed elsewhere: a snapshot brings the newer
+			// version for the next attempt, or shows the handle gone.
+			if err := m.reload(t.store, true); err != nil {
 				return err
 			}
 			continue
@@ -322,13 +328,12 @@ func (m *Module) SetAttributeValue(h ck.SessionHandle, oh ck.ObjectHandle, tmpl 
 	return ck.Errorf(ck.CKR_FUNCTION_FAILED, "object %d kept changing in other processes", oh)
 }
 
-// replaceSessionObject replaces e's object with obj, unless another call
-// changed or destroyed it since obj was derived from it.
-func (t *Token) replaceSessionObject(e *entry, obj *object.Object) bool {
+// replaceSessionObject replaces e's object old with obj, unless another
+// call changed or destroyed it since obj was derived from old.
+func (t *Token) replaceSessionObject(e *entry, old, obj *object.Object) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	cur, ok := t.objects.byHandle[e.handle]
-	if !ok || cur != e || cur.obj != e.obj {
+	if cur, ok := t.objects.byHandle[e.handle]; !ok || cur != e || e.obj != old {
 		return false
 	}
 	t.objects.replace(e, obj)

@@ -32,7 +32,7 @@ func (m *Module) refresh() error {
 	if gen <= applied {
 		return nil
 	}
-	return m.reload(st)
+	return m.reload(st, false)
 }
 
 // storeFailed is the CKR for a failure of st: C_Finalize may have closed
@@ -48,8 +48,10 @@ func (m *Module) storeFailed(st store.Store, err error) error {
 
 // reload reads a snapshot of st and applies it. Reloads run one at a
 // time, so that a change costs one snapshot however many calls notice it;
-// no lock that other calls need is held while the store is read.
-func (m *Module) reload(st store.Store) error {
+// no lock that other calls need is held while the store is read. force
+// takes the snapshot even if the signal shows no change: a write that
+// lost a compare-and-swap knows better.
+func (m *Module) reload(st store.Store, force bool) error {
 	m.reloading.Lock()
 	defer m.reloading.Unlock()
 	m.mu.RLock()
@@ -57,7 +59,7 @@ func (m *Module) reload(st store.Store) error {
 	m.mu.RUnlock()
 	if gen, err := st.Generation(); err != nil {
 		return m.storeFailed(st, err)
-	} else if gen <= applied {
+	} else if gen <= applied && !force {
 		return nil // the reload this one waited for brought it up to date
 	}
 	snap, err := st.Snapshot()
@@ -75,9 +77,6 @@ func (m *Module) reload(st store.Store) error {
 
 // applyLocked makes the module's tokens those of snap; m.mu is held.
 func (m *Module) applyLocked(snap store.Snapshot) {
-	if snap.Generation <= m.applied {
-		return
-	}
 	seen := map[ck.SlotID]bool{}
 	for _, rec := range snap.Tokens {
 		id := ck.SlotID(rec.ID)
@@ -102,7 +101,7 @@ func (m *Module) applyLocked(snap store.Snapshot) {
 		}
 	}
 	m.emptySlot = max(m.emptySlot, ck.SlotID(snap.NextTokenID))
-	m.applied = snap.Generation
+	m.applied = max(m.applied, snap.Generation)
 }
 
 // wrote notes a write this process made at generation gen and has already
@@ -155,6 +154,7 @@ func (t *Token) applyLocked(rec store.Token, objs []store.Object, gen uint64) {
 			delete(t.gone, uid)
 		}
 	}
+	t.seen = max(t.seen, gen)
 }
 
 // setRecordLocked installs a newer token record. A new token key (the
@@ -211,16 +211,25 @@ func (t *Token) dropEntryLocked(uid string) {
 	}
 }
 
-// installLocked puts a token object this process wrote at generation
-// gen (rec.Version) in place, unless a snapshot already brought something
-// as new, and returns its entry.
+// installLocked puts a token object this process wrote (rec.Version is
+// the generation of the write) in place and returns its entry; nil when
+// the object is not to be seen: a snapshot already applied is newer and
+// no longer has it (another process destroyed it, or re-initialized the
+// token), this process destroyed it meanwhile, or it is sealed and a
+// logout dropped the token key. A newer version already known wins.
 func (t *Token) installLocked(e *entry, rec store.Object) *entry {
-	if cur, ok := t.records[rec.UID]; ok && cur.Version >= rec.Version {
-		if known, ok := t.byUID[rec.UID]; ok {
-			return known
+	if cur, ok := t.records[rec.UID]; ok {
+		if cur.Version >= rec.Version {
+			return t.byUID[rec.UID]
 		}
+	} else if rec.Version <= t.seen || t.gone[rec.UID] >= rec.Version {
+		return nil
 	}
 	t.records[rec.UID] = rec
+	if len(rec.Sealed) > 0 && t.sealer == nil {
+		t.dropEntryLocked(rec.UID)
+		return nil
+	}
 	if known, ok := t.byUID[rec.UID]; ok {
 		t.objects.replace(known, e.obj)
 		return known
@@ -242,13 +251,17 @@ func (t *Token) removeLocked(uid string, gen uint64) {
 
 // storeError turns a store failure into the CKR a caller gets: a record
 // that changed or vanished meanwhile is another process's deletion, a
-// missing token its removal; anything else is the device's failure.
+// missing token its removal, a reset token its re-initialization;
+// anything else is the device's failure.
 func storeError(err error) error {
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		return ck.Wrap(ck.CKR_OBJECT_HANDLE_INVALID, err)
 	case errors.Is(err, store.ErrNotFound):
 		return ck.Wrap(ck.CKR_TOKEN_NOT_PRESENT, err)
+	case errors.Is(err, store.ErrReset):
+		// Another process's C_InitToken ended every login to the token.
+		return ck.Wrap(ck.CKR_USER_NOT_LOGGED_IN, err)
 	}
 	return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/corepkcs11/corepkcs11/ck"
@@ -34,7 +35,9 @@ type Token struct {
 	records map[string]store.Object
 	// gone holds the objects this process deleted, with the generation of
 	// the deletion, until a snapshot at least as new no longer has them.
-	gone   map[string]uint64
+	gone map[string]uint64
+	// seen is the generation of the newest snapshot applied.
+	seen   uint64
 	ro, rw int // this application's open sessions
 }
 
@@ -80,6 +83,8 @@ func (t *Token) decode(rec store.Object) (*object.Object, error) {
 		return nil, err
 	}
 	switch {
+	case len(rec.Public) > 0 && t.sealer.secret.authenticated:
+		return nil, errors.New("a record with a clear and a sealed part, which this token never writes")
 	case len(rec.Public) > 0:
 		return object.Decode(rec.Public, plain)
 	case len(plain) > 0 && plain[0] == object.EncodingVersion:
@@ -97,7 +102,7 @@ func (t *Token) decode(rec store.Object) (*object.Object, error) {
 // encode is decode's inverse. A private object needs the token key:
 // CKR_USER_NOT_LOGGED_IN if no login has unlocked it.
 func (t *Token) encode(uid string, obj *object.Object) (store.Object, error) {
-	rec := store.Object{Token: uint(t.slot), UID: uid}
+	rec := store.Object{Token: uint(t.slot), UID: uid, Epoch: t.rec.Epoch}
 	if !obj.IsPrivate() {
 		if obj.HidesMaterial() {
 			return rec, ck.Errorf(ck.CKR_TEMPLATE_INCONSISTENT,
@@ -332,20 +337,17 @@ func (t *Token) reinit(soPIN []byte, label string) error {
 		}
 		// Another process wrote the token record (a PIN counter, a new
 		// PIN wrap): read it and try again from it.
-		if err := t.m.reload(t.store); err != nil {
+		if err := t.m.reload(t.store, true); err != nil {
 			return err
 		}
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		return ck.Wrap(ck.CKR_FUNCTION_FAILED, fmt.Errorf("the token record kept changing in other processes: %w", err))
+	case err != nil:
 		return storeError(err)
 	}
-	t.mu.Lock()
-	if err := t.setRecordLocked(rec); err != nil {
-		t.mu.Unlock()
-		return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
-	}
-	// The new key ID has already ended logins and dropped every object.
-	t.mu.Unlock()
-	t.m.wrote(rec.Version)
+	// The new key ID ends logins and drops every object.
+	t.recordWritten(rec)
 	return nil
 }
