@@ -4,8 +4,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestCABI compiles testdata/abi.c and runs it against the module: NULL
@@ -41,14 +43,14 @@ func TestOperationLifeCycle(t *testing.T) {
 // runChecks compiles a C check program from testdata, runs it against
 // the module in env e, reports each of its FAIL lines as an error and
 // returns its output.
-func runChecks(t *testing.T, e env, src string) string {
+func runChecks(t *testing.T, e env, src string, args ...string) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), strings.TrimSuffix(filepath.Base(src), ".c"))
 	cc := exec.Command("gcc", "-O1", "-Wall", "-Werror", "-I", "../module", "-o", bin, src, "-ldl", "-lpthread")
 	if out, err := cc.CombinedOutput(); err != nil {
 		t.Fatalf("compiling %s: %v\n%s", src, err, out)
 	}
-	out, err := e.try("", bin, modulePath)
+	out, err := e.try("", bin, append([]string{modulePath}, args...)...)
 	for _, line := range strings.Split(out, "\n") {
 		if strings.HasPrefix(line, "FAIL") {
 			t.Error(line)
@@ -58,4 +60,24 @@ func runChecks(t *testing.T, e env, src string) string {
 		t.Fatalf("%s: %v\n%s", bin, err, out)
 	}
 	return out
+}
+
+// TestCABIRandomCalls throws random mechanisms, parameters, buffers and
+// lengths at the operation functions (testdata/fuzzabi.c): every call must
+// answer with a CK_RV of the specification, none with
+// CKR_GENERAL_ERROR (a recovered panic), and nothing may crash. `make
+// soak` runs it with many more calls.
+func TestCABIRandomCalls(t *testing.T) {
+	iterations := "20000"
+	if os.Getenv("COREPKCS11_SOAK") != "" {
+		iterations = "2000000"
+	}
+	seed := strconv.FormatInt(time.Now().UnixNano()%1_000_000, 10)
+	t.Logf("seed %s", seed)
+	out := runChecks(t, newEnv(t), "testdata/fuzzabi.c", seed, iterations)
+	// The calls must get past the parameter checks often enough to reach
+	// the operations themselves.
+	if n, _ := strconv.Atoi(field(out, "started")); n < 1000 {
+		t.Fatalf("only %d operations started:\n%s", n, out)
+	}
 }

@@ -1,0 +1,138 @@
+/*
+ * fuzzabi.c throws random mechanisms, parameters, buffers and lengths at
+ * the module's operation functions through the C ABI, as a careless or
+ * hostile host would, and checks that every call returns a CK_RV of the
+ * specification without crashing. Pointers are always valid memory of
+ * the stated length, or NULL: the module cannot defend against a wild
+ * pointer, only against wrong lengths and contents.
+ * Usage: fuzzabi MODULE.so SEED ITERATIONS
+ */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pkcs11.h"
+
+static CK_FUNCTION_LIST_PTR f;
+static const char SO_PIN[] = "fuzz-so-pin", USER_PIN[] = "fuzz-user-pin";
+static CK_BYTE p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+
+static CK_MECHANISM_TYPE mechs[] = {
+	CKM_SHA_1, CKM_SHA256, CKM_SHA512, CKM_ECDSA, CKM_ECDSA_SHA256, CKM_RSA_PKCS, CKM_RSA_X_509,
+	CKM_RSA_PKCS_PSS, CKM_SHA256_RSA_PKCS, CKM_SHA256_RSA_PKCS_PSS, CKM_EC_KEY_PAIR_GEN, 0x7777, CKM_VENDOR_DEFINED,
+};
+
+static unsigned rnd(unsigned n) { return n ? (unsigned)rand() % n : 0; }
+
+static void fill(CK_BYTE *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		b[i] = (CK_BYTE)rand();
+}
+
+/* known reports whether rv is a CK_RV the base specification defines. */
+static int known(CK_RV rv) { return rv <= 0x1B8 || (rv >= 0x200 && rv <= 0x201); }
+
+int main(int argc, char **argv)
+{
+	if (argc != 4)
+		return 2;
+	void *lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+	if (!lib)
+		return 2;
+	CK_C_GetFunctionList get = (CK_C_GetFunctionList)dlsym(lib, "C_GetFunctionList");
+	if (!get || get(&f) != CKR_OK || f->C_Initialize(NULL) != CKR_OK)
+		return 2;
+	srand((unsigned)atoi(argv[2]));
+	long iterations = atol(argv[3]);
+
+	CK_SLOT_ID slots[8];
+	CK_ULONG n = 8;
+	f->C_GetSlotList(CK_FALSE, slots, &n);
+	CK_SLOT_ID slot = slots[n - 1];
+	CK_UTF8CHAR label[32];
+	memset(label, ' ', 32);
+	CK_SESSION_HANDLE s;
+	if (f->C_InitToken(slot, (CK_UTF8CHAR_PTR)SO_PIN, strlen(SO_PIN), label) != CKR_OK ||
+	    f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s) != CKR_OK ||
+	    f->C_Login(s, CKU_SO, (CK_UTF8CHAR_PTR)SO_PIN, strlen(SO_PIN)) != CKR_OK ||
+	    f->C_InitPIN(s, (CK_UTF8CHAR_PTR)USER_PIN, strlen(USER_PIN)) != CKR_OK || f->C_Logout(s) != CKR_OK ||
+	    f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)USER_PIN, strlen(USER_PIN)) != CKR_OK)
+		return 2;
+	CK_BBOOL yes = CK_TRUE;
+	CK_ULONG bits = 1024;
+	CK_BYTE e[] = {1, 0, 1};
+	CK_OBJECT_HANDLE keys[4];
+	CK_ATTRIBUTE ecPub[] = {{CKA_EC_PARAMS, p256, sizeof p256}, {CKA_VERIFY, &yes, 1}};
+	CK_ATTRIBUTE rsaPub[] = {{CKA_MODULUS_BITS, &bits, sizeof bits}, {CKA_PUBLIC_EXPONENT, e, sizeof e}, {CKA_VERIFY, &yes, 1}};
+	CK_ATTRIBUTE priv[] = {{CKA_SIGN, &yes, 1}};
+	CK_MECHANISM ecGen = {CKM_EC_KEY_PAIR_GEN, NULL, 0}, rsaGen = {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
+	if (f->C_GenerateKeyPair(s, &ecGen, ecPub, 2, priv, 1, &keys[0], &keys[1]) != CKR_OK ||
+	    f->C_GenerateKeyPair(s, &rsaGen, rsaPub, 3, priv, 1, &keys[2], &keys[3]) != CKR_OK)
+		return 2;
+
+	static CK_BYTE param[512], data[1024], out[1024];
+	long bad = 0, started = 0;
+	for (long i = 0; i < iterations; i++) {
+		CK_MECHANISM m;
+		m.mechanism = mechs[rnd(sizeof mechs / sizeof mechs[0])];
+		m.ulParameterLen = rnd(4) == 0 ? rnd(sizeof param + 1) : rnd(4) * sizeof(CK_ULONG);
+		m.pParameter = rnd(8) == 0 ? NULL : param;
+		if (m.pParameter == NULL && rnd(2))
+			m.ulParameterLen = 0;
+		fill(param, sizeof param);
+		if (rnd(2)) { /* a plausible CK_RSA_PKCS_PSS_PARAMS */
+			CK_ULONG *p = (CK_ULONG *)param;
+			p[0] = rnd(2) ? CKM_SHA256 : rnd(0x300);
+			p[1] = rnd(2) ? CKG_MGF1_SHA256 : rnd(8);
+			p[2] = rnd(300);
+		}
+		CK_OBJECT_HANDLE key = rnd(6) == 0 ? (CK_OBJECT_HANDLE)rand() : keys[rnd(4)];
+		CK_ULONG dataLen = rnd(sizeof data + 1), outLen = rnd(sizeof out + 1);
+		fill(data, dataLen);
+		/* Lengths no memory can hold, as uninitialized variables give. */
+		if (rnd(16) == 0)
+			dataLen = ~(CK_ULONG)0 - rnd(4);
+		if (rnd(16) == 0)
+			outLen = ~(CK_ULONG)0 - rnd(4);
+		CK_ULONG *pOutLen = rnd(10) == 0 ? NULL : &outLen;
+		CK_BYTE *pOut = rnd(4) == 0 ? NULL : out;
+		CK_RV rvs[4];
+		switch (rnd(3)) {
+		case 0:
+			rvs[0] = f->C_DigestInit(s, &m);
+			rvs[1] = rnd(2) ? f->C_Digest(s, data, dataLen, pOut, pOutLen) : f->C_DigestUpdate(s, data, dataLen);
+			rvs[2] = f->C_DigestFinal(s, pOut, pOutLen);
+			rvs[3] = f->C_DigestInit(s, &m) == CKR_OK ? f->C_DigestFinal(s, out, &outLen) : CKR_OK;
+			break;
+		case 1:
+			rvs[0] = f->C_SignInit(s, &m, key);
+			rvs[1] = rnd(2) ? f->C_Sign(s, data, dataLen, pOut, pOutLen) : f->C_SignUpdate(s, data, dataLen);
+			rvs[2] = f->C_SignFinal(s, pOut, pOutLen);
+			rvs[3] = f->C_SignInit(s, &m, key);
+			if (rvs[3] == CKR_OK) {
+				outLen = sizeof out;
+				rvs[3] = f->C_Sign(s, data, dataLen, out, &outLen);
+			}
+			break;
+		default:
+			rvs[0] = f->C_VerifyInit(s, &m, key);
+			rvs[1] = rnd(2) ? f->C_Verify(s, data, dataLen, out, outLen) : f->C_VerifyUpdate(s, data, dataLen);
+			rvs[2] = f->C_VerifyFinal(s, out, outLen);
+			rvs[3] = f->C_VerifyInit(s, &m, key);
+			if (rvs[3] == CKR_OK)
+				rvs[3] = f->C_Verify(s, data, dataLen, out, outLen);
+		}
+		started += rvs[0] == CKR_OK;
+		for (int j = 0; j < 4; j++) {
+			if (!known(rvs[j]) || rvs[j] == CKR_GENERAL_ERROR) {
+				printf("FAIL iteration %ld: mechanism 0x%lx, parameter %lu bytes: call %d returned 0x%lx\n", i, m.mechanism, m.ulParameterLen, j, rvs[j]);
+				bad++;
+			}
+		}
+	}
+	f->C_Finalize(NULL);
+	printf("started=%ld\n%ld rounds, %ld bad\n", started, iterations, bad);
+	return bad ? 1 : 0;
+}
