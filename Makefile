@@ -12,8 +12,8 @@ test: vet
 	scripts/fuzz.sh 5s
 
 # The long run: the multi-process tests for 50 rounds each, 2 million
-# rounds of random calls at the C ABI, and every
-# fuzz target for two minutes.
+# rounds of random calls at the C ABI, and every fuzz target for two
+# minutes.
 soak: vet
 	COREPKCS11_SOAK=1 $(GO) test -race -count=1 -timeout 60m -run 'Processes|Kill|RandomCalls' -v ./interop
 	scripts/fuzz.sh 2m
