@@ -85,8 +85,8 @@ func TestProcessesDestroyWhileSetting(t *testing.T) {
 		e := newEnv(t)
 		e.initToken(t, "mp")
 		e.genECKey(t, "mp key", "01")
-		delay := strconv.Itoa(rand.IntN(300))
-		a, b := runBoth(t, e.child(t, "set-label"), e.child(t, "destroy-public", delay))
+		delay, ready := strconv.Itoa(rand.IntN(300)), filepath.Join(t.TempDir(), "ready")
+		a, b := runBoth(t, e.child(t, "set-label", ready), e.child(t, "destroy-public", delay, ready))
 		if field(b, "destroyed") != "yes" {
 			t.Fatalf("round %d: B did not destroy the key:\n%s", round, b)
 		}
@@ -125,7 +125,9 @@ func TestProcessesPINChangeKeepsLogins(t *testing.T) {
 		e := newEnv(t)
 		e.initToken(t, "mp")
 		e.genECKey(t, "mp key", "01")
-		a, b := runBoth(t, e.child(t, "sign", "2s"), e.child(t, "change-pin", "3"))
+		dir := t.TempDir()
+		ready, stop := filepath.Join(dir, "ready"), filepath.Join(dir, "stop")
+		a, b := runBoth(t, e.child(t, "sign", "60s", ready, stop), e.child(t, "change-pin", "3", ready, stop))
 		if field(b, "changed") != "3" {
 			t.Fatalf("round %d: B did not change the PIN:\n%s", round, b)
 		}
@@ -401,10 +403,14 @@ type role struct {
 
 // Writing token objects needs the token key, which a login unlocks.
 var roles = map[string]role{
-	// set-label: set the public key's CKA_LABEL until a call fails or 10 s pass.
-	"set-label": {"user", func(p *pkcs11.Ctx, h pkcs11.SessionHandle, _ []string) error {
+	// set-label READY: set the public key's CKA_LABEL until a call fails
+	// or 10 s pass; create the file READY once the key is found.
+	"set-label": {"user", func(p *pkcs11.Ctx, h pkcs11.SessionHandle, args []string) error {
 		key, err := findOne(p, h, pkcs11.CKO_PUBLIC_KEY)
 		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(args[0], nil, 0o600); err != nil {
 			return err
 		}
 		deadline := time.Now().Add(10 * time.Second)
@@ -417,9 +423,13 @@ var roles = map[string]role{
 		fmt.Println("stopped=never")
 		return nil
 	}},
-	// destroy-public MS: wait MS milliseconds, then destroy the public key.
+	// destroy-public MS READY: once the file READY exists, wait MS
+	// milliseconds, then destroy the public key.
 	"destroy-public": {"user", func(p *pkcs11.Ctx, h pkcs11.SessionHandle, args []string) error {
 		ms, _ := strconv.Atoi(args[0])
+		if err := waitFile(args[1]); err != nil {
+			return err
+		}
 		time.Sleep(time.Duration(ms) * time.Millisecond)
 		key, err := findOne(p, h, pkcs11.CKO_PUBLIC_KEY)
 		if err != nil {
@@ -494,9 +504,14 @@ var roles = map[string]role{
 		fmt.Printf("signed=%d\nfailures=%d\nerrors=%s\n", signed, failures, strings.Join(slices.Sorted(maps.Keys(codes)), ","))
 		return nil
 	}},
-	// change-pin N: change the user PIN to another and back, N times.
+	// change-pin N READY STOP: once the file READY exists, change the user
+	// PIN to another and back, N times, then create the file STOP.
 	"change-pin": {"", func(p *pkcs11.Ctx, h pkcs11.SessionHandle, args []string) error {
 		n, _ := strconv.Atoi(args[0])
+		if err := waitFile(args[1]); err != nil {
+			return err
+		}
+		defer os.WriteFile(args[2], nil, 0o600)
 		for range n {
 			if err := p.SetPIN(h, userPIN, otherPIN); err != nil {
 				return err
@@ -616,6 +631,18 @@ var roles = map[string]role{
 		fmt.Printf("done=%d\n", n)
 		return nil
 	}},
+}
+
+// waitFile waits for another process to create the file path.
+func waitFile(path string) error {
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Stat(path); err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s never appeared", path)
+		}
+	}
 }
 
 // otherPIN is the user PIN the PIN-changing roles switch to and back from.
