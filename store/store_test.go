@@ -219,7 +219,7 @@ func TestSQLitePersistenceAndChanges(t *testing.T) {
 	}
 	defer b.Close()
 	before := must[uint64](t)(b.Generation())
-	a.CreateToken(Token{ID: 0, Label: "shared", Keys: []byte{}})
+	must[Token](t)(a.CreateToken(Token{ID: 0, Label: "shared", Keys: []byte{}}))
 	if after := must[uint64](t)(b.Generation()); after <= before {
 		t.Fatalf("b's generation %d did not grow past %d with a's commit", after, before)
 	}
