@@ -21,4 +21,5 @@ for t in "${targets[@]}"; do
 		cat /tmp/corepkcs11-fuzz.log
 		exit 1
 	}
+	grep '^fuzz: elapsed' /tmp/corepkcs11-fuzz.log | tail -1
 done
