@@ -81,3 +81,13 @@ func TestCABIRandomCalls(t *testing.T) {
 		t.Fatalf("only %d operations started:\n%s", n, out)
 	}
 }
+
+// TestSecretKeys compiles testdata/secret.c and runs it against the
+// module: C_GenerateKey of AES and generic secret keys, their attributes,
+// and the template errors.
+func TestSecretKeys(t *testing.T) {
+	out := runChecks(t, newEnv(t), "testdata/secret.c")
+	if !strings.Contains(out, "PASS a session key in a read-only session") {
+		t.Fatalf("the checks did not run to the end:\n%s", out)
+	}
+}

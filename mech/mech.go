@@ -51,6 +51,9 @@ type Mechanism struct {
 	// GenerateKeyPair makes a key pair from the application's templates
 	// and returns the attributes it produced for each (CKF_GENERATE_KEY_PAIR).
 	GenerateKeyPair func(param []byte, pub, priv object.Template) (pubMaterial, privMaterial object.Template, err error)
+	// GenerateKey makes a secret key from the application's template and
+	// returns the attributes it produced (CKF_GENERATE).
+	GenerateKey func(param []byte, tmpl object.Template) (material object.Template, err error)
 }
 
 // Signer is a signature in progress. Message data comes through Update
@@ -82,7 +85,7 @@ func register(m *Mechanism) {
 	}
 	usesKey := m.NewSigner != nil || m.NewVerifier != nil
 	switch {
-	case m.GenerateKeyPair != nil && len(m.KeyTypes) != 1:
+	case (m.GenerateKeyPair != nil || m.GenerateKey != nil) && len(m.KeyTypes) != 1:
 		panic("mech: " + m.Type.String() + " must name the one key type it generates")
 	case usesKey && len(m.KeyTypes) == 0:
 		panic("mech: " + m.Type.String() + " must name the key types it works with")

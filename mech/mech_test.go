@@ -286,7 +286,8 @@ func TestRegistryInfo(t *testing.T) {
 		m, _ := Lookup(mt)
 		f := m.Info.Flags
 		if (f&ck.CKF_SIGN != 0) != (m.NewSigner != nil) || (f&ck.CKF_VERIFY != 0) != (m.NewVerifier != nil) ||
-			(f&ck.CKF_DIGEST != 0) != (m.NewDigest != nil) || (f&ck.CKF_GENERATE_KEY_PAIR != 0) != (m.GenerateKeyPair != nil) {
+			(f&ck.CKF_DIGEST != 0) != (m.NewDigest != nil) || (f&ck.CKF_GENERATE_KEY_PAIR != 0) != (m.GenerateKeyPair != nil) ||
+			(f&ck.CKF_GENERATE != 0) != (m.GenerateKey != nil) {
 			t.Errorf("%v: Info flags %#x do not match what it implements", mt, f)
 		}
 	}
@@ -316,5 +317,46 @@ func TestRegisterRequiresKeyTypes(t *testing.T) {
 			}()
 			register(m)
 		}()
+	}
+}
+
+func TestGenerateSecretKey(t *testing.T) {
+	tests := []struct {
+		mech ck.MechanismType
+		kt   ck.KeyType
+		len  uint
+		want ck.RV
+	}{
+		{ck.CKM_AES_KEY_GEN, ck.CKK_AES, 16, ck.CKR_OK},
+		{ck.CKM_AES_KEY_GEN, ck.CKK_AES, 24, ck.CKR_OK},
+		{ck.CKM_AES_KEY_GEN, ck.CKK_AES, 32, ck.CKR_OK},
+		{ck.CKM_AES_KEY_GEN, ck.CKK_AES, 17, ck.CKR_ATTRIBUTE_VALUE_INVALID},
+		{ck.CKM_AES_KEY_GEN, ck.CKK_AES, 0, ck.CKR_ATTRIBUTE_VALUE_INVALID},
+		{ck.CKM_GENERIC_SECRET_KEY_GEN, ck.CKK_GENERIC_SECRET, 1, ck.CKR_OK},
+		{ck.CKM_GENERIC_SECRET_KEY_GEN, ck.CKK_GENERIC_SECRET, 64, ck.CKR_OK},
+		{ck.CKM_GENERIC_SECRET_KEY_GEN, ck.CKK_GENERIC_SECRET, 513, ck.CKR_ATTRIBUTE_VALUE_INVALID},
+	}
+	for _, tt := range tests {
+		m, _ := Lookup(tt.mech)
+		tmpl := object.Template{object.ULong(ck.CKA_VALUE_LEN, tt.len)}
+		a, err := m.GenerateKey(nil, tmpl)
+		if got := ck.ToRV(err); got != tt.want {
+			t.Errorf("%v of %d bytes: %v, want %v", tt.mech, tt.len, err, tt.want)
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		b, _ := m.GenerateKey(nil, tmpl)
+		va, _ := a.Find(ck.CKA_VALUE)
+		vb, _ := b.Find(ck.CKA_VALUE)
+		kt, _ := a.ULong(ck.CKA_KEY_TYPE)
+		if uint(len(va)) != tt.len || bytes.Equal(va, vb) || ck.KeyType(kt) != tt.kt {
+			t.Errorf("%v of %d bytes: value of %d bytes, type %v, two draws equal: %v", tt.mech, tt.len, len(va), ck.KeyType(kt), bytes.Equal(va, vb))
+		}
+	}
+	m, _ := Lookup(ck.CKM_AES_KEY_GEN)
+	if _, err := m.GenerateKey(nil, nil); ck.ToRV(err) != ck.CKR_TEMPLATE_INCOMPLETE {
+		t.Errorf("AES key generation without CKA_VALUE_LEN: %v", err)
 	}
 }

@@ -189,6 +189,28 @@ func cpkGenerateKeyPair(hSession C.CK_SESSION_HANDLE, pMechanism *C.CK_MECHANISM
 	return C.CKR_OK
 }
 
+//export cpkGenerateKey
+func cpkGenerateKey(hSession C.CK_SESSION_HANDLE, pMechanism *C.CK_MECHANISM, pTemplate *C.CK_ATTRIBUTE, ulCount C.CK_ULONG, phKey *C.CK_OBJECT_HANDLE) (result C.CK_RV) {
+	defer recoverPanic("C_GenerateKey", &result)
+	if tracing {
+		defer trace("C_GenerateKey", time.Now(), &result, "session", hSession, "mechanism", mechName(pMechanism), "template", attrNames(pTemplate, ulCount))
+	}
+	mc, err := mechanism(pMechanism)
+	if err != nil {
+		return rv("C_GenerateKey", err)
+	}
+	tmpl, err := template(pTemplate, ulCount)
+	if err != nil || phKey == nil {
+		return C.CKR_ARGUMENTS_BAD
+	}
+	key, err := engine.GenerateKey(ck.SessionHandle(hSession), mc, tmpl)
+	if err != nil {
+		return rv("C_GenerateKey", err)
+	}
+	*phKey = C.CK_OBJECT_HANDLE(key)
+	return C.CKR_OK
+}
+
 //export cpkSeedRandom
 func cpkSeedRandom(hSession C.CK_SESSION_HANDLE, pSeed *C.CK_BYTE, ulSeedLen C.CK_ULONG) (result C.CK_RV) {
 	defer recoverPanic("C_SeedRandom", &result)

@@ -41,3 +41,28 @@ func (m *Module) GenerateKeyPair(h ck.SessionHandle, mc Mechanism, pubTmpl, priv
 	}
 	return handles[0], handles[1], nil
 }
+
+// GenerateKey generates a secret key (C_GenerateKey).
+func (m *Module) GenerateKey(h ck.SessionHandle, mc Mechanism, tmpl object.Template) (ck.ObjectHandle, error) {
+	s, t, err := m.tokenSession(h)
+	if err != nil {
+		return 0, err
+	}
+	mm, err := lookupFor(mc.Type, ck.CKF_GENERATE)
+	if err != nil {
+		return 0, err
+	}
+	material, err := mm.GenerateKey(mc.Parameter, tmpl)
+	if err != nil {
+		return 0, err
+	}
+	obj, err := object.New(tmpl, material, object.Origin{Generated: true, Mechanism: mm.Type, SO: t.isSO()})
+	if err != nil {
+		return 0, err
+	}
+	handles, err := t.add(s, obj)
+	if err != nil {
+		return 0, err
+	}
+	return handles[0], nil
+}
