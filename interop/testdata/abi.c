@@ -13,28 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "pkcs11.h"
+#include "check.h"
 
-static int failures;
-static CK_FUNCTION_LIST_PTR f;
-
-#define CHECK(name, cond, ...) \
-	do { \
-		if (cond) { \
-			printf("PASS %s\n", name); \
-		} else { \
-			printf("FAIL %s: ", name); \
-			printf(__VA_ARGS__); \
-			printf("\n"); \
-			failures++; \
-		} \
-	} while (0)
-
-#define EXPECT(name, call, want) \
-	do { \
-		CK_RV got_ = (call); \
-		CHECK(name, got_ == (want), "got 0x%lx, want 0x%lx", got_, (CK_ULONG)(want)); \
-	} while (0)
 
 static const char SO_PIN[] = "abi-so-pin", USER_PIN[] = "abi-user-pin";
 
@@ -381,12 +361,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s MODULE.so\n", argv[0]);
 		return 2;
 	}
-	void *lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		fprintf(stderr, "dlopen: %s\n", dlerror());
+	void *lib = load(argv[1]);
+	if (!lib)
 		return 2;
-	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	check_lists(lib);
 	check_initialize();
 	CK_SLOT_ID slot = setup_token();

@@ -12,28 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pkcs11.h"
+#include "check.h"
 
-static int failures;
-static CK_FUNCTION_LIST_PTR f;
-
-#define CHECK(name, cond, ...) \
-	do { \
-		if (cond) { \
-			printf("PASS %s\n", name); \
-		} else { \
-			printf("FAIL %s: ", name); \
-			printf(__VA_ARGS__); \
-			printf("\n"); \
-			failures++; \
-		} \
-	} while (0)
-
-#define EXPECT(name, call, want) \
-	do { \
-		CK_RV got_ = (call); \
-		CHECK(name, got_ == (want), "got 0x%lx, want 0x%lx", got_, (CK_ULONG)(want)); \
-	} while (0)
 
 static const char SO_PIN[] = "life-so-pin", USER_PIN[] = "life-user-pin";
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
@@ -399,17 +379,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s MODULE.so\n", argv[0]);
 		return 2;
 	}
-	void *lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		fprintf(stderr, "dlopen: %s\n", dlerror());
+	if (!load(argv[1]))
 		return 2;
-	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	CK_C_GetFunctionList get = (CK_C_GetFunctionList)dlsym(lib, "C_GetFunctionList");
-	if (!get || get(&f) != CKR_OK) {
-		fprintf(stderr, "C_GetFunctionList failed\n");
-		return 2;
-	}
 	for (size_t i = 0; i < sizeof data; i++)
 		data[i] = (CK_BYTE)i;
 	EXPECT("C_Initialize", f->C_Initialize(NULL), CKR_OK);

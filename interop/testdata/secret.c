@@ -8,28 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pkcs11.h"
+#include "check.h"
 
-static int failures;
-static CK_FUNCTION_LIST_PTR f;
-
-#define CHECK(name, cond, ...) \
-	do { \
-		if (cond) { \
-			printf("PASS %s\n", name); \
-		} else { \
-			printf("FAIL %s: ", name); \
-			printf(__VA_ARGS__); \
-			printf("\n"); \
-			failures++; \
-		} \
-	} while (0)
-
-#define EXPECT(name, call, want) \
-	do { \
-		CK_RV got_ = (call); \
-		CHECK(name, got_ == (want), "got 0x%lx, want 0x%lx", got_, (CK_ULONG)(want)); \
-	} while (0)
 
 static const char SO_PIN[] = "secret-so-pin", USER_PIN[] = "secret-user-pin";
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
@@ -154,14 +134,7 @@ int main(int argc, char **argv)
 {
 	if (argc != 2)
 		return 2;
-	void *lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		fprintf(stderr, "dlopen: %s\n", dlerror());
-		return 2;
-	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	CK_C_GetFunctionList get = (CK_C_GetFunctionList)dlsym(lib, "C_GetFunctionList");
-	if (!get || get(&f) != CKR_OK)
+	if (!load(argv[1]))
 		return 2;
 	EXPECT("C_Initialize", f->C_Initialize(NULL), CKR_OK);
 	CK_SLOT_ID slot;
