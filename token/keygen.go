@@ -60,9 +60,5 @@ func (m *Module) GenerateKey(h ck.SessionHandle, mc Mechanism, tmpl object.Templ
 	if err != nil {
 		return 0, err
 	}
-	handles, err := t.add(s, obj)
-	if err != nil {
-		return 0, err
-	}
-	return handles[0], nil
+	return t.addOne(s, obj)
 }

@@ -88,6 +88,15 @@ func (t *Token) add(s *Session, objs ...*object.Object) ([]ck.ObjectHandle, erro
 	return handles, nil
 }
 
+// addOne is add for a single object.
+func (t *Token) addOne(s *Session, obj *object.Object) (ck.ObjectHandle, error) {
+	handles, err := t.add(s, obj)
+	if err != nil {
+		return 0, err
+	}
+	return handles[0], nil
+}
+
 // tokenSession finds a session and refreshes the module from the store.
 func (m *Module) tokenSession(h ck.SessionHandle) (*Session, *Token, error) {
 	if err := m.refresh(); err != nil {
@@ -132,11 +141,7 @@ func (m *Module) CreateObject(h ck.SessionHandle, tmpl object.Template) (ck.Obje
 	if err != nil {
 		return 0, err
 	}
-	handles, err := t.add(s, obj)
-	if err != nil {
-		return 0, err
-	}
-	return handles[0], nil
+	return t.addOne(s, obj)
 }
 
 // isSO reports whether the SO is logged in.
@@ -352,9 +357,5 @@ func (m *Module) CopyObject(h ck.SessionHandle, oh ck.ObjectHandle, tmpl object.
 	if err != nil {
 		return 0, err
 	}
-	handles, err := t.add(s, obj)
-	if err != nil {
-		return 0, err
-	}
-	return handles[0], nil
+	return t.addOne(s, obj)
 }
