@@ -9,14 +9,14 @@ all: test
 # detector, then a short run of every fuzz target.
 test: vet
 	$(GO) test -race -count=1 ./...
-	scripts/fuzz.sh 5s
+	scripts/fuzz.sh 10000x
 
 # The long run: the multi-process tests for 50 rounds each, 2 million
-# rounds of random calls at the C ABI, and every fuzz target for two
-# minutes.
+# rounds of random calls at the C ABI, and 300,000 inputs of every fuzz
+# target.
 soak: vet
 	COREPKCS11_SOAK=1 $(GO) test -race -count=1 -timeout 60m -run 'Processes|Kill|RandomCalls' -v ./interop
-	scripts/fuzz.sh 2m
+	scripts/fuzz.sh 300000x
 
 vet:
 	$(GO) vet ./...
