@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every fuzz target of the project for the given -fuzztime each: a
-# count of inputs (2000x, the default) or a duration. `make test` runs them
+# count of inputs (10000x, the default) or a duration. `make test` runs them
 # briefly, `make soak` for long. Counts rather than durations keep a short
 # run free of `go test`'s "context deadline exceeded" when the time ends
 # while a slow input (an RSA signature) is running. Crashers the fuzzer
