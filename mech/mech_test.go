@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"math/big"
+	"math/bits"
 	"sync"
 	"testing"
 
@@ -358,5 +359,24 @@ func TestGenerateSecretKey(t *testing.T) {
 	m, _ := Lookup(ck.CKM_AES_KEY_GEN)
 	if _, err := m.GenerateKey(nil, nil); ck.ToRV(err) != ck.CKR_TEMPLATE_INCOMPLETE {
 		t.Errorf("AES key generation without CKA_VALUE_LEN: %v", err)
+	}
+}
+
+func TestGenerateTripleDESKey(t *testing.T) {
+	for mt, size := range map[ck.MechanismType]int{ck.CKM_DES2_KEY_GEN: 16, ck.CKM_DES3_KEY_GEN: 24} {
+		m, _ := Lookup(mt)
+		material, err := m.GenerateKey(nil, nil)
+		if err != nil {
+			t.Fatalf("%v: %v", mt, err)
+		}
+		v, _ := material.Find(ck.CKA_VALUE)
+		if len(v) != size {
+			t.Errorf("%v made %d bytes, want %d", mt, len(v), size)
+		}
+		for i, b := range v {
+			if bits.OnesCount8(b)%2 != 1 {
+				t.Errorf("%v: byte %d (%#x) has even parity", mt, i, b)
+			}
+		}
 	}
 }

@@ -21,10 +21,15 @@ func secretKeyGenerator(kt ck.KeyType, valid func(uint) bool) func([]byte, objec
 		}
 		v := make([]byte, n)
 		rand.Read(v)
-		return object.Template{
-			object.ULong(ck.CKA_CLASS, uint(ck.CKO_SECRET_KEY)),
-			object.ULong(ck.CKA_KEY_TYPE, uint(kt)),
-			object.Bytes(ck.CKA_VALUE, v),
-		}, nil
+		return secretMaterial(kt, v), nil
+	}
+}
+
+// secretMaterial is what a secret key generation produces.
+func secretMaterial(kt ck.KeyType, v []byte) object.Template {
+	return object.Template{
+		object.ULong(ck.CKA_CLASS, uint(ck.CKO_SECRET_KEY)),
+		object.ULong(ck.CKA_KEY_TYPE, uint(kt)),
+		object.Bytes(ck.CKA_VALUE, v),
 	}
 }

@@ -2,6 +2,7 @@ package object
 
 import (
 	"bytes"
+	"crypto/des"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -128,7 +129,11 @@ func TestNew(t *testing.T) {
 		{"AES wrong CKA_VALUE_LEN", Template{class(ck.CKO_SECRET_KEY), keyType(ck.CKK_AES), Bytes(ck.CKA_VALUE, make([]byte, 16)), ULong(ck.CKA_VALUE_LEN, 32)}, ck.CKR_TEMPLATE_INCONSISTENT},
 		{"generic secret", Template{class(ck.CKO_SECRET_KEY), keyType(ck.CKK_GENERIC_SECRET), Bytes(ck.CKA_VALUE, []byte("s3cret"))}, ck.CKR_OK},
 		{"generic secret empty", Template{class(ck.CKO_SECRET_KEY), keyType(ck.CKK_GENERIC_SECRET), Bytes(ck.CKA_VALUE, nil)}, ck.CKR_ATTRIBUTE_VALUE_INVALID},
-		{"unsupported key type", Template{class(ck.CKO_SECRET_KEY), keyType(ck.CKK_DES3), Bytes(ck.CKA_VALUE, make([]byte, 24))}, ck.CKR_ATTRIBUTE_VALUE_INVALID},
+		{"unsupported key type", Template{class(ck.CKO_SECRET_KEY), keyType(ck.CKK_BLOWFISH), Bytes(ck.CKA_VALUE, make([]byte, 24))}, ck.CKR_ATTRIBUTE_VALUE_INVALID},
+		{"DES3 key", Template{class(ck.CKO_SECRET_KEY), keyType(ck.CKK_DES3), Bytes(ck.CKA_VALUE, make([]byte, 24))}, ck.CKR_OK},
+		{"DES3 key of 16 bytes", Template{class(ck.CKO_SECRET_KEY), keyType(ck.CKK_DES3), Bytes(ck.CKA_VALUE, make([]byte, 16))}, ck.CKR_ATTRIBUTE_VALUE_INVALID},
+		{"DES2 key", Template{class(ck.CKO_SECRET_KEY), keyType(ck.CKK_DES2), Bytes(ck.CKA_VALUE, make([]byte, 16))}, ck.CKR_OK},
+		{"DES2 key with CKA_VALUE_LEN", Template{class(ck.CKO_SECRET_KEY), keyType(ck.CKK_DES2), Bytes(ck.CKA_VALUE, make([]byte, 16)), ULong(ck.CKA_VALUE_LEN, 16)}, ck.CKR_ATTRIBUTE_TYPE_INVALID},
 		{"bad date", Template{class(ck.CKO_SECRET_KEY), keyType(ck.CKK_AES), Bytes(ck.CKA_VALUE, make([]byte, 16)), Bytes(ck.CKA_START_DATE, []byte("2026-1-1"))}, ck.CKR_ATTRIBUTE_VALUE_INVALID},
 		{"bad label", Template{class(ck.CKO_DATA), Bytes(ck.CKA_LABEL, []byte{0xff, 0xfe})}, ck.CKR_ATTRIBUTE_VALUE_INVALID},
 	}
@@ -426,6 +431,30 @@ func TestQuery(t *testing.T) {
 		q, ok := NewQuery(tt.tmpl)
 		if ok != tt.ok || (ok && o.Matches(q) != tt.match) {
 			t.Errorf("%s: ok=%v match=%v", tt.name, ok, ok && o.Matches(q))
+		}
+	}
+}
+
+// TestTripleDESCheckValue: CKA_CHECK_VALUE is the first three bytes of
+// the key's encryption of a zero block; a two-key value K1||K2 is the
+// three-key K1||K2||K1.
+func TestTripleDESCheckValue(t *testing.T) {
+	k1, k2 := bytes.Repeat([]byte{0x01}, 8), bytes.Repeat([]byte{0xfe}, 8)
+	two := append(bytes.Clone(k1), k2...)
+	three := append(bytes.Clone(two), k1...)
+	block, err := des.NewTripleDESCipher(three)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]byte, 8)
+	block.Encrypt(want, want)
+	for kt, v := range map[ck.KeyType][]byte{ck.CKK_DES2: two, ck.CKK_DES3: three} {
+		o, err := New(Template{class(ck.CKO_SECRET_KEY), keyType(kt), Bytes(ck.CKA_VALUE, v)}, nil, Origin{})
+		if err != nil {
+			t.Fatalf("%v: %v", kt, err)
+		}
+		if got, _ := o.Value(ck.CKA_CHECK_VALUE); !bytes.Equal(got, want[:3]) {
+			t.Errorf("%v check value %x, want %x", kt, got, want[:3])
 		}
 	}
 }

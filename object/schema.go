@@ -167,6 +167,10 @@ var (
 		{ck.CKA_VALUE, mustCreate | noGenerate | sensitive, nil},
 		{ck.CKA_VALUE_LEN, mustGenerate, nil},
 	}
+	// Triple DES keys have the length of their type: no CKA_VALUE_LEN.
+	desValueRules = []attrRule{
+		{ck.CKA_VALUE, mustCreate | noGenerate | sensitive, nil},
+	}
 )
 
 // schema is the full attribute table for one class (and key or
@@ -199,6 +203,8 @@ var schemas = map[schemaKey]schema{
 	{ck.CKO_PRIVATE_KEY, uint(ck.CKK_RSA)}:           newSchema(storageRules, keyRules, privateKeyRules, rsaPrivateRules),
 	{ck.CKO_SECRET_KEY, uint(ck.CKK_GENERIC_SECRET)}: newSchema(storageRules, keyRules, secretKeyRules, secretValueRules),
 	{ck.CKO_SECRET_KEY, uint(ck.CKK_AES)}:            newSchema(storageRules, keyRules, secretKeyRules, secretValueRules),
+	{ck.CKO_SECRET_KEY, uint(ck.CKK_DES2)}:           newSchema(storageRules, keyRules, secretKeyRules, desValueRules),
+	{ck.CKO_SECRET_KEY, uint(ck.CKK_DES3)}:           newSchema(storageRules, keyRules, secretKeyRules, desValueRules),
 }
 
 // subtypeAttr is the attribute that picks the schema within a class.

@@ -3,6 +3,7 @@ package object
 import (
 	"bytes"
 	"crypto/aes"
+	"crypto/des"
 	"crypto/sha1"
 
 	"github.com/corepkcs11/corepkcs11/ck"
@@ -15,6 +16,18 @@ func (o *Object) finishSecret() error {
 	}
 	var check []byte
 	switch ck.KeyType(o.sub) {
+	case ck.CKK_DES2, ck.CKK_DES3:
+		if want := desKeyLen[ck.KeyType(o.sub)]; len(v) != want {
+			return ck.Errorf(ck.CKR_ATTRIBUTE_VALUE_INVALID, "CKA_VALUE: a %v key is %d bytes, not %d", ck.KeyType(o.sub), want, len(v))
+		}
+		block, err := des.NewTripleDESCipher(tripleDESKey(v))
+		if err != nil {
+			return ck.Wrap(ck.CKR_ATTRIBUTE_VALUE_INVALID, err)
+		}
+		// Spec (mechanisms 2.22): the first three bytes of the encryption
+		// of an all-zero block.
+		check = make([]byte, des.BlockSize)
+		block.Encrypt(check, check)
 	case ck.CKK_AES:
 		block, err := aes.NewCipher(v)
 		if err != nil {
@@ -37,8 +50,22 @@ func (o *Object) finishSecret() error {
 	if given, ok := o.attrs[ck.CKA_CHECK_VALUE]; ok && len(given) > 0 && !bytes.Equal(given, check[:3]) {
 		return ck.Errorf(ck.CKR_ATTRIBUTE_VALUE_INVALID, "CKA_CHECK_VALUE does not match the key")
 	}
-	o.attrs[ck.CKA_VALUE_LEN] = EncodeULong(uint(len(v)))
+	if _, ok := o.schema[ck.CKA_VALUE_LEN]; ok {
+		o.attrs[ck.CKA_VALUE_LEN] = EncodeULong(uint(len(v)))
+	}
 	o.attrs[ck.CKA_CHECK_VALUE] = append([]byte(nil), check[:3]...)
 	o.key = v
 	return nil
+}
+
+// desKeyLen is the CKA_VALUE length of each Triple DES key type.
+var desKeyLen = map[ck.KeyType]int{ck.CKK_DES2: 16, ck.CKK_DES3: 24}
+
+// tripleDESKey is the 24-byte key crypto/des takes for a Triple DES key
+// value of the right length: a two-key value K1||K2 runs as K1||K2||K1.
+func tripleDESKey(v []byte) []byte {
+	if len(v) == desKeyLen[ck.CKK_DES2] {
+		return append(bytes.Clone(v), v[:8]...)
+	}
+	return v
 }

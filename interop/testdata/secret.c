@@ -1,7 +1,8 @@
 /*
  * secret.c checks secret keys through the C ABI: C_GenerateKey with
- * CKM_AES_KEY_GEN and CKM_GENERIC_SECRET_KEY_GEN, the attributes a
- * generated key gets, and the template errors the spec names.
+ * CKM_AES_KEY_GEN, CKM_GENERIC_SECRET_KEY_GEN, CKM_DES2_KEY_GEN and
+ * CKM_DES3_KEY_GEN, the attributes a generated key gets, and the template
+ * errors the spec names.
  * Usage: secret MODULE.so. One line per check; non-zero exit if any failed.
  */
 #include <dlfcn.h>
@@ -87,6 +88,28 @@ static void check_generated(CK_SESSION_HANDLE s, CK_MECHANISM_TYPE mech, CK_KEY_
 	EXPECT("C_DestroyObject", f->C_DestroyObject(s, other), CKR_OK);
 }
 
+/* check_triple_des generates Triple DES keys, whose length the type
+ * fixes: odd parity in every byte, a check value, no CKA_VALUE_LEN. */
+static void check_triple_des(CK_SESSION_HANDLE s, CK_MECHANISM_TYPE mech, CK_KEY_TYPE kt, CK_ULONG size)
+{
+	CK_MECHANISM m = {mech, NULL, 0};
+	CK_OBJECT_HANDLE key;
+	CK_ATTRIBUTE t[] = {{CKA_SENSITIVE, &no, 1}, {CKA_EXTRACTABLE, &yes, 1}};
+	EXPECT("C_GenerateKey Triple DES", f->C_GenerateKey(s, &m, t, 2, &key), CKR_OK);
+	CHECK("CKA_KEY_TYPE", ulong_attr(s, key, CKA_KEY_TYPE) == kt, "0x%lx", ulong_attr(s, key, CKA_KEY_TYPE));
+	CK_BYTE v[32], cv[3];
+	CK_ATTRIBUTE a[] = {{CKA_VALUE, v, sizeof v}, {CKA_CHECK_VALUE, cv, sizeof cv}};
+	EXPECT("C_GetAttributeValue CKA_VALUE, CKA_CHECK_VALUE", f->C_GetAttributeValue(s, key, a, 2), CKR_OK);
+	CHECK("the key has its type's length", a[0].ulValueLen == size, "%lu", a[0].ulValueLen);
+	int even = 0;
+	for (CK_ULONG i = 0; i < a[0].ulValueLen; i++)
+		even += __builtin_parity(v[i]) == 0;
+	CHECK("every key byte has odd parity", even == 0, "%d bytes with even parity", even);
+	CK_ULONG len;
+	CK_ATTRIBUTE vl = {CKA_VALUE_LEN, &len, sizeof len};
+	EXPECT("no CKA_VALUE_LEN for Triple DES", f->C_GetAttributeValue(s, key, &vl, 1), CKR_ATTRIBUTE_TYPE_INVALID);
+}
+
 static void check_defaults(CK_SESSION_HANDLE s)
 {
 	CK_ULONG len = 32;
@@ -147,6 +170,8 @@ int main(int argc, char **argv)
 		check_generated(s, CKM_AES_KEY_GEN, CKK_AES, len);
 	check_generated(s, CKM_GENERIC_SECRET_KEY_GEN, CKK_GENERIC_SECRET, 1);
 	check_generated(s, CKM_GENERIC_SECRET_KEY_GEN, CKK_GENERIC_SECRET, 64);
+	check_triple_des(s, CKM_DES2_KEY_GEN, CKK_DES2, 16);
+	check_triple_des(s, CKM_DES3_KEY_GEN, CKK_DES3, 24);
 	check_defaults(s);
 	check_errors(s, slot);
 	EXPECT("C_Finalize", f->C_Finalize(NULL), CKR_OK);
