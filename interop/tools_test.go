@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -112,4 +113,23 @@ func TestP11Kit(t *testing.T) {
 	t.Cleanup(func() { os.Remove(file) })
 	out := e.run(t, "", "p11-kit", "list-modules")
 	mustContain(t, "p11-kit list-modules", out, "corepkcs11-test:", "library-manufacturer: corepkcs11", "token: p11-kit")
+}
+
+// TestLegacySwitch: pkcs11-tool lists the legacy mechanisms (single DES,
+// MD5) by default and not with COREPKCS11_LEGACY=0, read from the
+// environment at C_Initialize.
+func TestLegacySwitch(t *testing.T) {
+	e := newEnv(t)
+	on := e.pkcs11Tool(t, "--list-mechanisms")
+	mustContain(t, "mechanisms by default", on, "DES-KEY-GEN,", "MD5,", "DES3-KEY-GEN,")
+	cmd := exec.Command("pkcs11-tool", "--module", modulePath, "--list-mechanisms")
+	cmd.Env = append(e.vars(), "COREPKCS11_LEGACY=0")
+	off, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("pkcs11-tool: %v\n%s", err, off)
+	}
+	mustContain(t, "mechanisms with legacy off", string(off), "DES3-KEY-GEN,")
+	if strings.Contains(string(off), "DES-KEY-GEN,") || strings.Contains(string(off), "MD5,") {
+		t.Errorf("COREPKCS11_LEGACY=0 still lists legacy mechanisms:\n%s", off)
+	}
 }

@@ -2,6 +2,7 @@ package mech
 
 import (
 	"crypto"
+	"crypto/md5"
 	_ "crypto/sha1" // register the hashes with crypto.Hash
 	_ "crypto/sha256"
 	_ "crypto/sha512"
@@ -27,6 +28,15 @@ var hashes = []struct {
 }
 
 func init() {
+	// MD5 is broken (collisions are cheap) and legacy: a digest only.
+	register(&Mechanism{
+		Type:   ck.CKM_MD5,
+		Info:   Info{Flags: ck.CKF_DIGEST},
+		Legacy: true,
+		NewDigest: func([]byte) (hash.Hash, error) {
+			return md5.New(), nil
+		},
+	})
 	for _, d := range hashes {
 		register(&Mechanism{
 			Type: d.digest,

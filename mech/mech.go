@@ -41,6 +41,10 @@ type Mechanism struct {
 	// size, or a hash: C_SignUpdate and C_VerifyUpdate are refused rather
 	// than buffering unbounded data.
 	SinglePart bool
+	// Legacy mechanisms rest on broken algorithms (single DES, MD5): they
+	// are offered for the systems that still test against them, logged
+	// when used, and a setting turns them all off.
+	Legacy bool
 
 	// NewDigest starts a digest (CKF_DIGEST).
 	NewDigest func(param []byte) (hash.Hash, error)

@@ -25,11 +25,12 @@ import (
 
 // engine is the module instance behind every entry point. It lives for
 // the whole process, across C_Finalize and C_Initialize, so handles are
-// never reused. The store is located at each C_Initialize from the
-// process's current environment.
+// never reused. The store is located, and COREPKCS11_LEGACY read, at each
+// C_Initialize from the process's current environment.
 var engine = token.New(token.Config{
-	Log:    logger,
-	Locate: func() (string, error) { return store.LocationFrom(getenv) },
+	Log:           logger,
+	Locate:        func() (string, error) { return store.LocationFrom(getenv) },
+	DisableLegacy: func() bool { return getenv("COREPKCS11_LEGACY") == "0" },
 })
 
 // getenv reads the process's environment as it is now. Go's os.Getenv in

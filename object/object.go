@@ -187,7 +187,7 @@ func (o *Object) finish() error {
 			return o.finishEC()
 		case ck.CKK_RSA:
 			return o.finishRSA()
-		case ck.CKK_GENERIC_SECRET, ck.CKK_AES, ck.CKK_DES2, ck.CKK_DES3:
+		case ck.CKK_GENERIC_SECRET, ck.CKK_AES, ck.CKK_DES, ck.CKK_DES2, ck.CKK_DES3:
 			return o.finishSecret()
 		}
 	}

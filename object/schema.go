@@ -167,7 +167,7 @@ var (
 		{ck.CKA_VALUE, mustCreate | noGenerate | sensitive, nil},
 		{ck.CKA_VALUE_LEN, mustGenerate, nil},
 	}
-	// Triple DES keys have the length of their type: no CKA_VALUE_LEN.
+	// DES keys have the length of their type: no CKA_VALUE_LEN.
 	desValueRules = []attrRule{
 		{ck.CKA_VALUE, mustCreate | noGenerate | sensitive, nil},
 	}
@@ -203,6 +203,7 @@ var schemas = map[schemaKey]schema{
 	{ck.CKO_PRIVATE_KEY, uint(ck.CKK_RSA)}:           newSchema(storageRules, keyRules, privateKeyRules, rsaPrivateRules),
 	{ck.CKO_SECRET_KEY, uint(ck.CKK_GENERIC_SECRET)}: newSchema(storageRules, keyRules, secretKeyRules, secretValueRules),
 	{ck.CKO_SECRET_KEY, uint(ck.CKK_AES)}:            newSchema(storageRules, keyRules, secretKeyRules, secretValueRules),
+	{ck.CKO_SECRET_KEY, uint(ck.CKK_DES)}:            newSchema(storageRules, keyRules, secretKeyRules, desValueRules),
 	{ck.CKO_SECRET_KEY, uint(ck.CKK_DES2)}:           newSchema(storageRules, keyRules, secretKeyRules, desValueRules),
 	{ck.CKO_SECRET_KEY, uint(ck.CKK_DES3)}:           newSchema(storageRules, keyRules, secretKeyRules, desValueRules),
 }

@@ -3,6 +3,7 @@ package object
 import (
 	"bytes"
 	"crypto/aes"
+	"crypto/cipher"
 	"crypto/des"
 	"crypto/sha1"
 
@@ -16,11 +17,11 @@ func (o *Object) finishSecret() error {
 	}
 	var check []byte
 	switch ck.KeyType(o.sub) {
-	case ck.CKK_DES2, ck.CKK_DES3:
+	case ck.CKK_DES, ck.CKK_DES2, ck.CKK_DES3:
 		if want := desKeyLen[ck.KeyType(o.sub)]; len(v) != want {
 			return ck.Errorf(ck.CKR_ATTRIBUTE_VALUE_INVALID, "CKA_VALUE: a %v key is %d bytes, not %d", ck.KeyType(o.sub), want, len(v))
 		}
-		block, err := des.NewTripleDESCipher(tripleDESKey(v))
+		block, err := desCipher(v)
 		if err != nil {
 			return ck.Wrap(ck.CKR_ATTRIBUTE_VALUE_INVALID, err)
 		}
@@ -58,14 +59,17 @@ func (o *Object) finishSecret() error {
 	return nil
 }
 
-// desKeyLen is the CKA_VALUE length of each Triple DES key type.
-var desKeyLen = map[ck.KeyType]int{ck.CKK_DES2: 16, ck.CKK_DES3: 24}
+// desKeyLen is the CKA_VALUE length of each DES key type.
+var desKeyLen = map[ck.KeyType]int{ck.CKK_DES: 8, ck.CKK_DES2: 16, ck.CKK_DES3: 24}
 
-// tripleDESKey is the 24-byte key crypto/des takes for a Triple DES key
-// value of the right length: a two-key value K1||K2 runs as K1||K2||K1.
-func tripleDESKey(v []byte) []byte {
-	if len(v) == desKeyLen[ck.CKK_DES2] {
-		return append(bytes.Clone(v), v[:8]...)
+// desCipher is the block cipher of a DES key value of the right length:
+// a two-key value K1||K2 runs as the three-key K1||K2||K1.
+func desCipher(v []byte) (cipher.Block, error) {
+	switch len(v) {
+	case desKeyLen[ck.CKK_DES]:
+		return des.NewCipher(v)
+	case desKeyLen[ck.CKK_DES2]:
+		return des.NewTripleDESCipher(append(bytes.Clone(v), v[:8]...))
 	}
-	return v
+	return des.NewTripleDESCipher(v)
 }

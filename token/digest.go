@@ -2,7 +2,6 @@ package token
 
 import (
 	"github.com/corepkcs11/corepkcs11/ck"
-	"github.com/corepkcs11/corepkcs11/mech"
 )
 
 // Mechanism is a CK_MECHANISM: a type and its parameter in the C ABI's
@@ -23,12 +22,9 @@ func (m *Module) DigestInit(h ck.SessionHandle, mc Mechanism) error {
 		return ck.CKR_OPERATION_ACTIVE
 	}
 	s.digest = nil // a queried digest is replaced, even if this one fails
-	mm, err := mech.Lookup(mc.Type)
+	mm, err := m.mechanism(mc.Type, ck.CKF_DIGEST)
 	if err != nil {
 		return err
-	}
-	if mm.NewDigest == nil {
-		return ck.Errorf(ck.CKR_MECHANISM_INVALID, "%v is not a digest", mc.Type)
 	}
 	d, err := mm.NewDigest(mc.Parameter)
 	if err != nil {

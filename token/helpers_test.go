@@ -23,10 +23,23 @@ const (
 // newModule returns an initialized module on st (a fresh memory store if nil).
 func newModule(t testing.TB, st store.Store) *Module {
 	t.Helper()
-	if st == nil {
-		st = store.NewMemory()
+	return newModuleWith(t, Config{Store: st})
+}
+
+// newModuleWith returns an initialized module configured by cfg, with a
+// fresh memory store, the cheap test KDF and 3 PIN tries unless cfg says.
+func newModuleWith(t testing.TB, cfg Config) *Module {
+	t.Helper()
+	if cfg.Store == nil {
+		cfg.Store = store.NewMemory()
 	}
-	m := New(Config{Store: st, KDF: testKDF, MaxPINFailures: 3})
+	if cfg.KDF == (KDF{}) {
+		cfg.KDF = testKDF
+	}
+	if cfg.MaxPINFailures == 0 {
+		cfg.MaxPINFailures = 3
+	}
+	m := New(cfg)
 	if err := m.Initialize(); err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ func (m *Module) GenerateKeyPair(h ck.SessionHandle, mc Mechanism, pubTmpl, priv
 	if err != nil {
 		return 0, 0, err
 	}
-	mm, err := lookupFor(mc.Type, ck.CKF_GENERATE_KEY_PAIR)
+	mm, err := m.mechanism(mc.Type, ck.CKF_GENERATE_KEY_PAIR)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -48,7 +48,7 @@ func (m *Module) GenerateKey(h ck.SessionHandle, mc Mechanism, tmpl object.Templ
 	if err != nil {
 		return 0, err
 	}
-	mm, err := lookupFor(mc.Type, ck.CKF_GENERATE)
+	mm, err := m.mechanism(mc.Type, ck.CKF_GENERATE)
 	if err != nil {
 		return 0, err
 	}

@@ -45,6 +45,9 @@ type Config struct {
 	MaxPINFailures uint
 	// Log receives internal failures; nil discards them.
 	Log *slog.Logger
+	// DisableLegacy, asked at each Initialize, turns off the mechanisms of
+	// broken algorithms (mech.Mechanism.Legacy); nil leaves them on.
+	DisableLegacy func() bool
 }
 
 // Module is one PKCS#11 module instance: what C_Initialize creates and
@@ -62,6 +65,9 @@ type Module struct {
 	emptySlot   ck.SlotID // the slot holding the uninitialized token
 	sessions    map[ck.SessionHandle]*Session
 	applied     uint64 // the store generation the tokens are up to date with
+	noLegacy    bool   // legacy mechanisms are off
+
+	legacyUsed sync.Map // legacy mechanism types already logged as used
 
 	reloading sync.Mutex // one snapshot at a time (see reload)
 
@@ -120,6 +126,7 @@ func (m *Module) Initialize() error {
 		return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
 	}
 	m.store, m.ownStore = st, own
+	m.noLegacy = m.cfg.DisableLegacy != nil && m.cfg.DisableLegacy()
 	m.tokens, m.emptySlot, m.applied = map[ck.SlotID]*Token{}, 0, 0
 	m.sessions = map[ck.SessionHandle]*Session{}
 	m.applyLocked(snap)

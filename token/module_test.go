@@ -1,7 +1,11 @@
 package token
 
 import (
+	"bytes"
+	"fmt"
+	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/corepkcs11/corepkcs11/ck"
@@ -251,8 +255,39 @@ func TestMechanismInfo(t *testing.T) {
 	if info.Flags&ck.CKF_SIGN == 0 || info.MinKeySize != 256 {
 		t.Errorf("CKM_ECDSA info %+v", info)
 	}
-	_, err = m.GetMechanismInfo(0, ck.CKM_MD5)
-	wantRV(t, "GetMechanismInfo(CKM_MD5)", err, ck.CKR_MECHANISM_INVALID)
+	_, err = m.GetMechanismInfo(0, 0x7777)
+	wantRV(t, "GetMechanismInfo(unknown)", err, ck.CKR_MECHANISM_INVALID)
 	_, err = m.GetMechanismList(42)
 	wantRV(t, "GetMechanismList(42)", err, ck.CKR_SLOT_ID_INVALID)
+}
+
+// TestLegacyMechanisms: the mechanisms of broken algorithms are offered,
+// and logged when used, unless the setting turns them off; then they are
+// gone from the list and refused.
+func TestLegacyMechanisms(t *testing.T) {
+	var logged bytes.Buffer
+	on := New(Config{Store: store.NewMemory(), KDF: testKDF, Log: slog.New(slog.NewTextHandler(&logged, nil))})
+	must(t, on.Initialize())
+	defer on.Finalize()
+	off := newModuleWith(t, Config{DisableLegacy: func() bool { return true }})
+	for _, mt := range []ck.MechanismType{ck.CKM_MD5, ck.CKM_DES_KEY_GEN} {
+		onList, err := on.GetMechanismList(0)
+		must(t, err)
+		offList, err := off.GetMechanismList(0)
+		must(t, err)
+		if !slices.Contains(onList, mt) || slices.Contains(offList, mt) {
+			t.Errorf("%v listed %v with legacy mechanisms on, %v with them off", mt, slices.Contains(onList, mt), slices.Contains(offList, mt))
+		}
+		_, err = off.GetMechanismInfo(0, mt)
+		wantRV(t, fmt.Sprintf("GetMechanismInfo(%v) with legacy off", mt), err, ck.CKR_MECHANISM_INVALID)
+	}
+	slot := readyToken(t, on, "legacy")
+	h := mustOpen(t, on, slot, false)
+	must(t, on.DigestInit(h, Mechanism{Type: ck.CKM_MD5}))
+	if !strings.Contains(logged.String(), "legacy mechanism used") || !strings.Contains(logged.String(), "CKM_MD5") {
+		t.Errorf("using CKM_MD5 left no warning in the log:\n%s", logged.String())
+	}
+	slot = readyToken(t, off, "legacy")
+	h = mustOpen(t, off, slot, false)
+	wantRV(t, "C_DigestInit(CKM_MD5) with legacy off", off.DigestInit(h, Mechanism{Type: ck.CKM_MD5}), ck.CKR_MECHANISM_INVALID)
 }

@@ -44,18 +44,6 @@ func mechanismAllowed(list []byte, t ck.MechanismType) bool {
 	return false
 }
 
-// lookupFor finds a mechanism that offers a function (CKF_SIGN, …).
-func lookupFor(t ck.MechanismType, flag ck.Flags) (*mech.Mechanism, error) {
-	mm, err := mech.Lookup(t)
-	if err != nil {
-		return nil, err
-	}
-	if mm.Info.Flags&flag == 0 {
-		return nil, ck.Errorf(ck.CKR_MECHANISM_INVALID, "%v cannot be used for this function", t)
-	}
-	return mm, nil
-}
-
 // keyOpInit is the common start of an operation with a key: claim takes
 // the session's slot of the kind (see startOp), the mechanism must offer
 // the function (flag) and the key must permit it (usage); install then
@@ -67,7 +55,7 @@ func (m *Module) keyOpInit(h ck.SessionHandle, mc Mechanism, key ck.ObjectHandle
 		return err
 	}
 	defer s.mu.Unlock()
-	mm, err := lookupFor(mc.Type, flag)
+	mm, err := m.mechanism(mc.Type, flag)
 	if err != nil {
 		return err
 	}

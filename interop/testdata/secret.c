@@ -1,7 +1,7 @@
 /*
  * secret.c checks secret keys through the C ABI: C_GenerateKey with
- * CKM_AES_KEY_GEN, CKM_GENERIC_SECRET_KEY_GEN, CKM_DES2_KEY_GEN and
- * CKM_DES3_KEY_GEN, the attributes a generated key gets, and the template
+ * CKM_AES_KEY_GEN, CKM_GENERIC_SECRET_KEY_GEN and the DES key
+ * generations, the attributes a generated key gets, and the template
  * errors the spec names.
  * Usage: secret MODULE.so. One line per check; non-zero exit if any failed.
  */
@@ -88,14 +88,14 @@ static void check_generated(CK_SESSION_HANDLE s, CK_MECHANISM_TYPE mech, CK_KEY_
 	EXPECT("C_DestroyObject", f->C_DestroyObject(s, other), CKR_OK);
 }
 
-/* check_triple_des generates Triple DES keys, whose length the type
- * fixes: odd parity in every byte, a check value, no CKA_VALUE_LEN. */
-static void check_triple_des(CK_SESSION_HANDLE s, CK_MECHANISM_TYPE mech, CK_KEY_TYPE kt, CK_ULONG size)
+/* check_des generates DES keys, whose length the type fixes: odd parity
+ * in every byte, a check value, no CKA_VALUE_LEN. */
+static void check_des(CK_SESSION_HANDLE s, CK_MECHANISM_TYPE mech, CK_KEY_TYPE kt, CK_ULONG size)
 {
 	CK_MECHANISM m = {mech, NULL, 0};
 	CK_OBJECT_HANDLE key;
 	CK_ATTRIBUTE t[] = {{CKA_SENSITIVE, &no, 1}, {CKA_EXTRACTABLE, &yes, 1}};
-	EXPECT("C_GenerateKey Triple DES", f->C_GenerateKey(s, &m, t, 2, &key), CKR_OK);
+	EXPECT("C_GenerateKey DES", f->C_GenerateKey(s, &m, t, 2, &key), CKR_OK);
 	CHECK("CKA_KEY_TYPE", ulong_attr(s, key, CKA_KEY_TYPE) == kt, "0x%lx", ulong_attr(s, key, CKA_KEY_TYPE));
 	CK_BYTE v[32], cv[3];
 	CK_ATTRIBUTE a[] = {{CKA_VALUE, v, sizeof v}, {CKA_CHECK_VALUE, cv, sizeof cv}};
@@ -107,7 +107,7 @@ static void check_triple_des(CK_SESSION_HANDLE s, CK_MECHANISM_TYPE mech, CK_KEY
 	CHECK("every key byte has odd parity", even == 0, "%d bytes with even parity", even);
 	CK_ULONG len;
 	CK_ATTRIBUTE vl = {CKA_VALUE_LEN, &len, sizeof len};
-	EXPECT("no CKA_VALUE_LEN for Triple DES", f->C_GetAttributeValue(s, key, &vl, 1), CKR_ATTRIBUTE_TYPE_INVALID);
+	EXPECT("no CKA_VALUE_LEN for DES", f->C_GetAttributeValue(s, key, &vl, 1), CKR_ATTRIBUTE_TYPE_INVALID);
 }
 
 static void check_defaults(CK_SESSION_HANDLE s)
@@ -170,8 +170,9 @@ int main(int argc, char **argv)
 		check_generated(s, CKM_AES_KEY_GEN, CKK_AES, len);
 	check_generated(s, CKM_GENERIC_SECRET_KEY_GEN, CKK_GENERIC_SECRET, 1);
 	check_generated(s, CKM_GENERIC_SECRET_KEY_GEN, CKK_GENERIC_SECRET, 64);
-	check_triple_des(s, CKM_DES2_KEY_GEN, CKK_DES2, 16);
-	check_triple_des(s, CKM_DES3_KEY_GEN, CKK_DES3, 24);
+	check_des(s, CKM_DES_KEY_GEN, CKK_DES, 8);
+	check_des(s, CKM_DES2_KEY_GEN, CKK_DES2, 16);
+	check_des(s, CKM_DES3_KEY_GEN, CKK_DES3, 24);
 	check_defaults(s);
 	check_errors(s, slot);
 	EXPECT("C_Finalize", f->C_Finalize(NULL), CKR_OK);
