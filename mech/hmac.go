@@ -1,10 +1,16 @@
 package mech
 
 import (
+	"crypto"
+	"crypto/hmac"
+	"hash"
+
 	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/object"
 )
 
-// Generic secret key lengths, in bytes; CK_MECHANISM_INFO gives them in bits.
+// Generic secret key lengths, in bytes; CK_MECHANISM_INFO gives them in
+// bits for the key generation, in bytes for the HMACs.
 const (
 	minGenericSecret = 1
 	maxGenericSecret = 512
@@ -19,4 +25,75 @@ func init() {
 			return n >= minGenericSecret && n <= maxGenericSecret
 		}),
 	})
+	for _, h := range hashes {
+		registerHMAC(h.hmac, h.hash, h.hmacKey, false)
+		registerHMAC(h.hmacGeneral, h.hash, h.hmacKey, true)
+	}
+}
+
+// registerHMAC registers the HMAC with hash h (RFC 2104), whose MAC is the
+// whole output or, for a _GENERAL variant, as many leading bytes as its
+// CK_MAC_GENERAL_PARAMS asks. It takes generic secret keys and the key
+// type made for it.
+func registerHMAC(t ck.MechanismType, h crypto.Hash, kt ck.KeyType, general bool) {
+	paramLen := 0
+	if general {
+		paramLen = object.ULongSize
+	}
+	newMAC := func(key any, param []byte) (*hmacMAC, error) {
+		k, ok := key.([]byte)
+		if !ok {
+			return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "%v needs a secret key", t)
+		}
+		n := h.Size()
+		if general {
+			l, ok := object.DecodeULong(param)
+			if !ok || l == 0 || l > uint(n) {
+				return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v: a MAC of 1 to %d bytes", t, n)
+			}
+			n = int(l)
+		}
+		return &hmacMAC{h: hmac.New(h.New, k), n: n}, nil
+	}
+	register(&Mechanism{
+		Type:     t,
+		Info:     Info{minGenericSecret, maxGenericSecret, ck.CKF_SIGN | ck.CKF_VERIFY},
+		KeyTypes: []ck.KeyType{ck.CKK_GENERIC_SECRET, kt},
+		ParamLen: paramLen,
+		NewSigner: func(key any, param []byte) (Signer, error) {
+			return newMAC(key, param)
+		},
+		NewVerifier: func(key any, param []byte) (Verifier, error) {
+			return newMAC(key, param)
+		},
+	})
+}
+
+// hmacMAC is an HMAC in progress, for signing and verifying alike.
+type hmacMAC struct {
+	h hash.Hash
+	n int // the MAC length
+}
+
+func (m *hmacMAC) Len() int { return m.n }
+
+func (m *hmacMAC) Update(p []byte) error {
+	m.h.Write(p)
+	return nil
+}
+
+func (m *hmacMAC) Sign(data []byte) ([]byte, error) {
+	m.h.Write(data)
+	return m.h.Sum(nil)[:m.n], nil
+}
+
+func (m *hmacMAC) Verify(data, sig []byte) error {
+	if len(sig) != m.n {
+		return ck.Errorf(ck.CKR_SIGNATURE_LEN_RANGE, "the MAC is %d bytes, not %d", m.n, len(sig))
+	}
+	mac, _ := m.Sign(data)
+	if !hmac.Equal(mac, sig) {
+		return ck.CKR_SIGNATURE_INVALID
+	}
+	return nil
 }

@@ -384,3 +384,56 @@ func TestGenerateDESKey(t *testing.T) {
 		}
 	}
 }
+
+// TestHMAC checks each HMAC against the published vectors of RFC 2202
+// (SHA-1) and RFC 4231 (SHA-2), test case 2, in one part and in two, and
+// the truncated _GENERAL variants.
+func TestHMAC(t *testing.T) {
+	key, data := []byte("Jefe"), []byte("what do ya want for nothing?")
+	vectors := map[ck.MechanismType]string{
+		ck.CKM_SHA_1_HMAC:  "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79",
+		ck.CKM_SHA224_HMAC: "a30e01098bc6dbbf45690f3a7e9e6d0f8bbea2a39e6148008fd05e44",
+		ck.CKM_SHA256_HMAC: "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+		ck.CKM_SHA384_HMAC: "af45d2e376484031617f78d2b58a6b1b9c7ef464f5a01b47e42ec3736322445e8e2240ca5e69e2c78b3239ecfab21649",
+		ck.CKM_SHA512_HMAC: "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737",
+	}
+	for mt, want := range vectors {
+		m, _ := Lookup(mt)
+		s, err := m.NewSigner(key, nil)
+		if err != nil {
+			t.Fatalf("%v: %v", mt, err)
+		}
+		s.Update(data[:10])
+		mac, _ := s.Sign(data[10:])
+		if hex.EncodeToString(mac) != want {
+			t.Errorf("%v = %x, want %s", mt, mac, want)
+		}
+		v, _ := m.NewVerifier(key, nil)
+		if err := v.Verify(data, mac); err != nil {
+			t.Errorf("%v: verify: %v", mt, err)
+		}
+		bad := bytes.Clone(mac)
+		bad[0] ^= 1
+		v, _ = m.NewVerifier(key, nil)
+		if err := v.Verify(data, bad); ck.ToRV(err) != ck.CKR_SIGNATURE_INVALID {
+			t.Errorf("%v: verify of a wrong MAC: %v", mt, err)
+		}
+	}
+	general, _ := Lookup(ck.CKM_SHA256_HMAC_GENERAL)
+	s, err := general.NewSigner(key, object.EncodeULong(16))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mac, _ := s.Sign(data); hex.EncodeToString(mac) != vectors[ck.CKM_SHA256_HMAC][:32] || s.Len() != 16 {
+		t.Errorf("16-byte HMAC-SHA256 = %x", mac)
+	}
+	for _, l := range []uint{0, 33} {
+		if _, err := general.NewSigner(key, object.EncodeULong(l)); ck.ToRV(err) != ck.CKR_MECHANISM_PARAM_INVALID {
+			t.Errorf("a %d-byte MAC: %v", l, err)
+		}
+	}
+	v, _ := general.NewVerifier(key, object.EncodeULong(16))
+	if err := v.Verify(data, make([]byte, 32)); ck.ToRV(err) != ck.CKR_SIGNATURE_LEN_RANGE {
+		t.Errorf("a MAC of the wrong length: %v", err)
+	}
+}

@@ -187,7 +187,8 @@ func (o *Object) finish() error {
 			return o.finishEC()
 		case ck.CKK_RSA:
 			return o.finishRSA()
-		case ck.CKK_GENERIC_SECRET, ck.CKK_AES, ck.CKK_DES, ck.CKK_DES2, ck.CKK_DES3:
+		case ck.CKK_GENERIC_SECRET, ck.CKK_AES, ck.CKK_DES, ck.CKK_DES2, ck.CKK_DES3,
+			ck.CKK_SHA_1_HMAC, ck.CKK_SHA224_HMAC, ck.CKK_SHA256_HMAC, ck.CKK_SHA384_HMAC, ck.CKK_SHA512_HMAC:
 			return o.finishSecret()
 		}
 	}

@@ -1,8 +1,8 @@
 /*
  * secret.c checks secret keys through the C ABI: C_GenerateKey with
  * CKM_AES_KEY_GEN, CKM_GENERIC_SECRET_KEY_GEN and the DES key
- * generations, the attributes a generated key gets, and the template
- * errors the spec names.
+ * generations, the attributes a generated key gets, the template errors
+ * the spec names, and the HMACs.
  * Usage: secret MODULE.so. One line per check; non-zero exit if any failed.
  */
 #include <dlfcn.h>
@@ -110,6 +110,59 @@ static void check_des(CK_SESSION_HANDLE s, CK_MECHANISM_TYPE mech, CK_KEY_TYPE k
 	EXPECT("no CKA_VALUE_LEN for DES", f->C_GetAttributeValue(s, key, &vl, 1), CKR_ATTRIBUTE_TYPE_INVALID);
 }
 
+/* check_hmac signs and verifies RFC 4231's test case 2 with secret keys
+ * created with its value, in one part and in three, truncated by the
+ * _GENERAL variant, and refuses keys of another HMAC's type. */
+static void check_hmac(CK_SESSION_HANDLE s)
+{
+	static const CK_BYTE want[32] = {0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e, 0x6a, 0x04, 0x24, 0x26, 0x08, 0x95, 0x75, 0xc7,
+		0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27, 0x39, 0x83, 0x9d, 0xec, 0x58, 0xb9, 0x64, 0xec, 0x38, 0x43};
+	CK_BYTE data[] = "what do ya want for nothing?";
+	CK_ULONG dataLen = sizeof data - 1;
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE generic = CKK_GENERIC_SECRET, sha256 = CKK_SHA256_HMAC;
+	CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_KEY_TYPE, &generic, sizeof generic}, {CKA_VALUE, "Jefe", 4}};
+	CK_OBJECT_HANDLE key, typed, nosign;
+	EXPECT("C_CreateObject generic secret", f->C_CreateObject(s, t, 3, &key), CKR_OK);
+	t[1].pValue = &sha256;
+	EXPECT("C_CreateObject CKK_SHA256_HMAC", f->C_CreateObject(s, t, 3, &typed), CKR_OK);
+	CK_ATTRIBUTE ns[] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_KEY_TYPE, &generic, sizeof generic}, {CKA_VALUE, "Jefe", 4}, {CKA_SIGN, &no, 1}};
+	EXPECT("C_CreateObject without CKA_SIGN", f->C_CreateObject(s, ns, 4, &nosign), CKR_OK);
+
+	CK_MECHANISM m = {CKM_SHA256_HMAC, NULL, 0}, m384 = {CKM_SHA384_HMAC, NULL, 0};
+	CK_BYTE mac[64];
+	CK_ULONG n = sizeof mac;
+	EXPECT("C_SignInit CKM_SHA256_HMAC", f->C_SignInit(s, &m, key), CKR_OK);
+	EXPECT("C_Sign", f->C_Sign(s, data, dataLen, mac, &n), CKR_OK);
+	CHECK("HMAC-SHA256 is RFC 4231's", n == 32 && memcmp(mac, want, 32) == 0, "%lu bytes", n);
+	n = sizeof mac;
+	EXPECT("C_SignInit with a CKK_SHA256_HMAC key", f->C_SignInit(s, &m, typed), CKR_OK);
+	EXPECT("C_SignUpdate", f->C_SignUpdate(s, data, 4), CKR_OK);
+	EXPECT("C_SignUpdate", f->C_SignUpdate(s, data + 4, dataLen - 4), CKR_OK);
+	EXPECT("C_SignFinal", f->C_SignFinal(s, mac, &n), CKR_OK);
+	CHECK("multi-part HMAC-SHA256 is RFC 4231's", n == 32 && memcmp(mac, want, 32) == 0, "%lu bytes", n);
+	EXPECT("C_VerifyInit", f->C_VerifyInit(s, &m, key), CKR_OK);
+	EXPECT("C_Verify", f->C_Verify(s, data, dataLen, (CK_BYTE_PTR)want, 32), CKR_OK);
+	EXPECT("C_VerifyInit", f->C_VerifyInit(s, &m, key), CKR_OK);
+	EXPECT("C_Verify of a short MAC", f->C_Verify(s, data, dataLen, (CK_BYTE_PTR)want, 31), CKR_SIGNATURE_LEN_RANGE);
+	CK_BYTE wrong[32];
+	memcpy(wrong, want, 32);
+	wrong[31] ^= 1;
+	EXPECT("C_VerifyInit", f->C_VerifyInit(s, &m, key), CKR_OK);
+	EXPECT("C_Verify of a wrong MAC", f->C_Verify(s, data, dataLen, wrong, 32), CKR_SIGNATURE_INVALID);
+
+	CK_ULONG len = 16;
+	CK_MECHANISM general = {CKM_SHA256_HMAC_GENERAL, &len, sizeof len};
+	n = sizeof mac;
+	EXPECT("C_SignInit CKM_SHA256_HMAC_GENERAL", f->C_SignInit(s, &general, key), CKR_OK);
+	EXPECT("C_Sign", f->C_Sign(s, data, dataLen, mac, &n), CKR_OK);
+	CHECK("a 16-byte HMAC is the full one's head", n == 16 && memcmp(mac, want, 16) == 0, "%lu bytes", n);
+	len = 33;
+	EXPECT("CKM_SHA256_HMAC_GENERAL of 33 bytes", f->C_SignInit(s, &general, key), CKR_MECHANISM_PARAM_INVALID);
+	EXPECT("HMAC-SHA384 with a CKK_SHA256_HMAC key", f->C_SignInit(s, &m384, typed), CKR_KEY_TYPE_INCONSISTENT);
+	EXPECT("a key without CKA_SIGN", f->C_SignInit(s, &m, nosign), CKR_KEY_FUNCTION_NOT_PERMITTED);
+}
+
 static void check_defaults(CK_SESSION_HANDLE s)
 {
 	CK_ULONG len = 32;
@@ -173,6 +226,7 @@ int main(int argc, char **argv)
 	check_des(s, CKM_DES_KEY_GEN, CKK_DES, 8);
 	check_des(s, CKM_DES2_KEY_GEN, CKK_DES2, 16);
 	check_des(s, CKM_DES3_KEY_GEN, CKK_DES3, 24);
+	check_hmac(s);
 	check_defaults(s);
 	check_errors(s, slot);
 	EXPECT("C_Finalize", f->C_Finalize(NULL), CKR_OK);
