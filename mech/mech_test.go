@@ -437,3 +437,30 @@ func TestHMAC(t *testing.T) {
 		t.Errorf("a MAC of the wrong length: %v", err)
 	}
 }
+
+// TestDigestInfo: CKM_RSA_PKCS over DigestInfo(h, digest) is the
+// RSASSA-PKCS1-v1_5 signature Go's crypto/rsa verifies for hash h.
+func TestDigestInfo(t *testing.T) {
+	keys()
+	m, _ := Lookup(ck.CKM_RSA_PKCS)
+	for _, hs := range hashes {
+		hh := hs.hash.New()
+		hh.Write([]byte("digest info"))
+		digest := hh.Sum(nil)
+		info, ok := DigestInfo(hs.hash, digest)
+		if !ok {
+			t.Fatalf("no DigestInfo for %v", hs.hash)
+		}
+		s, _ := m.NewSigner(rsaKey, nil)
+		sig, err := s.Sign(info)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rsa.VerifyPKCS1v15(&rsaKey.PublicKey, hs.hash, digest, sig); err != nil {
+			t.Errorf("%v: the DigestInfo header is wrong: %v", hs.hash, err)
+		}
+	}
+	if _, ok := DigestInfo(crypto.MD5, nil); ok {
+		t.Error("a DigestInfo for MD5, which no RSA mechanism here hashes with")
+	}
+}

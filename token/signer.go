@@ -52,16 +52,6 @@ func (m *Module) NewSigner(h ck.SessionHandle, key ck.ObjectHandle) (*Signer, er
 // Public returns the public key.
 func (s *Signer) Public() crypto.PublicKey { return s.pub }
 
-// digestInfoPrefixes are the DER DigestInfo headers that RSASSA-PKCS1-v1_5
-// puts before a digest (RFC 8017 section 9.2, note 1).
-var digestInfoPrefixes = map[crypto.Hash][]byte{
-	crypto.SHA1:   {0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14},
-	crypto.SHA224: {0x30, 0x2d, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x04, 0x05, 0x00, 0x04, 0x1c},
-	crypto.SHA256: {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20},
-	crypto.SHA384: {0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04, 0x30},
-	crypto.SHA512: {0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40},
-}
-
 // Sign signs a digest: ECDSA signatures come back in DER, as crypto.Signer
 // requires; RSA keys sign PKCS#1 v1.5, or PSS when opts is *rsa.PSSOptions.
 func (s *Signer) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
@@ -116,11 +106,11 @@ func (s *Signer) mechanism(digest []byte, opts crypto.SignerOpts) (Mechanism, []
 			}
 			return Mechanism{Type: ck.CKM_RSA_PKCS_PSS, Parameter: param}, digest, nil
 		}
-		prefix, ok := digestInfoPrefixes[h]
+		info, ok := mech.DigestInfo(h, digest)
 		if !ok {
 			return Mechanism{}, nil, fmt.Errorf("token: PKCS#1 v1.5 with %v is not supported", h)
 		}
-		return Mechanism{Type: ck.CKM_RSA_PKCS}, append(append([]byte(nil), prefix...), digest...), nil
+		return Mechanism{Type: ck.CKM_RSA_PKCS}, info, nil
 	}
 	return Mechanism{}, nil, fmt.Errorf("token: %T keys cannot sign", s.pub)
 }
