@@ -7,7 +7,8 @@
 // in-process without cgo.
 //
 // A Module is safe for concurrent use. Locks are per token and per
-// session; signing and verification run outside them.
+// session and guard memory: none is held while the store is written or a
+// PIN derived, and a signature holds only its own session's lock.
 package token
 
 import (
