@@ -157,17 +157,23 @@ func (r rawModule) slotList(size int, nullCount bool) (rv uint, count uint) {
 func (r rawModule) sign(session uint, data []byte, size int) (rv uint, n uint, sig []byte) {
 	cdata := C.CBytes(data)
 	defer C.free(cdata)
-	var out unsafe.Pointer
-	if size >= 0 {
-		out = C.malloc(C.size_t(max(size, 1)))
-		defer C.free(out)
-	}
-	outLen := C.CK_ULONG(max(size, 0))
+	out, outLen := outBuffer(size)
+	defer C.free(out)
 	rv = uint(C.qualify_sign(r.list, C.CK_SESSION_HANDLE(session), (*C.CK_BYTE)(cdata), C.CK_ULONG(len(data)), (*C.CK_BYTE)(out), &outLen))
 	if out != nil && rv == C.CKR_OK {
 		sig = C.GoBytes(out, C.int(outLen))
 	}
 	return rv, uint(outLen), sig
+}
+
+// outBuffer allocates an output buffer of size bytes in C memory, or
+// none (NULL) for size < 0, and the length to pass with it; C.free(nil)
+// is a no-op, so the caller frees it either way.
+func outBuffer(size int) (unsafe.Pointer, C.CK_ULONG) {
+	if size < 0 {
+		return nil, 0
+	}
+	return C.malloc(C.size_t(max(size, 1))), C.CK_ULONG(size)
 }
 
 // Operations for initGarbage.
@@ -189,12 +195,8 @@ func (r rawModule) initGarbage(op int, session uint, mech uint, key uint) uint {
 func (r rawModule) digest(session uint, final bool, data []byte, size int, nullLen bool) (rv uint, n uint) {
 	cdata := C.CBytes(data)
 	defer C.free(cdata)
-	var out unsafe.Pointer
-	if size >= 0 {
-		out = C.malloc(C.size_t(max(size, 1)))
-		defer C.free(out)
-	}
-	outLen := C.CK_ULONG(max(size, 0))
+	out, outLen := outBuffer(size)
+	defer C.free(out)
 	pLen := &outLen
 	if nullLen {
 		pLen = nil

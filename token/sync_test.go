@@ -49,6 +49,17 @@ func (h *hookStore) UpdateToken(id uint, fn func(*store.Token) error) (store.Tok
 	return h.Store.UpdateToken(id, fn)
 }
 
+// twoModules is two modules on one memory store, as two processes on one
+// token are: a writes through a hookStore, b directly; slot is their token.
+func twoModules(t *testing.T) (mem store.Store, hs *hookStore, a, b *Module, slot ck.SlotID) {
+	t.Helper()
+	mem = store.NewMemory()
+	hs = &hookStore{Store: mem}
+	a = newModule(t, hs)
+	slot = readyToken(t, a, "sync")
+	return mem, hs, a, newModule(t, mem), slot
+}
+
 func dataTemplate(label string, private bool) object.Template {
 	return object.Template{class(ck.CKO_DATA), object.Bool(ck.CKA_TOKEN, true), object.Bool(ck.CKA_PRIVATE, private), object.String(ck.CKA_LABEL, label)}
 }
@@ -57,11 +68,7 @@ func dataTemplate(label string, private bool) object.Template {
 // destroys the object and another thread of A applies the destruction.
 // The object must stay destroyed in A.
 func TestSyncSetRacesRemoteDestroy(t *testing.T) {
-	mem := store.NewMemory()
-	hs := &hookStore{Store: mem}
-	a := newModule(t, hs)
-	slot := readyToken(t, a, "sync")
-	b := newModule(t, mem)
+	_, hs, a, b, slot := twoModules(t)
 	ha, ha2, hb := userSession(t, a, slot), mustOpen(t, a, slot, false), userSession(t, b, slot)
 	obj, err := a.CreateObject(ha, dataTemplate("victim", false))
 	must(t, err)
@@ -80,11 +87,7 @@ func TestSyncSetRacesRemoteDestroy(t *testing.T) {
 // in memory, B writes a newer version and A logs out. After A logs in
 // again it must see B's version, not its own older one.
 func TestSyncSetRacesLogoutAndNewerWrite(t *testing.T) {
-	mem := store.NewMemory()
-	hs := &hookStore{Store: mem}
-	a := newModule(t, hs)
-	slot := readyToken(t, a, "sync")
-	b := newModule(t, mem)
+	_, hs, a, b, slot := twoModules(t)
 	ha, ha2, hb := userSession(t, a, slot), mustOpen(t, a, slot, false), userSession(t, b, slot)
 	obj, err := a.CreateObject(ha, dataTemplate("p", true))
 	must(t, err)
@@ -107,11 +110,7 @@ func TestSyncSetRacesLogoutAndNewerWrite(t *testing.T) {
 // B re-initializes the token while A checks the user PIN: A must not log
 // in with the key of the token before.
 func TestSyncLoginRacesReinit(t *testing.T) {
-	mem := store.NewMemory()
-	hs := &hookStore{Store: mem}
-	a := newModule(t, hs)
-	slot := readyToken(t, a, "sync")
-	b := newModule(t, mem)
+	_, hs, a, b, slot := twoModules(t)
 	ha, ha2 := mustOpen(t, a, slot, true), mustOpen(t, a, slot, false)
 	hs.update = func() {
 		must(t, b.InitToken(slot, []byte(soPIN), "new"))
@@ -123,11 +122,7 @@ func TestSyncLoginRacesReinit(t *testing.T) {
 // B re-initializes the token while A creates an object: the new token
 // must not get an object made for the old one.
 func TestSyncCreateRacesReinit(t *testing.T) {
-	mem := store.NewMemory()
-	hs := &hookStore{Store: mem}
-	a := newModule(t, hs)
-	slot := readyToken(t, a, "sync")
-	b := newModule(t, mem)
+	mem, hs, a, b, slot := twoModules(t)
 	ha := userSession(t, a, slot)
 	hs.beforePut = func() { must(t, b.InitToken(slot, []byte(soPIN), "new")) }
 	_, err := a.CreateObject(ha, dataTemplate("made for the old token", false))
