@@ -27,7 +27,7 @@ func init() {
 			Info:     Info{k.size, k.size, ck.CKF_GENERATE},
 			KeyTypes: []ck.KeyType{k.kt},
 			Legacy:   k.legacy,
-			GenerateKey: func([]byte, object.Template) (object.Template, error) {
+			GenerateKey: func(Param, object.Template) (object.Template, error) {
 				v := make([]byte, k.size)
 				rand.Read(v)
 				setDESParity(v)

@@ -60,7 +60,7 @@ func init() {
 		Type:   ck.CKM_MD5,
 		Info:   Info{Flags: ck.CKF_DIGEST},
 		Legacy: true,
-		NewDigest: func([]byte) (hash.Hash, error) {
+		NewDigest: func(Param) (hash.Hash, error) {
 			return md5.New(), nil
 		},
 	})
@@ -68,7 +68,7 @@ func init() {
 		register(&Mechanism{
 			Type: d.digest,
 			Info: Info{Flags: ck.CKF_DIGEST},
-			NewDigest: func([]byte) (hash.Hash, error) {
+			NewDigest: func(Param) (hash.Hash, error) {
 				return d.hash.New(), nil
 			},
 		})

@@ -36,14 +36,14 @@ func registerECDSA(t ck.MechanismType, h crypto.Hash) {
 		Info:       Info{ecInfo.MinKeySize, ecInfo.MaxKeySize, ecInfo.Flags | ck.CKF_SIGN | ck.CKF_VERIFY},
 		KeyTypes:   []ck.KeyType{ck.CKK_EC},
 		SinglePart: h == 0,
-		NewSigner: func(key any, _ []byte) (Signer, error) {
+		NewSigner: func(key any, _ Param) (Signer, error) {
 			priv, ok := key.(*ecdsa.PrivateKey)
 			if !ok {
 				return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "%v needs an EC private key", t)
 			}
 			return &ecdsaSigner{feed: newFeed(h), key: priv}, nil
 		},
-		NewVerifier: func(key any, _ []byte) (Verifier, error) {
+		NewVerifier: func(key any, _ Param) (Verifier, error) {
 			pub, ok := key.(*ecdsa.PublicKey)
 			if !ok {
 				return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "%v needs an EC public key", t)
@@ -95,7 +95,7 @@ func (v *ecdsaVerifier) Verify(data, sig []byte) error {
 	return nil
 }
 
-func generateEC(_ []byte, pub, priv object.Template) (object.Template, object.Template, error) {
+func generateEC(_ Param, pub, priv object.Template) (object.Template, object.Template, error) {
 	params, ok := pub.Find(ck.CKA_EC_PARAMS)
 	if !ok {
 		return nil, nil, ck.Errorf(ck.CKR_TEMPLATE_INCOMPLETE, "the public key template needs CKA_EC_PARAMS")

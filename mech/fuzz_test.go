@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/object"
 )
 
 // FuzzSignerInput feeds every signature mechanism any parameter and
@@ -11,7 +12,7 @@ import (
 // errors, never panics.
 func FuzzSignerInput(f *testing.F) {
 	keys()
-	f.Add(uint8(0), pssParam(ck.CKM_SHA256, ck.CKG_MGF1_SHA256, 32), make([]byte, 32))
+	f.Add(uint8(0), pssBytes(ck.CKM_SHA256, ck.CKG_MGF1_SHA256, 32), make([]byte, 32))
 	f.Add(uint8(3), []byte{}, []byte("message"))
 	var signers []*Mechanism
 	for _, t := range List() {
@@ -25,7 +26,7 @@ func FuzzSignerInput(f *testing.F) {
 		if m.Accepts(ck.CKK_RSA) {
 			key = rsaKey
 		}
-		s, err := m.NewSigner(key, param)
+		s, err := m.NewSigner(key, paramFrom(m.Param, param))
 		if err != nil {
 			if ck.ToRV(err) == ck.CKR_GENERAL_ERROR {
 				t.Fatalf("%v: %v", m.Type, err)
@@ -36,4 +37,34 @@ func FuzzSignerInput(f *testing.F) {
 			t.Fatalf("%v: %v", m.Type, err)
 		}
 	})
+}
+
+func pssBytes(h ck.MechanismType, mgf ck.MGF, sLen uint) []byte {
+	var b []byte
+	for _, v := range []uint{uint(h), uint(mgf), sLen} {
+		b = append(b, object.EncodeULong(v)...)
+	}
+	return b
+}
+
+// paramFrom makes a Param of the kind a mechanism takes from fuzz bytes,
+// CK_ULONG fields read as the C boundary reads them; a kind the bytes
+// cannot fill gets the bytes themselves, which the mechanism must refuse.
+func paramFrom(kind ParamKind, b []byte) Param {
+	ulong := func(i int) uint {
+		if len(b) < (i+1)*object.ULongSize {
+			return 0
+		}
+		v, _ := object.DecodeULong(b[i*object.ULongSize : (i+1)*object.ULongSize])
+		return v
+	}
+	switch kind {
+	case NoParam:
+		return nil
+	case ULongParam:
+		return ulong(0)
+	case PSSParam:
+		return PSSParams{Hash: ck.MechanismType(ulong(0)), MGF: ck.MGF(ulong(1)), SaltLen: ulong(2)}
+	}
+	return b
 }

@@ -6,7 +6,6 @@ import (
 	"hash"
 
 	"github.com/corepkcs11/corepkcs11/ck"
-	"github.com/corepkcs11/corepkcs11/object"
 )
 
 // Generic secret key lengths, in bytes; CK_MECHANISM_INFO gives them in
@@ -36,19 +35,22 @@ func init() {
 // CK_MAC_GENERAL_PARAMS asks. It takes generic secret keys and the key
 // type made for it.
 func registerHMAC(t ck.MechanismType, h crypto.Hash, kt ck.KeyType, general bool) {
-	paramLen := 0
+	kind := NoParam
 	if general {
-		paramLen = object.ULongSize
+		kind = ULongParam
 	}
-	newMAC := func(key any, param []byte) (*hmacMAC, error) {
+	newMAC := func(key any, p Param) (*hmacMAC, error) {
 		k, ok := key.([]byte)
 		if !ok {
 			return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "%v needs a secret key", t)
 		}
 		n := h.Size()
 		if general {
-			l, ok := object.DecodeULong(param)
-			if !ok || l == 0 || l > uint(n) {
+			l, err := paramAs[uint](t, p)
+			if err != nil {
+				return nil, err
+			}
+			if l == 0 || l > uint(n) {
 				return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v: a MAC of 1 to %d bytes", t, n)
 			}
 			n = int(l)
@@ -59,12 +61,12 @@ func registerHMAC(t ck.MechanismType, h crypto.Hash, kt ck.KeyType, general bool
 		Type:     t,
 		Info:     Info{minGenericSecret, maxGenericSecret, ck.CKF_SIGN | ck.CKF_VERIFY},
 		KeyTypes: []ck.KeyType{ck.CKK_GENERIC_SECRET, kt},
-		ParamLen: paramLen,
-		NewSigner: func(key any, param []byte) (Signer, error) {
-			return newMAC(key, param)
+		Param:    kind,
+		NewSigner: func(key any, p Param) (Signer, error) {
+			return newMAC(key, p)
 		},
-		NewVerifier: func(key any, param []byte) (Verifier, error) {
-			return newMAC(key, param)
+		NewVerifier: func(key any, p Param) (Verifier, error) {
+			return newMAC(key, p)
 		},
 	})
 }

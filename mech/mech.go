@@ -32,14 +32,12 @@ type Mechanism struct {
 	// that takes or makes a key lists them, and register enforces it:
 	// CKK_RSA is 0, so a forgotten single field would silently mean RSA.
 	KeyTypes []ck.KeyType
-	// ParamLen is the exact size of the mechanism's parameter, a C
-	// structure without pointers (CK_RSA_PKCS_PSS_PARAMS), or 0 when the
-	// mechanism takes none. Clients leave pParameter and ulParameterLen
-	// of such mechanisms uninitialized, so nothing reads them.
-	ParamLen int
-	// SinglePart mechanisms sign or verify one input of at most a key's
-	// size, or a hash: C_SignUpdate and C_VerifyUpdate are refused rather
-	// than buffering unbounded data.
+	// Param names the parameter's C structure, and so the Go type of the
+	// Param the New* functions get (see ParamKind).
+	Param ParamKind
+	// SinglePart mechanisms sign, verify, encrypt or decrypt one input of
+	// at most a key's size, or a hash: the Update functions are refused
+	// rather than buffering unbounded data.
 	SinglePart bool
 	// Legacy mechanisms rest on broken algorithms (single DES, MD5): they
 	// are offered for the systems that still test against them, logged
@@ -47,17 +45,25 @@ type Mechanism struct {
 	Legacy bool
 
 	// NewDigest starts a digest (CKF_DIGEST).
-	NewDigest func(param []byte) (hash.Hash, error)
-	// NewSigner starts a signature with a private key's parsed material (CKF_SIGN).
-	NewSigner func(key any, param []byte) (Signer, error)
-	// NewVerifier starts a verification with a public key's parsed material (CKF_VERIFY).
-	NewVerifier func(key any, param []byte) (Verifier, error)
+	NewDigest func(p Param) (hash.Hash, error)
+	// NewSigner starts a signature with a key's parsed material: a
+	// private key, or a secret key's value for a MAC (CKF_SIGN).
+	NewSigner func(key any, p Param) (Signer, error)
+	// NewVerifier starts a verification with a public key's parsed
+	// material, or a secret key's value (CKF_VERIFY).
+	NewVerifier func(key any, p Param) (Verifier, error)
+	// NewEncrypter starts an encryption with a public key or a secret
+	// key's value (CKF_ENCRYPT, and CKF_WRAP for C_WrapKey).
+	NewEncrypter func(key any, p Param) (Cipher, error)
+	// NewDecrypter starts a decryption with a private key or a secret
+	// key's value (CKF_DECRYPT, and CKF_UNWRAP for C_UnwrapKey).
+	NewDecrypter func(key any, p Param) (Cipher, error)
 	// GenerateKeyPair makes a key pair from the application's templates
 	// and returns the attributes it produced for each (CKF_GENERATE_KEY_PAIR).
-	GenerateKeyPair func(param []byte, pub, priv object.Template) (pubMaterial, privMaterial object.Template, err error)
+	GenerateKeyPair func(p Param, pub, priv object.Template) (pubMaterial, privMaterial object.Template, err error)
 	// GenerateKey makes a secret key from the application's template and
 	// returns the attributes it produced (CKF_GENERATE).
-	GenerateKey func(param []byte, tmpl object.Template) (material object.Template, err error)
+	GenerateKey func(p Param, tmpl object.Template) (material object.Template, err error)
 }
 
 // Signer is a signature in progress. Message data comes through Update
@@ -81,13 +87,32 @@ type Verifier interface {
 	Verify(data, sig []byte) error
 }
 
+// Cipher is an encryption or a decryption in progress. Update and Final
+// append their output to dst; dst and src may be the same memory only
+// when they start at the same address.
+type Cipher interface {
+	// OutLen is the length of the next call's output for n more input
+	// bytes: exact for Update (final false); for Final an upper bound,
+	// exact unless a decryption has yet to remove padding.
+	OutLen(n int, final bool) int
+	// Update processes src and returns the output it completes.
+	Update(dst, src []byte) ([]byte, error)
+	// Final processes src, which may be empty, and finishes: the
+	// remaining output, after any authentication tag or padding checks.
+	Final(dst, src []byte) ([]byte, error)
+	// Clone copies the state, so that the engine can compute an output
+	// it may then not be able to return (a caller's buffer shorter than
+	// OutLen's bound) without losing the operation.
+	Clone() Cipher
+}
+
 var registry = map[ck.MechanismType]*Mechanism{}
 
 func register(m *Mechanism) {
 	if _, dup := registry[m.Type]; dup {
 		panic("mech: " + m.Type.String() + " registered twice")
 	}
-	usesKey := m.NewSigner != nil || m.NewVerifier != nil
+	usesKey := m.NewSigner != nil || m.NewVerifier != nil || m.NewEncrypter != nil || m.NewDecrypter != nil
 	switch {
 	case (m.GenerateKeyPair != nil || m.GenerateKey != nil) && len(m.KeyTypes) != 1:
 		panic("mech: " + m.Type.String() + " must name the one key type it generates")

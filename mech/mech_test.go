@@ -31,12 +31,8 @@ func keys() {
 	})
 }
 
-func pssParam(h ck.MechanismType, mgf ck.MGF, sLen uint) []byte {
-	var b []byte
-	for _, v := range []uint{uint(h), uint(mgf), sLen} {
-		b = append(b, object.EncodeULong(v)...)
-	}
-	return b
+func pssParam(h ck.MechanismType, mgf ck.MGF, sLen uint) PSSParams {
+	return PSSParams{Hash: h, MGF: mgf, SaltLen: sLen}
 }
 
 func TestDigest(t *testing.T) {
@@ -62,8 +58,8 @@ func TestDigest(t *testing.T) {
 		if got := hex.EncodeToString(h.Sum(nil)); got != tt.want {
 			t.Errorf("%v(abc) = %s", tt.mech, got)
 		}
-		if m.ParamLen != 0 {
-			t.Errorf("%v declares a %d-byte parameter; digests take none", tt.mech, m.ParamLen)
+		if m.Param != NoParam {
+			t.Errorf("%v declares a parameter %v; digests take none", tt.mech, m.Param)
 		}
 	}
 	// The mechanisms of broken algorithms are marked so.
@@ -116,7 +112,7 @@ func TestSignVerify(t *testing.T) {
 	tests := []struct {
 		mech      ck.MechanismType
 		priv, pub any
-		param     []byte
+		param     Param
 		msg       []byte
 		sigLen    int
 	}{
@@ -210,7 +206,7 @@ func TestParameterAndInputErrors(t *testing.T) {
 		name  string
 		mech  ck.MechanismType
 		key   any
-		param []byte
+		param Param
 		msg   []byte
 		want  ck.RV
 	}{
@@ -219,7 +215,7 @@ func TestParameterAndInputErrors(t *testing.T) {
 		{"ECDSA with RSA key", ck.CKM_ECDSA, rsaKey, nil, nil, ck.CKR_KEY_TYPE_INCONSISTENT},
 		{"RSA with EC key", ck.CKM_SHA256_RSA_PKCS, ecKey, nil, nil, ck.CKR_KEY_TYPE_INCONSISTENT},
 		{"PSS without parameter", ck.CKM_RSA_PKCS_PSS, rsaKey, nil, nil, ck.CKR_MECHANISM_PARAM_INVALID},
-		{"PSS short parameter", ck.CKM_RSA_PKCS_PSS, rsaKey, []byte{1, 2, 3}, nil, ck.CKR_MECHANISM_PARAM_INVALID},
+		{"PSS parameter of another type", ck.CKM_RSA_PKCS_PSS, rsaKey, []byte{1, 2, 3}, nil, ck.CKR_MECHANISM_PARAM_INVALID},
 		{"PSS unknown hash", ck.CKM_RSA_PKCS_PSS, rsaKey, pssParam(ck.CKM_MD5, ck.CKG_MGF1_SHA1, 0), nil, ck.CKR_MECHANISM_PARAM_INVALID},
 		{"PSS mixed MGF", ck.CKM_RSA_PKCS_PSS, rsaKey, pssParam(ck.CKM_SHA256, ck.CKG_MGF1_SHA1, 32), nil, ck.CKR_MECHANISM_PARAM_INVALID},
 		{"SHA256 PSS with SHA384", ck.CKM_SHA256_RSA_PKCS_PSS, rsaKey, pssParam(ck.CKM_SHA384, ck.CKG_MGF1_SHA384, 32), nil, ck.CKR_MECHANISM_PARAM_INVALID},
@@ -292,7 +288,8 @@ func TestRegistryInfo(t *testing.T) {
 		f := m.Info.Flags
 		if (f&ck.CKF_SIGN != 0) != (m.NewSigner != nil) || (f&ck.CKF_VERIFY != 0) != (m.NewVerifier != nil) ||
 			(f&ck.CKF_DIGEST != 0) != (m.NewDigest != nil) || (f&ck.CKF_GENERATE_KEY_PAIR != 0) != (m.GenerateKeyPair != nil) ||
-			(f&ck.CKF_GENERATE != 0) != (m.GenerateKey != nil) {
+			(f&ck.CKF_GENERATE != 0) != (m.GenerateKey != nil) ||
+			(f&(ck.CKF_ENCRYPT|ck.CKF_WRAP) != 0) != (m.NewEncrypter != nil) || (f&(ck.CKF_DECRYPT|ck.CKF_UNWRAP) != 0) != (m.NewDecrypter != nil) {
 			t.Errorf("%v: Info flags %#x do not match what it implements", mt, f)
 		}
 	}
@@ -311,7 +308,7 @@ func TestRegistryInfo(t *testing.T) {
 
 func TestRegisterRequiresKeyTypes(t *testing.T) {
 	for name, m := range map[string]*Mechanism{
-		"signer without key types":   {Type: ck.CKM_VENDOR_DEFINED + 1, NewSigner: func(any, []byte) (Signer, error) { return nil, nil }},
+		"signer without key types":   {Type: ck.CKM_VENDOR_DEFINED + 1, NewSigner: func(any, Param) (Signer, error) { return nil, nil }},
 		"generator of two key types": {Type: ck.CKM_VENDOR_DEFINED + 2, KeyTypes: []ck.KeyType{ck.CKK_RSA, ck.CKK_EC}, GenerateKeyPair: generateEC},
 	} {
 		func() {
@@ -420,7 +417,7 @@ func TestHMAC(t *testing.T) {
 		}
 	}
 	general, _ := Lookup(ck.CKM_SHA256_HMAC_GENERAL)
-	s, err := general.NewSigner(key, object.EncodeULong(16))
+	s, err := general.NewSigner(key, uint(16))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -428,11 +425,11 @@ func TestHMAC(t *testing.T) {
 		t.Errorf("16-byte HMAC-SHA256 = %x", mac)
 	}
 	for _, l := range []uint{0, 33} {
-		if _, err := general.NewSigner(key, object.EncodeULong(l)); ck.ToRV(err) != ck.CKR_MECHANISM_PARAM_INVALID {
+		if _, err := general.NewSigner(key, l); ck.ToRV(err) != ck.CKR_MECHANISM_PARAM_INVALID {
 			t.Errorf("a %d-byte MAC: %v", l, err)
 		}
 	}
-	v, _ := general.NewVerifier(key, object.EncodeULong(16))
+	v, _ := general.NewVerifier(key, uint(16))
 	if err := v.Verify(data, make([]byte, 32)); ck.ToRV(err) != ck.CKR_SIGNATURE_LEN_RANGE {
 		t.Errorf("a MAC of the wrong length: %v", err)
 	}

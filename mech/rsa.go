@@ -20,15 +20,15 @@ func init() {
 		KeyTypes:        []ck.KeyType{ck.CKK_RSA},
 		GenerateKeyPair: generateRSA,
 	})
-	registerRSA(ck.CKM_RSA_X_509, 0, 0, func([]byte) (rsaScheme, error) { return rawScheme{}, nil })
-	registerRSA(ck.CKM_RSA_PKCS, 0, 0, func([]byte) (rsaScheme, error) { return pkcs1Scheme{}, nil })
-	registerRSA(ck.CKM_RSA_PKCS_PSS, 0, pssParamLen, func(param []byte) (rsaScheme, error) {
-		return parsePSS(ck.CKM_RSA_PKCS_PSS, 0, param)
+	registerRSA(ck.CKM_RSA_X_509, 0, NoParam, func(Param) (rsaScheme, error) { return rawScheme{}, nil })
+	registerRSA(ck.CKM_RSA_PKCS, 0, NoParam, func(Param) (rsaScheme, error) { return pkcs1Scheme{}, nil })
+	registerRSA(ck.CKM_RSA_PKCS_PSS, 0, PSSParam, func(p Param) (rsaScheme, error) {
+		return parsePSS(ck.CKM_RSA_PKCS_PSS, 0, p)
 	})
 	for _, hs := range hashes {
-		registerRSA(hs.rsaPKCS, hs.hash, 0, func([]byte) (rsaScheme, error) { return pkcs1Scheme{hs.hash}, nil })
-		registerRSA(hs.rsaPSS, hs.hash, pssParamLen, func(param []byte) (rsaScheme, error) {
-			return parsePSS(hs.rsaPSS, hs.hash, param)
+		registerRSA(hs.rsaPKCS, hs.hash, NoParam, func(Param) (rsaScheme, error) { return pkcs1Scheme{hs.hash}, nil })
+		registerRSA(hs.rsaPSS, hs.hash, PSSParam, func(p Param) (rsaScheme, error) {
+			return parsePSS(hs.rsaPSS, hs.hash, p)
 		})
 	}
 }
@@ -43,31 +43,31 @@ type rsaScheme interface {
 
 // registerRSA registers an RSA signature mechanism that hashes its input
 // with h, or signs its input as it is (h == 0, single-part), with a
-// parameter of paramLen bytes.
-func registerRSA(t ck.MechanismType, h crypto.Hash, paramLen int, scheme func(param []byte) (rsaScheme, error)) {
+// parameter of the given kind.
+func registerRSA(t ck.MechanismType, h crypto.Hash, kind ParamKind, scheme func(p Param) (rsaScheme, error)) {
 	register(&Mechanism{
 		Type:       t,
 		Info:       Info{rsaInfo.MinKeySize, rsaInfo.MaxKeySize, ck.CKF_SIGN | ck.CKF_VERIFY},
 		KeyTypes:   []ck.KeyType{ck.CKK_RSA},
-		ParamLen:   paramLen,
+		Param:      kind,
 		SinglePart: h == 0,
-		NewSigner: func(key any, param []byte) (Signer, error) {
+		NewSigner: func(key any, p Param) (Signer, error) {
 			priv, ok := key.(*rsa.PrivateKey)
 			if !ok {
 				return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "%v needs an RSA private key", t)
 			}
-			s, err := scheme(param)
+			s, err := scheme(p)
 			if err != nil {
 				return nil, err
 			}
 			return &rsaSigner{feed: newFeed(s.hash()), scheme: s, key: priv}, nil
 		},
-		NewVerifier: func(key any, param []byte) (Verifier, error) {
+		NewVerifier: func(key any, p Param) (Verifier, error) {
 			pub, ok := key.(*rsa.PublicKey)
 			if !ok {
 				return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "%v needs an RSA public key", t)
 			}
-			s, err := scheme(param)
+			s, err := scheme(p)
 			if err != nil {
 				return nil, err
 			}
@@ -140,46 +140,39 @@ type pssScheme struct {
 	saltLen int
 }
 
-// pssParamLen is the size of a CK_RSA_PKCS_PSS_PARAMS: three CK_ULONGs.
-const pssParamLen = 3 * object.ULongSize
-
 // parsePSS checks a CK_RSA_PKCS_PSS_PARAMS {hashAlg, mgf, sLen}. inner is
 // the hash of a hash-then-sign mechanism, which hashAlg must name.
-func parsePSS(t ck.MechanismType, inner crypto.Hash, param []byte) (rsaScheme, error) {
-	if len(param) != pssParamLen {
-		return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v needs a CK_RSA_PKCS_PSS_PARAMS", t)
+func parsePSS(t ck.MechanismType, inner crypto.Hash, p Param) (rsaScheme, error) {
+	pss, err := paramAs[PSSParams](t, p)
+	if err != nil {
+		return nil, err
 	}
-	hashAlg, _ := object.DecodeULong(param[:object.ULongSize])
-	mgf, _ := object.DecodeULong(param[object.ULongSize : 2*object.ULongSize])
-	sLen, _ := object.DecodeULong(param[2*object.ULongSize:])
 	for _, hs := range hashes {
-		if hs.digest != ck.MechanismType(hashAlg) {
+		if hs.digest != pss.Hash {
 			continue
 		}
 		switch {
 		case inner != 0 && hs.hash != inner:
 			return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v with hashAlg %v", t, hs.digest)
-		case hs.mgf != ck.MGF(mgf):
-			return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v: mgf %v with hashAlg %v is not supported", t, ck.MGF(mgf), hs.digest)
-		case sLen > 1024:
-			return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v: salt length %d", t, sLen)
+		case hs.mgf != pss.MGF:
+			return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v: mgf %v with hashAlg %v is not supported", t, pss.MGF, hs.digest)
+		case pss.SaltLen > 1024:
+			return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v: salt length %d", t, pss.SaltLen)
 		}
-		return pssScheme{h: hs.hash, inner: inner != 0, saltLen: int(sLen)}, nil
+		return pssScheme{h: hs.hash, inner: inner != 0, saltLen: int(pss.SaltLen)}, nil
 	}
-	return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v: hashAlg %v is not supported", t, ck.MechanismType(hashAlg))
+	return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v: hashAlg %v is not supported", t, pss.Hash)
 }
 
-// PSSParams encodes the CK_RSA_PKCS_PSS_PARAMS that signs a digest of
-// hash h with MGF1 over the same hash and a salt of saltLen bytes.
-func PSSParams(h crypto.Hash, saltLen int) ([]byte, bool) {
+// PSSParamsFor is the CK_RSA_PKCS_PSS_PARAMS that signs a digest of hash
+// h with MGF1 over the same hash and a salt of saltLen bytes.
+func PSSParamsFor(h crypto.Hash, saltLen int) (PSSParams, bool) {
 	for _, hs := range hashes {
 		if hs.hash == h {
-			p := object.EncodeULong(uint(hs.digest))
-			p = append(p, object.EncodeULong(uint(hs.mgf))...)
-			return append(p, object.EncodeULong(uint(saltLen))...), true
+			return PSSParams{Hash: hs.digest, MGF: hs.mgf, SaltLen: uint(saltLen)}, true
 		}
 	}
-	return nil, false
+	return PSSParams{}, false
 }
 
 func (p pssScheme) hash() crypto.Hash {
@@ -227,7 +220,7 @@ func (p pssScheme) verify(key *rsa.PublicKey, digest, sig []byte) error {
 // rsaPublicExponent is the only exponent crypto/rsa generates keys with.
 const rsaPublicExponent = 65537
 
-func generateRSA(_ []byte, pub, priv object.Template) (object.Template, object.Template, error) {
+func generateRSA(_ Param, pub, priv object.Template) (object.Template, object.Template, error) {
 	bits, ok := pub.ULong(ck.CKA_MODULUS_BITS)
 	if !ok {
 		return nil, nil, ck.Errorf(ck.CKR_TEMPLATE_INCOMPLETE, "the public key template needs CKA_MODULUS_BITS")

@@ -10,8 +10,8 @@ import (
 // secretKeyGenerator returns the GenerateKey of a mechanism that makes
 // secret keys of type kt: CKA_VALUE_LEN random bytes, for a length valid
 // accepts.
-func secretKeyGenerator(kt ck.KeyType, valid func(uint) bool) func([]byte, object.Template) (object.Template, error) {
-	return func(_ []byte, tmpl object.Template) (object.Template, error) {
+func secretKeyGenerator(kt ck.KeyType, valid func(uint) bool) func(Param, object.Template) (object.Template, error) {
+	return func(_ Param, tmpl object.Template) (object.Template, error) {
 		n, ok := tmpl.ULong(ck.CKA_VALUE_LEN)
 		if !ok {
 			return nil, ck.Errorf(ck.CKR_TEMPLATE_INCOMPLETE, "a %v key generation needs CKA_VALUE_LEN", kt)

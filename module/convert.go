@@ -9,9 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/corepkcs11/corepkcs11/ck"
-	"github.com/corepkcs11/corepkcs11/mech"
 	"github.com/corepkcs11/corepkcs11/object"
-	"github.com/corepkcs11/corepkcs11/token"
 )
 
 // maxView bounds the bytes a caller's pointer and length may describe.
@@ -65,28 +63,6 @@ func template(p *C.CK_ATTRIBUTE, n C.CK_ULONG) (object.Template, error) {
 		t[i] = object.Attribute{Type: ck.AttributeType(attrs[i]._type), Value: v}
 	}
 	return t, nil
-}
-
-// mechanism converts a CK_MECHANISM; its parameter is a view of the
-// caller's memory, read only during the call. The parameter fields of a
-// mechanism that takes none are never looked at: clients leave them
-// uninitialized, as FreeRTOS's qualification tests do. A parameter of
-// another length than the mechanism's structure is refused before
-// anything is read through it.
-func mechanism(p *C.CK_MECHANISM) (token.Mechanism, error) {
-	if p == nil {
-		return token.Mechanism{}, ck.CKR_ARGUMENTS_BAD
-	}
-	mc := token.Mechanism{Type: ck.MechanismType(p.mechanism)}
-	mm, err := mech.Lookup(mc.Type)
-	if err != nil || mm.ParamLen == 0 {
-		return mc, nil // an unknown mechanism is the engine's to refuse
-	}
-	if p.pParameter == nil || p.ulParameterLen != C.CK_ULONG(mm.ParamLen) {
-		return mc, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v takes a %d-byte parameter", mc.Type, mm.ParamLen)
-	}
-	mc.Parameter = unsafe.Slice((*byte)(p.pParameter), mm.ParamLen)
-	return mc, nil
 }
 
 // pad fills a fixed-size CK_UTF8CHAR field: blank-padded, not NUL-terminated.

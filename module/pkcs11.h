@@ -108,6 +108,48 @@ typedef struct CK_MECHANISM_INFO {
 	CK_FLAGS flags;
 } CK_MECHANISM_INFO, *CK_MECHANISM_INFO_PTR;
 
+/* Mechanism parameters (base and current mechanisms specifications). */
+typedef CK_ULONG CK_MAC_GENERAL_PARAMS;
+
+typedef struct CK_RSA_PKCS_PSS_PARAMS {
+	CK_MECHANISM_TYPE hashAlg;
+	CK_ULONG mgf;
+	CK_ULONG sLen;
+} CK_RSA_PKCS_PSS_PARAMS;
+
+typedef struct CK_RSA_PKCS_OAEP_PARAMS {
+	CK_MECHANISM_TYPE hashAlg;
+	CK_ULONG mgf;
+	CK_ULONG source;
+	CK_VOID_PTR pSourceData;
+	CK_ULONG ulSourceDataLen;
+} CK_RSA_PKCS_OAEP_PARAMS;
+
+/* CK_GCM_PARAMS as the 2.40 errata and 3.0 define it; the first 2.40
+ * headers had no ulIvBits, and clients built on them pass the shorter
+ * CK_GCM_PARAMS_NO_IVBITS. */
+typedef struct CK_GCM_PARAMS {
+	CK_BYTE_PTR pIv;
+	CK_ULONG ulIvLen;
+	CK_ULONG ulIvBits;
+	CK_BYTE_PTR pAAD;
+	CK_ULONG ulAADLen;
+	CK_ULONG ulTagBits;
+} CK_GCM_PARAMS;
+
+typedef struct CK_GCM_PARAMS_NO_IVBITS {
+	CK_BYTE_PTR pIv;
+	CK_ULONG ulIvLen;
+	CK_BYTE_PTR pAAD;
+	CK_ULONG ulAADLen;
+	CK_ULONG ulTagBits;
+} CK_GCM_PARAMS_NO_IVBITS;
+
+typedef struct CK_AES_CTR_PARAMS {
+	CK_ULONG ulCounterBits;
+	CK_BYTE cb[16];
+} CK_AES_CTR_PARAMS;
+
 typedef CK_RV (*CK_NOTIFY)(CK_SESSION_HANDLE hSession, CK_NOTIFICATION event, CK_VOID_PTR pApplication);
 typedef CK_RV (*CK_CREATEMUTEX)(CK_VOID_PTR_PTR ppMutex);
 typedef CK_RV (*CK_DESTROYMUTEX)(CK_VOID_PTR pMutex);

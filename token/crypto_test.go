@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/mech"
 	"github.com/corepkcs11/corepkcs11/object"
 )
 
@@ -27,7 +28,7 @@ func TestDigest(t *testing.T) {
 	wantRV(t, "DigestInit(CKM_ECDSA)", m.DigestInit(h, Mechanism{Type: ck.CKM_ECDSA}), ck.CKR_MECHANISM_INVALID)
 	wantRV(t, "DigestInit(unknown)", m.DigestInit(h, Mechanism{Type: 0x7777}), ck.CKR_MECHANISM_INVALID)
 	// SHA-256 takes no parameter: one the client left there is ignored.
-	must(t, m.DigestInit(h, Mechanism{Type: ck.CKM_SHA256, Parameter: []byte{1}}))
+	must(t, m.DigestInit(h, Mechanism{Type: ck.CKM_SHA256, Param: []byte{1}}))
 	wantRV(t, "second DigestInit", m.DigestInit(h, sha), ck.CKR_OPERATION_ACTIVE)
 	_, err = m.DigestFinal(h, make([]byte, 32))
 	must(t, err)
@@ -191,7 +192,7 @@ func TestSignVerifyRSA(t *testing.T) {
 	pub, priv, key := importRSA(t, m, h)
 	msg := []byte("firmware image")
 	digest := sha256.Sum256(msg)
-	pss := append(append(object.EncodeULong(uint(ck.CKM_SHA256)), object.EncodeULong(uint(ck.CKG_MGF1_SHA256))...), object.EncodeULong(32)...)
+	pss := mech.PSSParams{Hash: ck.CKM_SHA256, MGF: ck.CKG_MGF1_SHA256, SaltLen: 32}
 	digestInfo := append([]byte{0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20}, digest[:]...)
 	tests := []struct {
 		mc    Mechanism
@@ -200,10 +201,10 @@ func TestSignVerifyRSA(t *testing.T) {
 	}{
 		{Mechanism{Type: ck.CKM_SHA256_RSA_PKCS}, msg, func(sig []byte) error { return rsa.VerifyPKCS1v15(&key.PublicKey, crypto.SHA256, digest[:], sig) }},
 		{Mechanism{Type: ck.CKM_RSA_PKCS}, digestInfo, func(sig []byte) error { return rsa.VerifyPKCS1v15(&key.PublicKey, crypto.SHA256, digest[:], sig) }},
-		{Mechanism{Type: ck.CKM_SHA256_RSA_PKCS_PSS, Parameter: pss}, msg, func(sig []byte) error {
+		{Mechanism{Type: ck.CKM_SHA256_RSA_PKCS_PSS, Param: pss}, msg, func(sig []byte) error {
 			return rsa.VerifyPSS(&key.PublicKey, crypto.SHA256, digest[:], sig, &rsa.PSSOptions{SaltLength: 32})
 		}},
-		{Mechanism{Type: ck.CKM_RSA_PKCS_PSS, Parameter: pss}, digest[:], func(sig []byte) error {
+		{Mechanism{Type: ck.CKM_RSA_PKCS_PSS, Param: pss}, digest[:], func(sig []byte) error {
 			return rsa.VerifyPSS(&key.PublicKey, crypto.SHA256, digest[:], sig, &rsa.PSSOptions{SaltLength: 32})
 		}},
 	}

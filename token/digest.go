@@ -2,13 +2,14 @@ package token
 
 import (
 	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/mech"
 )
 
-// Mechanism is a CK_MECHANISM: a type and its parameter in the C ABI's
-// encoding (CK_ULONG fields native-endian, as object.EncodeULong writes).
+// Mechanism is a CK_MECHANISM: a type and its parameter as the Go type
+// the mechanism's mech.ParamKind names (nil for none).
 type Mechanism struct {
-	Type      ck.MechanismType
-	Parameter []byte
+	Type  ck.MechanismType
+	Param mech.Param
 }
 
 // DigestInit starts a digest (C_DigestInit).
@@ -26,7 +27,7 @@ func (m *Module) DigestInit(h ck.SessionHandle, mc Mechanism) error {
 	if err != nil {
 		return err
 	}
-	d, err := mm.NewDigest(mc.Parameter)
+	d, err := mm.NewDigest(mc.Param)
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ func (m *Module) GenerateKeyPair(h ck.SessionHandle, mc Mechanism, pubTmpl, priv
 			return 0, 0, ck.Errorf(ck.CKR_TEMPLATE_INCONSISTENT, "%v makes %v keys, not %v", mm.Type, mm.KeyTypes[0], ck.KeyType(kt))
 		}
 	}
-	pubMat, privMat, err := mm.GenerateKeyPair(mc.Parameter, pubTmpl, privTmpl)
+	pubMat, privMat, err := mm.GenerateKeyPair(mc.Param, pubTmpl, privTmpl)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -52,7 +52,7 @@ func (m *Module) GenerateKey(h ck.SessionHandle, mc Mechanism, tmpl object.Templ
 	if err != nil {
 		return 0, err
 	}
-	material, err := mm.GenerateKey(mc.Parameter, tmpl)
+	material, err := mm.GenerateKey(mc.Param, tmpl)
 	if err != nil {
 		return 0, err
 	}

@@ -77,7 +77,7 @@ func (m *Module) SignInit(h ck.SessionHandle, mc Mechanism, key ck.ObjectHandle)
 			return nil
 		},
 		func(s *Session, mm *mech.Mechanism, obj *object.Object) error {
-			signer, err := mm.NewSigner(obj.Key(), mc.Parameter)
+			signer, err := mm.NewSigner(obj.Key(), mc.Param)
 			if err != nil {
 				return err
 			}
@@ -193,7 +193,7 @@ func (m *Module) VerifyInit(h ck.SessionHandle, mc Mechanism, key ck.ObjectHandl
 			return nil
 		},
 		func(s *Session, mm *mech.Mechanism, obj *object.Object) error {
-			v, err := mm.NewVerifier(obj.Key(), mc.Parameter)
+			v, err := mm.NewVerifier(obj.Key(), mc.Param)
 			if err != nil {
 				return err
 			}

@@ -100,11 +100,11 @@ func (s *Signer) mechanism(digest []byte, opts crypto.SignerOpts) (Mechanism, []
 			if salt == rsa.PSSSaltLengthAuto || salt == rsa.PSSSaltLengthEqualsHash {
 				salt = h.Size()
 			}
-			param, ok := mech.PSSParams(h, salt)
+			param, ok := mech.PSSParamsFor(h, salt)
 			if !ok {
 				return Mechanism{}, nil, fmt.Errorf("token: PSS with %v is not supported", h)
 			}
-			return Mechanism{Type: ck.CKM_RSA_PKCS_PSS, Parameter: param}, digest, nil
+			return Mechanism{Type: ck.CKM_RSA_PKCS_PSS, Param: param}, digest, nil
 		}
 		info, ok := mech.DigestInfo(h, digest)
 		if !ok {

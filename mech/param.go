@@ -1,0 +1,75 @@
+package mech
+
+import "github.com/corepkcs11/corepkcs11/ck"
+
+// Param is a mechanism parameter as a Go value: nil for a mechanism that
+// takes none, or the type its ParamKind names. The C boundary decodes
+// the C structures into these types (checking pointers and lengths
+// there), and Go callers build them directly; mechanisms never see C
+// memory layouts. Byte slices in a Param may be views of the caller's
+// memory: a mechanism copies what it keeps past its New* call.
+type Param any
+
+// ParamKind names the C structure of a mechanism's parameter, and so the
+// Go type of its Param.
+type ParamKind uint8
+
+const (
+	// NoParam: the mechanism takes no parameter. Clients leave
+	// pParameter and ulParameterLen of such mechanisms uninitialized,
+	// so nothing reads them.
+	NoParam ParamKind = iota
+	// BytesParam: a byte array (an IV), as []byte. The mechanism checks
+	// its length.
+	BytesParam
+	// ULongParam: one CK_ULONG (CK_MAC_GENERAL_PARAMS), as uint.
+	ULongParam
+	// PSSParam: CK_RSA_PKCS_PSS_PARAMS, as PSSParams.
+	PSSParam
+	// OAEPParam: CK_RSA_PKCS_OAEP_PARAMS, as OAEPParams.
+	OAEPParam
+	// GCMParam: CK_GCM_PARAMS, as GCMParams.
+	GCMParam
+	// CTRParam: CK_AES_CTR_PARAMS, as CTRParams.
+	CTRParam
+)
+
+// PSSParams is CK_RSA_PKCS_PSS_PARAMS.
+type PSSParams struct {
+	Hash    ck.MechanismType // hashAlg: the digest mechanism of the message hash
+	MGF     ck.MGF
+	SaltLen uint
+}
+
+// OAEPParams is CK_RSA_PKCS_OAEP_PARAMS.
+type OAEPParams struct {
+	Hash   ck.MechanismType // hashAlg
+	MGF    ck.MGF
+	Source uint   // CKZ_DATA_SPECIFIED, or 0 with an empty Label
+	Label  []byte // pSourceData
+}
+
+// GCMParams is CK_GCM_PARAMS.
+type GCMParams struct {
+	IV      []byte
+	IVBits  uint // ulIvBits, which 2.40 clients may leave 0: the IV's length rules
+	AAD     []byte
+	TagBits uint
+}
+
+// CTRParams is CK_AES_CTR_PARAMS.
+type CTRParams struct {
+	CounterBits uint // how many low bits of Block count blocks
+	Block       [16]byte
+}
+
+// paramAs returns a mechanism's parameter as the type its ParamKind
+// names, or CKR_MECHANISM_PARAM_INVALID.
+func paramAs[T any](t ck.MechanismType, p Param) (T, error) {
+	v, ok := p.(T)
+	if !ok {
+		var zero T
+		return zero, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v takes a %T parameter, not %T", t, zero, p)
+	}
+	return v, nil
+}
