@@ -1,6 +1,8 @@
 package token
 
 import (
+	"hash"
+
 	"github.com/corepkcs11/corepkcs11/ck"
 	"github.com/corepkcs11/corepkcs11/mech"
 )
@@ -12,6 +14,12 @@ type Mechanism struct {
 	Param mech.Param
 }
 
+// digestOp is a digest in progress.
+type digestOp struct {
+	stage
+	h hash.Hash
+}
+
 // DigestInit starts a digest (C_DigestInit).
 func (m *Module) DigestInit(h ck.SessionHandle, mc Mechanism) error {
 	s, err := m.lockedSession(h)
@@ -19,10 +27,9 @@ func (m *Module) DigestInit(h ck.SessionHandle, mc Mechanism) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	if s.digest != nil && s.digest.busy() {
-		return ck.CKR_OPERATION_ACTIVE
+	if err := s.claim(opDigest); err != nil {
+		return err
 	}
-	s.digest = nil // a queried digest is replaced, even if this one fails
 	mm, err := m.mechanism(mc.Type, ck.CKF_DIGEST)
 	if err != nil {
 		return err
@@ -31,7 +38,7 @@ func (m *Module) DigestInit(h ck.SessionHandle, mc Mechanism) error {
 	if err != nil {
 		return err
 	}
-	s.digest = &digestOp{h: d}
+	s.ops[opDigest] = &digestOp{h: d}
 	return nil
 }
 
@@ -63,7 +70,7 @@ func (m *Module) DigestKey(h ck.SessionHandle, key ck.ObjectHandle) error {
 	defer s.mu.Unlock()
 	v, err := s.digestibleKey(key)
 	if err != nil {
-		s.digest = nil
+		s.end(opDigest)
 		return err
 	}
 	op.h.Write(v)
@@ -77,13 +84,14 @@ func (m *Module) digestUpdate(h ck.SessionHandle) (*Session, *digestOp, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	op := s.digest
-	if op == nil {
-		s.mu.Unlock()
-		return nil, nil, ck.CKR_OPERATION_NOT_INITIALIZED
+	op, err := active[*digestOp](s, opDigest)
+	if err == nil {
+		err = op.enter(update)
+		if err != nil {
+			s.end(opDigest)
+		}
 	}
-	if err := op.enter(update); err != nil {
-		s.digest = nil
+	if err != nil {
 		s.mu.Unlock()
 		return nil, nil, err
 	}
@@ -118,12 +126,12 @@ func (m *Module) digestFinish(h ck.SessionHandle, data, out []byte, f form) (int
 		return 0, err
 	}
 	defer s.mu.Unlock()
-	op := s.digest
-	if op == nil {
-		return 0, ck.CKR_OPERATION_NOT_INITIALIZED
+	op, err := active[*digestOp](s, opDigest)
+	if err != nil {
+		return 0, err
 	}
 	if err := op.enter(f); err != nil {
-		s.digest = nil
+		s.end(opDigest)
 		return 0, err
 	}
 	n := op.h.Size()
@@ -132,6 +140,6 @@ func (m *Module) digestFinish(h ck.SessionHandle, data, out []byte, f form) (int
 	}
 	op.h.Write(data)
 	op.h.Sum(out[:0])
-	s.digest = nil
+	s.end(opDigest)
 	return n, nil
 }

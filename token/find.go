@@ -12,16 +12,14 @@ type findOp struct {
 	next    int
 }
 
+// busy: a search is never replaced, it ends with C_FindObjectsFinal.
+func (*findOp) busy() bool { return true }
+
 // FindObjectsInit starts a search for objects matching tmpl exactly; an
 // empty template finds every object the application can see
 // (C_FindObjectsInit).
 func (m *Module) FindObjectsInit(h ck.SessionHandle, tmpl object.Template) error {
-	s, err := m.startOp(h, func(s *Session) error {
-		if s.find != nil {
-			return ck.CKR_OPERATION_ACTIVE
-		}
-		return nil
-	})
+	s, err := m.startOp(h, opFind)
 	if err != nil {
 		return err
 	}
@@ -35,7 +33,7 @@ func (m *Module) FindObjectsInit(h ck.SessionHandle, tmpl object.Template) error
 		}
 		t.mu.RUnlock()
 	}
-	s.find = op
+	s.ops[opFind] = op
 	return nil
 }
 
@@ -46,9 +44,9 @@ func (m *Module) FindObjects(h ck.SessionHandle, limit int) ([]ck.ObjectHandle, 
 		return nil, err
 	}
 	defer s.mu.Unlock()
-	op := s.find
-	if op == nil {
-		return nil, ck.CKR_OPERATION_NOT_INITIALIZED
+	op, err := active[*findOp](s, opFind)
+	if err != nil {
+		return nil, err
 	}
 	n := min(max(limit, 0), len(op.handles)-op.next)
 	out := op.handles[op.next : op.next+n]
@@ -63,9 +61,9 @@ func (m *Module) FindObjectsFinal(h ck.SessionHandle) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	if s.find == nil {
-		return ck.CKR_OPERATION_NOT_INITIALIZED
+	if _, err := active[*findOp](s, opFind); err != nil {
+		return err
 	}
-	s.find = nil
+	s.end(opFind)
 	return nil
 }

@@ -1,11 +1,9 @@
 package token
 
 import (
-	"hash"
 	"sync"
 
 	"github.com/corepkcs11/corepkcs11/ck"
-	"github.com/corepkcs11/corepkcs11/mech"
 )
 
 // Session is one open session. Its mutex serializes the session's own
@@ -16,32 +14,9 @@ type Session struct {
 	token  *Token
 	rw     bool
 
-	mu     sync.Mutex // guards the operations below
+	mu     sync.Mutex // guards closed and ops
 	closed bool
-	find   *findOp
-	digest *digestOp
-	sign   *signOp
-	verify *verifyOp
-}
-
-type digestOp struct {
-	stage
-	h hash.Hash
-}
-
-type signOp struct {
-	stage
-	signer     mech.Signer
-	singlePart bool // the mechanism refuses C_SignUpdate
-	// needAuth: the key has CKA_ALWAYS_AUTHENTICATE and no
-	// CKU_CONTEXT_SPECIFIC login has been given for this operation yet.
-	needAuth bool
-}
-
-type verifyOp struct {
-	stage
-	verifier   mech.Verifier
-	singlePart bool // the mechanism refuses C_VerifyUpdate
+	ops    [opKinds]operation
 }
 
 // OpenSession opens a session with the token in a slot (C_OpenSession).
@@ -137,7 +112,9 @@ func (m *Module) CloseAllSessions(id ck.SlotID) error {
 func (s *Session) close() {
 	s.mu.Lock()
 	s.closed = true
-	s.find, s.digest, s.sign, s.verify = nil, nil, nil, nil
+	for k := range opKinds {
+		s.end(k)
+	}
 	s.mu.Unlock()
 	t := s.token
 	t.mu.Lock()
@@ -213,13 +190,10 @@ func (s *Session) lock() error {
 	return nil
 }
 
-// startOp begins an operation that reads token objects: it picks up
-// other processes' changes, then locks session h and lets claim take the
-// operation slot of the kind: claim answers CKR_OPERATION_ACTIVE when an
-// operation there is busy (see stage.busy), and otherwise ends the one
-// there, so that a new C_*Init that fails leaves none behind. The caller
-// unlocks s.mu.
-func (m *Module) startOp(h ck.SessionHandle, claim func(*Session) error) (*Session, error) {
+// startOp begins an operation of kind k that reads token objects: it
+// picks up other processes' changes, then locks session h and claims
+// the kind's table slot (see claim). The caller unlocks s.mu.
+func (m *Module) startOp(h ck.SessionHandle, k opKind) (*Session, error) {
 	if err := m.refresh(); err != nil {
 		return nil, err
 	}
@@ -227,7 +201,7 @@ func (m *Module) startOp(h ck.SessionHandle, claim func(*Session) error) (*Sessi
 	if err != nil {
 		return nil, err
 	}
-	if err := claim(s); err != nil {
+	if err := s.claim(k); err != nil {
 		s.mu.Unlock()
 		return nil, err
 	}
@@ -247,25 +221,19 @@ func (m *Module) lockedSession(h ck.SessionHandle) (*Session, error) {
 }
 
 // SessionCancel ends the session's active operations named by flags
-// (CKF_DIGEST, CKF_SIGN, CKF_VERIFY, CKF_FIND_OBJECTS), as PKCS#11 3.0's
-// C_SessionCancel does. Cancelling an operation that is not active is no error.
+// (CKF_FIND_OBJECTS, CKF_DIGEST, CKF_SIGN, CKF_VERIFY, CKF_ENCRYPT,
+// CKF_DECRYPT), as PKCS#11 3.0's C_SessionCancel does. Cancelling an
+// operation that is not active is no error.
 func (m *Module) SessionCancel(h ck.SessionHandle, flags ck.Flags) error {
 	s, err := m.lockedSession(h)
 	if err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
-	if flags&ck.CKF_DIGEST != 0 {
-		s.digest = nil
-	}
-	if flags&ck.CKF_SIGN != 0 {
-		s.sign = nil
-	}
-	if flags&ck.CKF_VERIFY != 0 {
-		s.verify = nil
-	}
-	if flags&ck.CKF_FIND_OBJECTS != 0 {
-		s.find = nil
+	for k, f := range cancelFlags {
+		if flags&f != 0 {
+			s.end(opKind(k))
+		}
 	}
 	return nil
 }

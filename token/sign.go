@@ -44,13 +44,13 @@ func mechanismAllowed(list []byte, t ck.MechanismType) bool {
 	return false
 }
 
-// keyOpInit is the common start of an operation with a key: claim takes
-// the session's slot of the kind (see startOp), the mechanism must offer
-// the function (flag) and the key must permit it (usage); install then
-// creates the operation while the session is locked.
-func (m *Module) keyOpInit(h ck.SessionHandle, mc Mechanism, key ck.ObjectHandle, flag ck.Flags, usage ck.AttributeType,
-	claim func(*Session) error, install func(*Session, *mech.Mechanism, *object.Object) error) error {
-	s, err := m.startOp(h, claim)
+// keyOpInit is the common start of an operation of kind k with a key:
+// it claims the session's slot of the kind (see startOp), the mechanism
+// must offer the function (flag) and the key must permit it (usage);
+// start then creates the operation, which goes into the table.
+func (m *Module) keyOpInit(h ck.SessionHandle, mc Mechanism, key ck.ObjectHandle, k opKind, flag ck.Flags, usage ck.AttributeType,
+	start func(*mech.Mechanism, *object.Object) (operation, error)) error {
+	s, err := m.startOp(h, k)
 	if err != nil {
 		return err
 	}
@@ -63,26 +63,38 @@ func (m *Module) keyOpInit(h ck.SessionHandle, mc Mechanism, key ck.ObjectHandle
 	if err != nil {
 		return err
 	}
-	return install(s, mm, obj)
+	op, err := start(mm, obj)
+	if err != nil {
+		return err
+	}
+	s.ops[k] = op
+	return nil
+}
+
+// signOp is a signature in progress.
+type signOp struct {
+	stage
+	signer     mech.Signer
+	singlePart bool // the mechanism refuses C_SignUpdate
+	authGate
+}
+
+// verifyOp is a verification in progress.
+type verifyOp struct {
+	stage
+	verifier   mech.Verifier
+	singlePart bool // the mechanism refuses C_VerifyUpdate
 }
 
 // SignInit starts a signature with a private key (C_SignInit).
 func (m *Module) SignInit(h ck.SessionHandle, mc Mechanism, key ck.ObjectHandle) error {
-	return m.keyOpInit(h, mc, key, ck.CKF_SIGN, ck.CKA_SIGN,
-		func(s *Session) error {
-			if s.sign != nil && s.sign.busy() {
-				return ck.CKR_OPERATION_ACTIVE
-			}
-			s.sign = nil
-			return nil
-		},
-		func(s *Session, mm *mech.Mechanism, obj *object.Object) error {
+	return m.keyOpInit(h, mc, key, opSign, ck.CKF_SIGN, ck.CKA_SIGN,
+		func(mm *mech.Mechanism, obj *object.Object) (operation, error) {
 			signer, err := mm.NewSigner(obj.Key(), mc.Param)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			s.sign = &signOp{signer: signer, singlePart: mm.SinglePart, needAuth: obj.Bool(ck.CKA_ALWAYS_AUTHENTICATE)}
-			return nil
+			return &signOp{signer: signer, singlePart: mm.SinglePart, authGate: newAuthGate(obj)}, nil
 		})
 }
 
@@ -99,16 +111,16 @@ func (m *Module) SignUpdate(h ck.SessionHandle, data []byte) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	op := s.sign
-	if op == nil {
-		return ck.CKR_OPERATION_NOT_INITIALIZED
+	op, err := active[*signOp](s, opSign)
+	if err != nil {
+		return err
 	}
 	if err := op.enterWith(update, op.singlePart); err != nil {
-		s.sign = nil
+		s.end(opSign)
 		return err
 	}
 	if err := op.signer.Update(data); err != nil {
-		s.sign = nil
+		s.end(opSign)
 		return err
 	}
 	return nil
@@ -125,21 +137,21 @@ func (m *Module) signFinish(h ck.SessionHandle, data, sig []byte, f form) (int, 
 		return 0, err
 	}
 	defer s.mu.Unlock()
-	op := s.sign
-	if op == nil {
-		return 0, ck.CKR_OPERATION_NOT_INITIALIZED
+	op, err := active[*signOp](s, opSign)
+	if err != nil {
+		return 0, err
 	}
 	if err := op.enterWith(f, op.singlePart); err != nil {
-		s.sign = nil
+		s.end(opSign)
 		return 0, err
 	}
 	n := op.signer.Len()
 	if done, err := op.output(f, sig, n); done {
 		return n, err
 	}
-	s.sign = nil
-	if op.needAuth {
-		return 0, ck.Errorf(ck.CKR_USER_NOT_LOGGED_IN, "the key needs a CKU_CONTEXT_SPECIFIC login for each operation")
+	s.end(opSign)
+	if err := op.checkAuth(); err != nil {
+		return 0, err
 	}
 	out, err := op.signer.Sign(data)
 	if err != nil {
@@ -148,7 +160,7 @@ func (m *Module) signFinish(h ck.SessionHandle, data, sig []byte, f form) (int, 
 	return copy(sig, out), nil
 }
 
-// contextLogin authorizes the pending signature with a
+// contextLogin authorizes the pending signature or decryption with a
 // CKA_ALWAYS_AUTHENTICATE key (C_Login with CKU_CONTEXT_SPECIFIC).
 func (s *Session) contextLogin(pin []byte) error {
 	t := s.token
@@ -161,9 +173,9 @@ func (s *Session) contextLogin(pin []byte) error {
 	if err := s.lock(); err != nil {
 		return err
 	}
-	pending := s.sign
+	pending := s.awaitingLogin()
 	s.mu.Unlock()
-	if pending == nil || !pending.needAuth {
+	if pending == nil {
 		return ck.Errorf(ck.CKR_OPERATION_NOT_INITIALIZED, "no operation waits for a context-specific login")
 	}
 	if _, err := t.checkPIN(ck.CKU_USER, pin); err != nil {
@@ -175,30 +187,22 @@ func (s *Session) contextLogin(pin []byte) error {
 	defer s.mu.Unlock()
 	// The PIN check ran unlocked: authorize only the operation it was
 	// given for, not one that replaced it meanwhile.
-	if s.sign != pending {
+	if s.awaitingLogin() != pending {
 		return ck.Errorf(ck.CKR_OPERATION_NOT_INITIALIZED, "the operation ended during the context-specific login")
 	}
-	pending.needAuth = false
+	pending.gate().needAuth = false
 	return nil
 }
 
 // VerifyInit starts a verification with a public key (C_VerifyInit).
 func (m *Module) VerifyInit(h ck.SessionHandle, mc Mechanism, key ck.ObjectHandle) error {
-	return m.keyOpInit(h, mc, key, ck.CKF_VERIFY, ck.CKA_VERIFY,
-		func(s *Session) error {
-			if s.verify != nil && s.verify.busy() {
-				return ck.CKR_OPERATION_ACTIVE
-			}
-			s.verify = nil
-			return nil
-		},
-		func(s *Session, mm *mech.Mechanism, obj *object.Object) error {
+	return m.keyOpInit(h, mc, key, opVerify, ck.CKF_VERIFY, ck.CKA_VERIFY,
+		func(mm *mech.Mechanism, obj *object.Object) (operation, error) {
 			v, err := mm.NewVerifier(obj.Key(), mc.Param)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			s.verify = &verifyOp{verifier: v, singlePart: mm.SinglePart}
-			return nil
+			return &verifyOp{verifier: v, singlePart: mm.SinglePart}, nil
 		})
 }
 
@@ -216,16 +220,16 @@ func (m *Module) VerifyUpdate(h ck.SessionHandle, data []byte) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	op := s.verify
-	if op == nil {
-		return ck.CKR_OPERATION_NOT_INITIALIZED
+	op, err := active[*verifyOp](s, opVerify)
+	if err != nil {
+		return err
 	}
 	if err := op.enterWith(update, op.singlePart); err != nil {
-		s.verify = nil
+		s.end(opVerify)
 		return err
 	}
 	if err := op.verifier.Update(data); err != nil {
-		s.verify = nil
+		s.end(opVerify)
 		return err
 	}
 	return nil
@@ -242,11 +246,11 @@ func (m *Module) verifyFinish(h ck.SessionHandle, data, sig []byte, f form) erro
 		return err
 	}
 	defer s.mu.Unlock()
-	op := s.verify
-	if op == nil {
-		return ck.CKR_OPERATION_NOT_INITIALIZED
+	op, err := active[*verifyOp](s, opVerify)
+	if err != nil {
+		return err
 	}
-	s.verify = nil
+	s.end(opVerify)
 	if err := op.enterWith(f, op.singlePart); err != nil {
 		return err
 	}
