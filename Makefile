@@ -21,13 +21,16 @@ soak: vet
 vet:
 	$(GO) vet ./...
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	cd module && $(GO) run ./internal/wrapgen -check
 
 demo:
 	$(GO) run ./cmd/corepkcs11 demo
 
-# Regenerate ck/zconst.go from the OASIS PKCS#11 2.40 header.
+# Regenerate ck/zconst.go from the OASIS PKCS#11 2.40 header, and the
+# C ABI's entry points from module/internal/wrapgen's table.
 generate:
 	cd ck && $(GO) generate
+	cd module && $(GO) generate
 
 # The PKCS#11 module any host can dlopen.
 module: build/libcorepkcs11.so

@@ -6,7 +6,12 @@
 // Go in a forked child; each cpk* function here converts C arguments to Go
 // values, calls the engine (package token) and converts the results back.
 // No Go pointer is kept by C and no C pointer is kept by Go after a call.
+//
+// The mechanical part, the C entry points and the Go functions of a
+// common shape, is generated from one table by internal/wrapgen.
 package main
+
+//go:generate go run ./internal/wrapgen
 
 /*
 #cgo CFLAGS: -O2 -Wall -Wno-unused-function

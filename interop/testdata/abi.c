@@ -197,7 +197,7 @@ static void check_buffers(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pub, CK_OBJECT_H
 	CK_BYTE rnd[32];
 	EXPECT("C_GenerateRandom NULL buffer", f->C_GenerateRandom(s, NULL, 32), CKR_ARGUMENTS_BAD);
 	EXPECT("C_GenerateRandom", f->C_GenerateRandom(s, rnd, sizeof rnd), CKR_OK);
-	EXPECT("C_EncryptInit unsupported", f->C_EncryptInit(s, &m, priv), CKR_FUNCTION_NOT_SUPPORTED);
+	EXPECT("C_SignRecoverInit unsupported", f->C_SignRecoverInit(s, &m, priv), CKR_FUNCTION_NOT_SUPPORTED);
 	EXPECT("C_GetFunctionStatus legacy", f->C_GetFunctionStatus(s), CKR_FUNCTION_NOT_PARALLEL);
 	CK_MECHANISM_INFO mi;
 	EXPECT("C_GetMechanismInfo", f->C_GetMechanismInfo(0, CKM_ECDSA, &mi), CKR_OK);
