@@ -69,6 +69,52 @@ func cpkGenerateKey(hSession C.CK_SESSION_HANDLE, pMechanism *C.CK_MECHANISM, pT
 	return C.CKR_OK
 }
 
+//export cpkWrapKey
+func cpkWrapKey(hSession C.CK_SESSION_HANDLE, pMechanism *C.CK_MECHANISM, hWrappingKey, hKey C.CK_OBJECT_HANDLE,
+	pWrappedKey *C.CK_BYTE, pulWrappedKeyLen *C.CK_ULONG) (result C.CK_RV) {
+	defer recoverPanic("C_WrapKey", &result)
+	if tracing {
+		defer trace("C_WrapKey", time.Now(), &result, "session", hSession, "mechanism", mechName(pMechanism),
+			"wrappingKey", hWrappingKey, "key", hKey, "query", pWrappedKey == nil)
+	}
+	mc, err := mechanism(pMechanism)
+	if err != nil {
+		return refuse("C_WrapKey", hSession, err)
+	}
+	out, err := output(pWrappedKey, pulWrappedKeyLen)
+	if err != nil {
+		return refuse("C_WrapKey", hSession, err)
+	}
+	n, err := engine.WrapKey(ck.SessionHandle(hSession), mc, ck.ObjectHandle(hWrappingKey), ck.ObjectHandle(hKey), out)
+	return rv("C_WrapKey", finishOutput(pulWrappedKeyLen, n, err))
+}
+
+//export cpkUnwrapKey
+func cpkUnwrapKey(hSession C.CK_SESSION_HANDLE, pMechanism *C.CK_MECHANISM, hUnwrappingKey C.CK_OBJECT_HANDLE,
+	pWrappedKey *C.CK_BYTE, ulWrappedKeyLen C.CK_ULONG, pTemplate *C.CK_ATTRIBUTE, ulAttributeCount C.CK_ULONG,
+	phKey *C.CK_OBJECT_HANDLE) (result C.CK_RV) {
+	defer recoverPanic("C_UnwrapKey", &result)
+	if tracing {
+		defer trace("C_UnwrapKey", time.Now(), &result, "session", hSession, "mechanism", mechName(pMechanism),
+			"unwrappingKey", hUnwrappingKey, "len", ulWrappedKeyLen, "template", attrNames(pTemplate, ulAttributeCount))
+	}
+	mc, err := mechanism(pMechanism)
+	if err != nil {
+		return refuse("C_UnwrapKey", hSession, err)
+	}
+	wrapped, err1 := input(pWrappedKey, ulWrappedKeyLen)
+	tmpl, err2 := template(pTemplate, ulAttributeCount)
+	if err1 != nil || err2 != nil || phKey == nil {
+		return refuse("C_UnwrapKey", hSession, ck.CKR_ARGUMENTS_BAD)
+	}
+	key, err := engine.UnwrapKey(ck.SessionHandle(hSession), mc, ck.ObjectHandle(hUnwrappingKey), wrapped, tmpl)
+	if err != nil {
+		return rv("C_UnwrapKey", err)
+	}
+	*phKey = C.CK_OBJECT_HANDLE(key)
+	return C.CKR_OK
+}
+
 //export cpkSeedRandom
 func cpkSeedRandom(hSession C.CK_SESSION_HANDLE, pSeed *C.CK_BYTE, ulSeedLen C.CK_ULONG) (result C.CK_RV) {
 	defer recoverPanic("C_SeedRandom", &result)

@@ -193,3 +193,39 @@ func cpkVerifyFinal(hSession C.CK_SESSION_HANDLE, pIn *C.CK_BYTE, ulInLen C.CK_U
 	}
 	return inCall("C_VerifyFinal", ck.CKF_VERIFY, hSession, pIn, ulInLen, (*token.Module).VerifyFinal)
 }
+
+//export cpkDigestEncryptUpdate
+func cpkDigestEncryptUpdate(hSession C.CK_SESSION_HANDLE, pIn *C.CK_BYTE, ulInLen C.CK_ULONG, pOut *C.CK_BYTE, pulOutLen *C.CK_ULONG) (result C.CK_RV) {
+	defer recoverPanic("C_DigestEncryptUpdate", &result)
+	if tracing {
+		defer trace("C_DigestEncryptUpdate", time.Now(), &result, "session", hSession, "len", ulInLen, "query", pOut == nil)
+	}
+	return inOutCall("C_DigestEncryptUpdate", ck.CKF_DIGEST|ck.CKF_ENCRYPT, hSession, pIn, ulInLen, pOut, pulOutLen, (*token.Module).DigestEncryptUpdate)
+}
+
+//export cpkDecryptDigestUpdate
+func cpkDecryptDigestUpdate(hSession C.CK_SESSION_HANDLE, pIn *C.CK_BYTE, ulInLen C.CK_ULONG, pOut *C.CK_BYTE, pulOutLen *C.CK_ULONG) (result C.CK_RV) {
+	defer recoverPanic("C_DecryptDigestUpdate", &result)
+	if tracing {
+		defer trace("C_DecryptDigestUpdate", time.Now(), &result, "session", hSession, "len", ulInLen, "query", pOut == nil)
+	}
+	return inOutCall("C_DecryptDigestUpdate", ck.CKF_DECRYPT|ck.CKF_DIGEST, hSession, pIn, ulInLen, pOut, pulOutLen, (*token.Module).DecryptDigestUpdate)
+}
+
+//export cpkSignEncryptUpdate
+func cpkSignEncryptUpdate(hSession C.CK_SESSION_HANDLE, pIn *C.CK_BYTE, ulInLen C.CK_ULONG, pOut *C.CK_BYTE, pulOutLen *C.CK_ULONG) (result C.CK_RV) {
+	defer recoverPanic("C_SignEncryptUpdate", &result)
+	if tracing {
+		defer trace("C_SignEncryptUpdate", time.Now(), &result, "session", hSession, "len", ulInLen, "query", pOut == nil)
+	}
+	return inOutCall("C_SignEncryptUpdate", ck.CKF_SIGN|ck.CKF_ENCRYPT, hSession, pIn, ulInLen, pOut, pulOutLen, (*token.Module).SignEncryptUpdate)
+}
+
+//export cpkDecryptVerifyUpdate
+func cpkDecryptVerifyUpdate(hSession C.CK_SESSION_HANDLE, pIn *C.CK_BYTE, ulInLen C.CK_ULONG, pOut *C.CK_BYTE, pulOutLen *C.CK_ULONG) (result C.CK_RV) {
+	defer recoverPanic("C_DecryptVerifyUpdate", &result)
+	if tracing {
+		defer trace("C_DecryptVerifyUpdate", time.Now(), &result, "session", hSession, "len", ulInLen, "query", pOut == nil)
+	}
+	return inOutCall("C_DecryptVerifyUpdate", ck.CKF_DECRYPT|ck.CKF_VERIFY, hSession, pIn, ulInLen, pOut, pulOutLen, (*token.Module).DecryptVerifyUpdate)
+}

@@ -50,67 +50,42 @@ func (m *Module) Digest(h ck.SessionHandle, data, out []byte) (int, error) {
 
 // DigestUpdate adds data to a multi-part digest (C_DigestUpdate).
 func (m *Module) DigestUpdate(h ck.SessionHandle, data []byte) error {
-	s, op, err := m.digestUpdate(h)
-	if err != nil {
-		return err
-	}
-	defer s.mu.Unlock()
-	op.h.Write(data)
-	return nil
+	return m.update(h, opDigest, data)
 }
 
 // DigestKey adds a secret key's value to a multi-part digest
 // (C_DigestKey). Keys whose value may not be revealed are refused with
 // CKR_KEY_INDIGESTIBLE.
 func (m *Module) DigestKey(h ck.SessionHandle, key ck.ObjectHandle) error {
-	s, op, err := m.digestUpdate(h)
+	s, err := m.lockedSession(h)
 	if err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
-	v, err := s.digestibleKey(key)
+	feed, err := s.updater(opDigest)
 	if err != nil {
-		s.end(opDigest)
 		return err
 	}
-	op.h.Write(v)
-	return nil
-}
-
-// digestUpdate starts a multi-part step of session h's digest and
-// returns the session locked; the caller unlocks s.mu.
-func (m *Module) digestUpdate(h ck.SessionHandle) (*Session, *digestOp, error) {
-	s, err := m.lockedSession(h)
-	if err != nil {
-		return nil, nil, err
-	}
-	op, err := active[*digestOp](s, opDigest)
+	v, err := s.digestibleKey(key)
 	if err == nil {
-		err = op.enter(update)
-		if err != nil {
-			s.end(opDigest)
-		}
+		err = feed(v)
 	}
 	if err != nil {
-		s.mu.Unlock()
-		return nil, nil, err
+		s.end(opDigest)
 	}
-	return s, op, nil
+	return err
 }
 
 // digestibleKey returns the value of a secret key that C_DigestKey may
 // digest.
 func (s *Session) digestibleKey(key ck.ObjectHandle) ([]byte, error) {
-	t := s.token
-	t.mu.RLock()
-	e, err := t.objectLocked(key)
-	t.mu.RUnlock()
+	obj, err := s.visibleObject(key, ck.CKR_KEY_HANDLE_INVALID)
 	if err != nil {
-		return nil, ck.Errorf(ck.CKR_KEY_HANDLE_INVALID, "object %d", key)
+		return nil, err
 	}
-	v, ok := e.obj.Key().([]byte)
-	if !ok || e.obj.Class() != ck.CKO_SECRET_KEY {
-		return nil, ck.Errorf(ck.CKR_KEY_INDIGESTIBLE, "only secret keys can be digested, not a %v", e.obj.Class())
+	v, ok := obj.Key().([]byte)
+	if !ok || obj.Class() != ck.CKO_SECRET_KEY {
+		return nil, ck.Errorf(ck.CKR_KEY_INDIGESTIBLE, "only secret keys can be digested, not a %v", obj.Class())
 	}
 	return v, nil
 }

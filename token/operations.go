@@ -99,3 +99,46 @@ func (s *Session) awaitingLogin() gated {
 	}
 	return nil
 }
+
+// updater enters the multi-part stage of session s's digest, signature
+// or verification (kind k) and returns what feeds it data; s.mu is held.
+// An error ends the operation.
+func (s *Session) updater(k opKind) (func([]byte) error, error) {
+	var st *stage
+	var singlePartOnly bool
+	var feed func([]byte) error
+	switch op := s.ops[k].(type) {
+	case *digestOp:
+		st, feed = &op.stage, func(p []byte) error { op.h.Write(p); return nil }
+	case *signOp:
+		st, singlePartOnly, feed = &op.stage, op.singlePart, op.signer.Update
+	case *verifyOp:
+		st, singlePartOnly, feed = &op.stage, op.singlePart, op.verifier.Update
+	default:
+		return nil, ck.CKR_OPERATION_NOT_INITIALIZED
+	}
+	if err := st.enterWith(update, singlePartOnly); err != nil {
+		s.end(k)
+		return nil, err
+	}
+	return feed, nil
+}
+
+// update feeds data to session h's operation of kind k (C_DigestUpdate,
+// C_SignUpdate, C_VerifyUpdate).
+func (m *Module) update(h ck.SessionHandle, k opKind, data []byte) error {
+	s, err := m.lockedSession(h)
+	if err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	feed, err := s.updater(k)
+	if err != nil {
+		return err
+	}
+	if err := feed(data); err != nil {
+		s.end(k)
+		return err
+	}
+	return nil
+}

@@ -10,14 +10,10 @@ import (
 // that permits usage (CKA_SIGN, CKA_VERIFY), of the mechanism's key type,
 // and allowed by its CKA_ALLOWED_MECHANISMS.
 func (s *Session) keyFor(h ck.ObjectHandle, mm *mech.Mechanism, usage ck.AttributeType) (*object.Object, error) {
-	t := s.token
-	t.mu.RLock()
-	e, err := t.objectLocked(h)
-	t.mu.RUnlock()
+	obj, err := s.visibleObject(h, ck.CKR_KEY_HANDLE_INVALID)
 	if err != nil {
-		return nil, ck.Errorf(ck.CKR_KEY_HANDLE_INVALID, "key %d", h)
+		return nil, err
 	}
-	obj := e.obj
 	switch obj.Class() {
 	case ck.CKO_PUBLIC_KEY, ck.CKO_PRIVATE_KEY, ck.CKO_SECRET_KEY:
 	default:
@@ -106,24 +102,7 @@ func (m *Module) Sign(h ck.SessionHandle, data, sig []byte) (int, error) {
 
 // SignUpdate adds data to a multi-part signature (C_SignUpdate).
 func (m *Module) SignUpdate(h ck.SessionHandle, data []byte) error {
-	s, err := m.lockedSession(h)
-	if err != nil {
-		return err
-	}
-	defer s.mu.Unlock()
-	op, err := active[*signOp](s, opSign)
-	if err != nil {
-		return err
-	}
-	if err := op.enterWith(update, op.singlePart); err != nil {
-		s.end(opSign)
-		return err
-	}
-	if err := op.signer.Update(data); err != nil {
-		s.end(opSign)
-		return err
-	}
-	return nil
+	return m.update(h, opSign, data)
 }
 
 // SignFinal finishes a multi-part signature into sig (C_SignFinal).
@@ -215,24 +194,7 @@ func (m *Module) Verify(h ck.SessionHandle, data, sig []byte) error {
 
 // VerifyUpdate adds data to a multi-part verification (C_VerifyUpdate).
 func (m *Module) VerifyUpdate(h ck.SessionHandle, data []byte) error {
-	s, err := m.lockedSession(h)
-	if err != nil {
-		return err
-	}
-	defer s.mu.Unlock()
-	op, err := active[*verifyOp](s, opVerify)
-	if err != nil {
-		return err
-	}
-	if err := op.enterWith(update, op.singlePart); err != nil {
-		s.end(opVerify)
-		return err
-	}
-	if err := op.verifier.Update(data); err != nil {
-		s.end(opVerify)
-		return err
-	}
-	return nil
+	return m.update(h, opVerify, data)
 }
 
 // VerifyFinal checks the signature of a multi-part verification (C_VerifyFinal).

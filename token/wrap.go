@@ -1,0 +1,182 @@
+package token
+
+import (
+	"bytes"
+	"crypto/x509"
+
+	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/object"
+	"github.com/corepkcs11/corepkcs11/pki"
+)
+
+// WrapKey encrypts the value of key with wrappingKey (C_WrapKey) into
+// out and returns the wrapped length; a nil out asks for the length. A
+// secret key is wrapped as its CKA_VALUE, a private key as its PKCS#8
+// encoding. Only extractable keys leave the token, and keys with
+// CKA_WRAP_WITH_TRUSTED only under a CKA_TRUSTED wrapping key.
+func (m *Module) WrapKey(h ck.SessionHandle, mc Mechanism, wrappingKey, key ck.ObjectHandle, out []byte) (int, error) {
+	s, _, err := m.tokenSession(h)
+	if err != nil {
+		return 0, err
+	}
+	mm, err := m.mechanism(mc.Type, ck.CKF_WRAP)
+	if err != nil {
+		return 0, err
+	}
+	wk, err := s.keyFor(wrappingKey, mm, ck.CKA_WRAP)
+	if err != nil {
+		return 0, renameKeyError(err, ck.CKR_WRAPPING_KEY_HANDLE_INVALID, ck.CKR_WRAPPING_KEY_TYPE_INCONSISTENT)
+	}
+	k, err := s.visibleObject(key, ck.CKR_KEY_HANDLE_INVALID)
+	if err != nil {
+		return 0, err
+	}
+	plain, err := wrappable(k, wk)
+	if err != nil {
+		return 0, err
+	}
+	defer clear(plain)
+	c, err := mm.NewEncrypter(wk.Key(), mc.Param)
+	if err != nil {
+		return 0, err
+	}
+	if out == nil {
+		return c.OutLen(len(plain), true), nil
+	}
+	wrapped, err := c.Final(nil, plain)
+	if err != nil {
+		if ck.ToRV(err) == ck.CKR_DATA_LEN_RANGE {
+			return 0, ck.Errorf(ck.CKR_KEY_SIZE_RANGE, "%v cannot wrap a key of %d bytes", mm.Type, len(plain))
+		}
+		return 0, err
+	}
+	if len(out) < len(wrapped) {
+		return len(wrapped), ck.CKR_BUFFER_TOO_SMALL
+	}
+	return copy(out, wrapped), nil
+}
+
+// wrappable checks that k may be wrapped by wk and returns the bytes to
+// wrap.
+func wrappable(k, wk *object.Object) ([]byte, error) {
+	if c := k.Class(); c != ck.CKO_SECRET_KEY && c != ck.CKO_PRIVATE_KEY {
+		return nil, ck.Errorf(ck.CKR_KEY_NOT_WRAPPABLE, "a %v cannot be wrapped", c)
+	}
+	if !k.Bool(ck.CKA_EXTRACTABLE) {
+		return nil, ck.Errorf(ck.CKR_KEY_UNEXTRACTABLE, "the key is not extractable")
+	}
+	if k.Bool(ck.CKA_WRAP_WITH_TRUSTED) && !wk.Bool(ck.CKA_TRUSTED) {
+		return nil, ck.Errorf(ck.CKR_KEY_NOT_WRAPPABLE, "the key has CKA_WRAP_WITH_TRUSTED and the wrapping key is not trusted")
+	}
+	if k.Class() == ck.CKO_SECRET_KEY {
+		v, _ := k.Key().([]byte)
+		return bytes.Clone(v), nil
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k.Key())
+	if err != nil {
+		return nil, ck.Errorf(ck.CKR_KEY_NOT_WRAPPABLE, "PKCS#8: %v", err)
+	}
+	return der, nil
+}
+
+// UnwrapKey decrypts a wrapped key with unwrappingKey and creates a key
+// object from it and tmpl (C_UnwrapKey): a secret key's value, or a
+// private key's PKCS#8 encoding. The template is checked as
+// C_CreateObject checks one; the key gets CKA_LOCAL, CKA_ALWAYS_SENSITIVE
+// and CKA_NEVER_EXTRACTABLE false, since its value has been outside the
+// token.
+func (m *Module) UnwrapKey(h ck.SessionHandle, mc Mechanism, unwrappingKey ck.ObjectHandle, wrapped []byte, tmpl object.Template) (ck.ObjectHandle, error) {
+	s, t, err := m.tokenSession(h)
+	if err != nil {
+		return 0, err
+	}
+	mm, err := m.mechanism(mc.Type, ck.CKF_UNWRAP)
+	if err != nil {
+		return 0, err
+	}
+	uk, err := s.keyFor(unwrappingKey, mm, ck.CKA_UNWRAP)
+	if err != nil {
+		return 0, renameKeyError(err, ck.CKR_UNWRAPPING_KEY_HANDLE_INVALID, ck.CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT)
+	}
+	class, ok := tmpl.ULong(ck.CKA_CLASS)
+	if !ok {
+		return 0, ck.Errorf(ck.CKR_TEMPLATE_INCOMPLETE, "the template needs CKA_CLASS")
+	}
+	c, err := mm.NewDecrypter(uk.Key(), mc.Param)
+	if err != nil {
+		return 0, err
+	}
+	plain, err := c.Final(nil, wrapped)
+	if err != nil {
+		switch ck.ToRV(err) {
+		case ck.CKR_ENCRYPTED_DATA_INVALID:
+			return 0, ck.Errorf(ck.CKR_WRAPPED_KEY_INVALID, "%v", err)
+		case ck.CKR_ENCRYPTED_DATA_LEN_RANGE:
+			return 0, ck.Errorf(ck.CKR_WRAPPED_KEY_LEN_RANGE, "%v", err)
+		}
+		return 0, err
+	}
+	defer clear(plain)
+	material, err := unwrappedMaterial(ck.ObjectClass(class), plain, tmpl)
+	if err != nil {
+		return 0, err
+	}
+	obj, err := object.New(tmpl, material, object.Origin{SO: t.isSO()})
+	if err != nil {
+		return 0, err
+	}
+	return t.addOne(s, obj)
+}
+
+// unwrappedMaterial turns the plaintext of a wrapped key of class into
+// the attributes it gives the new object.
+func unwrappedMaterial(class ck.ObjectClass, plain []byte, tmpl object.Template) (object.Template, error) {
+	switch class {
+	case ck.CKO_SECRET_KEY:
+		// Block modes without padding round the value up to whole
+		// blocks: CKA_VALUE_LEN says how much of it is the key.
+		if n, ok := tmpl.ULong(ck.CKA_VALUE_LEN); ok {
+			if n > uint(len(plain)) {
+				return nil, ck.Errorf(ck.CKR_WRAPPED_KEY_LEN_RANGE, "CKA_VALUE_LEN %d but the wrapped key has %d bytes", n, len(plain))
+			}
+			plain = plain[:n]
+		}
+		return object.Template{object.Bytes(ck.CKA_VALUE, bytes.Clone(plain))}, nil
+	case ck.CKO_PRIVATE_KEY:
+		key, err := pki.ParsePrivateKey(plain)
+		if err != nil {
+			return nil, ck.Errorf(ck.CKR_WRAPPED_KEY_INVALID, "the wrapped key is not a PKCS#8 private key: %v", err)
+		}
+		material, err := pki.PrivateKeyTemplate(key)
+		if err != nil {
+			return nil, ck.Errorf(ck.CKR_WRAPPED_KEY_INVALID, "%v", err)
+		}
+		return material, nil
+	}
+	return nil, ck.Errorf(ck.CKR_TEMPLATE_INCONSISTENT, "a %v cannot be unwrapped", class)
+}
+
+// renameKeyError gives keyFor's errors about the key the codes C_WrapKey
+// and C_UnwrapKey use for their wrapping key.
+func renameKeyError(err error, handleInvalid, typeInconsistent ck.RV) error {
+	switch ck.ToRV(err) {
+	case ck.CKR_KEY_HANDLE_INVALID:
+		return ck.Errorf(handleInvalid, "%v", err)
+	case ck.CKR_KEY_TYPE_INCONSISTENT:
+		return ck.Errorf(typeInconsistent, "%v", err)
+	}
+	return err
+}
+
+// visibleObject returns object h if the session's application can see
+// it, or the error code notFound.
+func (s *Session) visibleObject(h ck.ObjectHandle, notFound ck.RV) (*object.Object, error) {
+	t := s.token
+	t.mu.RLock()
+	e, err := t.objectLocked(h)
+	t.mu.RUnlock()
+	if err != nil {
+		return nil, ck.Errorf(notFound, "object %d", h)
+	}
+	return e.obj, nil
+}
