@@ -20,16 +20,21 @@ func init() {
 		KeyTypes:        []ck.KeyType{ck.CKK_RSA},
 		GenerateKeyPair: generateRSA,
 	})
-	registerRSA(ck.CKM_RSA_X_509, 0, NoParam, func(Param) (rsaScheme, error) { return rawScheme{}, nil })
-	registerRSA(ck.CKM_RSA_PKCS, 0, NoParam, func(Param) (rsaScheme, error) { return pkcs1Scheme{}, nil })
-	registerRSA(ck.CKM_RSA_PKCS_PSS, 0, PSSParam, func(p Param) (rsaScheme, error) {
+	// The two mechanisms that sign their input as it is also encrypt with it.
+	register(withRSAEncryption(
+		rsaSignature(ck.CKM_RSA_X_509, 0, NoParam, func(Param) (rsaScheme, error) { return rawScheme{}, nil }),
+		func(Param) (rsaEncryption, error) { return rawScheme{}, nil }))
+	register(withRSAEncryption(
+		rsaSignature(ck.CKM_RSA_PKCS, 0, NoParam, func(Param) (rsaScheme, error) { return pkcs1Scheme{}, nil }),
+		func(Param) (rsaEncryption, error) { return pkcs1Encryption{}, nil }))
+	register(rsaSignature(ck.CKM_RSA_PKCS_PSS, 0, PSSParam, func(p Param) (rsaScheme, error) {
 		return parsePSS(ck.CKM_RSA_PKCS_PSS, 0, p)
-	})
+	}))
 	for _, hs := range hashes {
-		registerRSA(hs.rsaPKCS, hs.hash, NoParam, func(Param) (rsaScheme, error) { return pkcs1Scheme{hs.hash}, nil })
-		registerRSA(hs.rsaPSS, hs.hash, PSSParam, func(p Param) (rsaScheme, error) {
+		register(rsaSignature(hs.rsaPKCS, hs.hash, NoParam, func(Param) (rsaScheme, error) { return pkcs1Scheme{hs.hash}, nil }))
+		register(rsaSignature(hs.rsaPSS, hs.hash, PSSParam, func(p Param) (rsaScheme, error) {
 			return parsePSS(hs.rsaPSS, hs.hash, p)
-		})
+		}))
 	}
 }
 
@@ -41,11 +46,11 @@ type rsaScheme interface {
 	verify(key *rsa.PublicKey, msg, sig []byte) error
 }
 
-// registerRSA registers an RSA signature mechanism that hashes its input
-// with h, or signs its input as it is (h == 0, single-part), with a
-// parameter of the given kind.
-func registerRSA(t ck.MechanismType, h crypto.Hash, kind ParamKind, scheme func(p Param) (rsaScheme, error)) {
-	register(&Mechanism{
+// rsaSignature is an RSA signature mechanism that hashes its input with
+// h, or signs its input as it is (h == 0, single-part), with a parameter
+// of the given kind.
+func rsaSignature(t ck.MechanismType, h crypto.Hash, kind ParamKind, scheme func(p Param) (rsaScheme, error)) *Mechanism {
+	return &Mechanism{
 		Type:       t,
 		Info:       Info{rsaInfo.MinKeySize, rsaInfo.MaxKeySize, ck.CKF_SIGN | ck.CKF_VERIFY},
 		KeyTypes:   []ck.KeyType{ck.CKK_RSA},
@@ -73,7 +78,7 @@ func registerRSA(t ck.MechanismType, h crypto.Hash, kind ParamKind, scheme func(
 			}
 			return &rsaVerifier{feed: newFeed(s.hash()), scheme: s, key: pub}, nil
 		},
-	})
+	}
 }
 
 type rsaSigner struct {

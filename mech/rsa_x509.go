@@ -22,49 +22,81 @@ func (rawScheme) hash() crypto.Hash { return 0 }
 
 // sign computes input^d mod n. The input may be shorter than the modulus
 // (it is then left-padded with zeros) but not longer, and its value must
-// be below n. The result is checked with the public key, so that a fault
-// never releases a wrong signature.
+// be below n.
 func (rawScheme) sign(key *rsa.PrivateKey, msg []byte) ([]byte, error) {
-	n, err := rawModulus(&key.PublicKey)
-	if err != nil {
-		return nil, err
-	}
-	if len(msg) > n.Size() {
-		return nil, ck.Errorf(ck.CKR_DATA_LEN_RANGE, "CKM_RSA_X_509 signs at most %d bytes with this key, not %d", n.Size(), len(msg))
-	}
-	m, err := bigmod.NewNat().SetBytes(msg, n)
-	if err != nil {
-		return nil, ck.Errorf(ck.CKR_DATA_INVALID, "CKM_RSA_X_509 input is not below the modulus")
-	}
-	s := bigmod.NewNat().Exp(m, key.D.Bytes(), n)
-	check := bigmod.NewNat().ExpShortVarTime(s, uint(key.E), n)
-	if check.Equal(m) != 1 {
-		return nil, ck.Errorf(ck.CKR_FUNCTION_FAILED, "CKM_RSA_X_509 signature failed its check with the public key")
-	}
-	return s.Bytes(n), nil
+	return rawPrivate(key, msg, ck.CKR_DATA_LEN_RANGE, ck.CKR_DATA_INVALID)
 }
 
 // verify recovers sig^e mod n and compares it with the input, left-padded
 // with zeros to the modulus size.
 func (rawScheme) verify(key *rsa.PublicKey, msg, sig []byte) error {
-	n, err := rawModulus(key)
+	if len(msg) > key.Size() {
+		return ck.Errorf(ck.CKR_DATA_LEN_RANGE, "CKM_RSA_X_509 verifies at most %d bytes with this key, not %d", key.Size(), len(msg))
+	}
+	got, err := rawPublic(key, sig, ck.CKR_SIGNATURE_INVALID, ck.CKR_SIGNATURE_INVALID)
 	if err != nil {
 		return err
 	}
-	if len(msg) > n.Size() {
-		return ck.Errorf(ck.CKR_DATA_LEN_RANGE, "CKM_RSA_X_509 verifies at most %d bytes with this key, not %d", n.Size(), len(msg))
-	}
-	s, err := bigmod.NewNat().SetBytes(sig, n)
-	if err != nil {
-		return ck.Errorf(ck.CKR_SIGNATURE_INVALID, "CKM_RSA_X_509 signature is not below the modulus")
-	}
-	got := bigmod.NewNat().ExpShortVarTime(s, uint(key.E), n).Bytes(n)
-	want := make([]byte, n.Size())
+	want := make([]byte, len(got))
 	copy(want[len(want)-len(msg):], msg)
 	if subtle.ConstantTimeCompare(got, want) != 1 {
 		return ck.CKR_SIGNATURE_INVALID
 	}
 	return nil
+}
+
+// encrypt computes input^e mod n, the input read as sign reads it.
+func (rawScheme) encrypt(key *rsa.PublicKey, msg []byte) ([]byte, error) {
+	return rawPublic(key, msg, ck.CKR_DATA_LEN_RANGE, ck.CKR_DATA_INVALID)
+}
+
+// decrypt computes input^d mod n in constant time, like sign: the result
+// is the caller's plaintext, padding and all, so nothing here depends on
+// its value.
+func (rawScheme) decrypt(key *rsa.PrivateKey, ciphertext []byte) ([]byte, error) {
+	return rawPrivate(key, ciphertext, ck.CKR_ENCRYPTED_DATA_LEN_RANGE, ck.CKR_ENCRYPTED_DATA_INVALID)
+}
+
+// rawPrivate computes in^d mod n as k bytes, failing with tooLong for an
+// input longer than the modulus and notBelow for a value not below n.
+// The result is checked with the public key, so that a fault never
+// releases a wrong value (for a signature, one that gives the key away).
+func rawPrivate(key *rsa.PrivateKey, in []byte, tooLong, notBelow ck.RV) ([]byte, error) {
+	n, m, err := rawInput(&key.PublicKey, in, tooLong, notBelow)
+	if err != nil {
+		return nil, err
+	}
+	out := bigmod.NewNat().Exp(m, key.D.Bytes(), n)
+	check := bigmod.NewNat().ExpShortVarTime(out, uint(key.E), n)
+	if check.Equal(m) != 1 {
+		return nil, ck.Errorf(ck.CKR_FUNCTION_FAILED, "CKM_RSA_X_509 result failed its check with the public key")
+	}
+	return out.Bytes(n), nil
+}
+
+// rawPublic computes in^e mod n as k bytes, with rawPrivate's errors.
+func rawPublic(key *rsa.PublicKey, in []byte, tooLong, notBelow ck.RV) ([]byte, error) {
+	n, m, err := rawInput(key, in, tooLong, notBelow)
+	if err != nil {
+		return nil, err
+	}
+	return bigmod.NewNat().ExpShortVarTime(m, uint(key.E), n).Bytes(n), nil
+}
+
+// rawInput reads in as a big-endian number below the key's modulus.
+func rawInput(key *rsa.PublicKey, in []byte, tooLong, notBelow ck.RV) (*bigmod.Modulus, *bigmod.Nat, error) {
+	n, err := rawModulus(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(in) > n.Size() {
+		return nil, nil, ck.Errorf(tooLong, "CKM_RSA_X_509 takes at most %d bytes with this key, not %d", n.Size(), len(in))
+	}
+	m, err := bigmod.NewNat().SetBytes(in, n)
+	if err != nil {
+		return nil, nil, ck.Errorf(notBelow, "CKM_RSA_X_509 input is not below the modulus")
+	}
+	return n, m, nil
 }
 
 func rawModulus(key *rsa.PublicKey) (*bigmod.Modulus, error) {
