@@ -1,6 +1,9 @@
 package mech
 
 import (
+	"crypto/aes"
+	"crypto/cipher"
+
 	"github.com/corepkcs11/corepkcs11/ck"
 )
 
@@ -19,4 +22,22 @@ func init() {
 			return n == 16 || n == 24 || n == 32
 		}),
 	})
+	registerBlockModes(blockModes{
+		ecb:      ck.CKM_AES_ECB,
+		cbc:      ck.CKM_AES_CBC,
+		cbcPad:   ck.CKM_AES_CBC_PAD,
+		keyTypes: []ck.KeyType{ck.CKK_AES},
+		minKey:   minAESKey,
+		maxKey:   maxAESKey,
+		newBlock: aesKeyBlock,
+	})
+}
+
+// aesKeyBlock is the AES cipher of a key value of 16, 24 or 32 bytes.
+func aesKeyBlock(key []byte) (cipher.Block, error) {
+	b, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, ck.Errorf(ck.CKR_KEY_SIZE_RANGE, "an AES key is 16, 24 or 32 bytes, not %d", len(key))
+	}
+	return b, nil
 }

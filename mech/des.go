@@ -1,6 +1,8 @@
 package mech
 
 import (
+	"crypto/cipher"
+	"crypto/des"
 	"crypto/rand"
 	"math/bits"
 
@@ -35,6 +37,56 @@ func init() {
 			},
 		})
 	}
+}
+
+// The DES encryption mechanisms. The spec (v2.20 and later, general
+// block cipher ECB, CBC and CBC_PAD) says ulMinKeySize and ulMaxKeySize
+// are not used for DES and Triple DES, without a value for them, and
+// SoftHSMv2 reports 0 to 0. Here they are the key lengths in bytes, as
+// the spec gives them where it uses them (AES, CAST) and as the DES key
+// generations above give them: a client that checks a key's size
+// against the range (NSS does) finds it covered, where 0 to 0 would rule
+// out every key.
+func init() {
+	registerBlockModes(blockModes{
+		ecb:      ck.CKM_DES3_ECB,
+		cbc:      ck.CKM_DES3_CBC,
+		cbcPad:   ck.CKM_DES3_CBC_PAD,
+		keyTypes: []ck.KeyType{ck.CKK_DES2, ck.CKK_DES3},
+		minKey:   16,
+		maxKey:   24,
+		newBlock: tripleDESKeyBlock,
+	})
+	registerBlockModes(blockModes{
+		ecb:      ck.CKM_DES_ECB,
+		cbc:      ck.CKM_DES_CBC,
+		cbcPad:   ck.CKM_DES_CBC_PAD,
+		keyTypes: []ck.KeyType{ck.CKK_DES},
+		minKey:   8,
+		maxKey:   8,
+		legacy:   true,
+		newBlock: desKeyBlock,
+	})
+}
+
+// tripleDESKeyBlock is the Triple DES cipher of a two-key (16 bytes,
+// K1 K2, run as K1 K2 K1) or three-key (24 bytes) value.
+func tripleDESKeyBlock(key []byte) (cipher.Block, error) {
+	switch len(key) {
+	case 16:
+		return des.NewTripleDESCipher(append(key[:16:16], key[:8]...))
+	case 24:
+		return des.NewTripleDESCipher(key)
+	}
+	return nil, ck.Errorf(ck.CKR_KEY_SIZE_RANGE, "a Triple DES key is 16 or 24 bytes, not %d", len(key))
+}
+
+// desKeyBlock is the single DES cipher of an 8-byte value.
+func desKeyBlock(key []byte) (cipher.Block, error) {
+	if len(key) != 8 {
+		return nil, ck.Errorf(ck.CKR_KEY_SIZE_RANGE, "a DES key is 8 bytes, not %d", len(key))
+	}
+	return des.NewCipher(key)
 }
 
 // setDESParity gives each byte of a DES key odd parity, in its low bit,
