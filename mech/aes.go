@@ -23,13 +23,14 @@ func init() {
 		}),
 	})
 	registerBlockModes(blockModes{
-		ecb:      ck.CKM_AES_ECB,
-		cbc:      ck.CKM_AES_CBC,
-		cbcPad:   ck.CKM_AES_CBC_PAD,
-		keyTypes: []ck.KeyType{ck.CKK_AES},
-		minKey:   minAESKey,
-		maxKey:   maxAESKey,
-		newBlock: aesKeyBlock,
+		ecb:       ck.CKM_AES_ECB,
+		cbc:       ck.CKM_AES_CBC,
+		cbcPad:    ck.CKM_AES_CBC_PAD,
+		keyTypes:  []ck.KeyType{ck.CKK_AES},
+		minKey:    minAESKey,
+		maxKey:    maxAESKey,
+		blockSize: aes.BlockSize,
+		newBlock:  aesKeyBlock,
 	})
 }
 
@@ -40,4 +41,13 @@ func aesKeyBlock(key []byte) (cipher.Block, error) {
 		return nil, ck.Errorf(ck.CKR_KEY_SIZE_RANGE, "an AES key is 16, 24 or 32 bytes, not %d", len(key))
 	}
 	return b, nil
+}
+
+// aesBlockOf is the AES cipher of a secret key's value, for mechanism t.
+func aesBlockOf(t ck.MechanismType, key any) (cipher.Block, error) {
+	k, err := secretKeyValue(t, key)
+	if err != nil {
+		return nil, err
+	}
+	return aesKeyBlock(k)
 }

@@ -36,11 +36,7 @@ type aesCTR struct {
 }
 
 func newAESCTR(key any, p Param) (*aesCTR, error) {
-	k, err := secretKeyValue(ck.CKM_AES_CTR, key)
-	if err != nil {
-		return nil, err
-	}
-	b, err := aesKeyBlock(k)
+	b, err := aesBlockOf(ck.CKM_AES_CTR, key)
 	if err != nil {
 		return nil, err
 	}

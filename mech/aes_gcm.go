@@ -51,11 +51,7 @@ type aesGCM struct {
 }
 
 func newAESGCM(key any, p Param, encrypt bool) (*aesGCM, error) {
-	k, err := secretKeyValue(ck.CKM_AES_GCM, key)
-	if err != nil {
-		return nil, err
-	}
-	b, err := aesKeyBlock(k)
+	b, err := aesBlockOf(ck.CKM_AES_GCM, key)
 	if err != nil {
 		return nil, err
 	}

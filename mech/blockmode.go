@@ -17,6 +17,7 @@ type blockModes struct {
 	ecb, cbc, cbcPad ck.MechanismType
 	keyTypes         []ck.KeyType
 	minKey, maxKey   uint // the CK_MECHANISM_INFO key sizes
+	blockSize        int
 	legacy           bool
 	// newBlock makes the cipher of a key value, or fails with
 	// CKR_KEY_SIZE_RANGE.
@@ -35,6 +36,10 @@ func registerBlockModes(c blockModes) {
 		if mode.chain {
 			kind = BytesParam
 		}
+		wrapBlock := c.blockSize
+		if mode.pad {
+			wrapBlock = 0
+		}
 		start := func(encrypt bool) func(any, Param) (Cipher, error) {
 			return func(key any, p Param) (Cipher, error) {
 				return newBlockMode(mode.t, c.newBlock, key, p, mode.chain, mode.pad, encrypt)
@@ -46,6 +51,7 @@ func registerBlockModes(c blockModes) {
 			KeyTypes:     c.keyTypes,
 			Param:        kind,
 			Legacy:       c.legacy,
+			WrapBlock:    wrapBlock,
 			NewEncrypter: start(true),
 			NewDecrypter: start(false),
 		})

@@ -54,19 +54,6 @@ func registerCMAC(t ck.MechanismType, general bool) {
 	})
 }
 
-// aesBlockOf is the AES cipher of a secret key's value, for mechanism t.
-func aesBlockOf(t ck.MechanismType, key any) (cipher.Block, error) {
-	k, ok := key.([]byte)
-	if !ok {
-		return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "%v needs an AES key", t)
-	}
-	b, err := aes.NewCipher(k)
-	if err != nil {
-		return nil, ck.Errorf(ck.CKR_KEY_SIZE_RANGE, "%v: an AES key of %d bytes", t, len(k))
-	}
-	return b, nil
-}
-
 // cmac is a CMAC in progress, for signing and verifying alike. The last
 // block of the message is processed differently from the others, so
 // one block (full or not) is always held back until the end; everything

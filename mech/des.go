@@ -49,23 +49,25 @@ func init() {
 // out every key.
 func init() {
 	registerBlockModes(blockModes{
-		ecb:      ck.CKM_DES3_ECB,
-		cbc:      ck.CKM_DES3_CBC,
-		cbcPad:   ck.CKM_DES3_CBC_PAD,
-		keyTypes: []ck.KeyType{ck.CKK_DES2, ck.CKK_DES3},
-		minKey:   16,
-		maxKey:   24,
-		newBlock: tripleDESKeyBlock,
+		ecb:       ck.CKM_DES3_ECB,
+		cbc:       ck.CKM_DES3_CBC,
+		cbcPad:    ck.CKM_DES3_CBC_PAD,
+		keyTypes:  []ck.KeyType{ck.CKK_DES2, ck.CKK_DES3},
+		minKey:    16,
+		maxKey:    24,
+		blockSize: des.BlockSize,
+		newBlock:  tripleDESKeyBlock,
 	})
 	registerBlockModes(blockModes{
-		ecb:      ck.CKM_DES_ECB,
-		cbc:      ck.CKM_DES_CBC,
-		cbcPad:   ck.CKM_DES_CBC_PAD,
-		keyTypes: []ck.KeyType{ck.CKK_DES},
-		minKey:   8,
-		maxKey:   8,
-		legacy:   true,
-		newBlock: desKeyBlock,
+		ecb:       ck.CKM_DES_ECB,
+		cbc:       ck.CKM_DES_CBC,
+		cbcPad:    ck.CKM_DES_CBC_PAD,
+		keyTypes:  []ck.KeyType{ck.CKK_DES},
+		minKey:    8,
+		maxKey:    8,
+		blockSize: des.BlockSize,
+		legacy:    true,
+		newBlock:  desKeyBlock,
 	})
 }
 

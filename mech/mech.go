@@ -43,6 +43,11 @@ type Mechanism struct {
 	// are offered for the systems that still test against them, logged
 	// when used, and a setting turns them all off.
 	Legacy bool
+	// WrapBlock, for the block modes without padding (ECB, CBC), is the
+	// block size C_WrapKey pads a key's value to with zeros, as the
+	// mechanisms specification says for them; C_UnwrapKey then takes
+	// CKA_VALUE_LEN bytes. 0 for the others.
+	WrapBlock int
 
 	// NewDigest starts a digest (CKF_DIGEST).
 	NewDigest func(p Param) (hash.Hash, error)

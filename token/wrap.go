@@ -35,6 +35,9 @@ func (m *Module) WrapKey(h ck.SessionHandle, mc Mechanism, wrappingKey, key ck.O
 	if err != nil {
 		return 0, err
 	}
+	if b := mm.WrapBlock; b > 0 && len(plain)%b != 0 {
+		plain = append(plain, make([]byte, b-len(plain)%b)...)
+	}
 	defer clear(plain)
 	c, err := mm.NewEncrypter(wk.Key(), mc.Param)
 	if err != nil {
