@@ -15,13 +15,27 @@
 #include "pkcs11.h"
 
 static CK_FUNCTION_LIST_PTR f;
+static CK_FUNCTION_LIST_3_0_PTR f3;
 static const char SO_PIN[] = "fuzz-so-pin", USER_PIN[] = "fuzz-user-pin";
 static CK_BYTE p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+
+#define CKM_AES_KEY_WRAP_KWP 0x210bUL
 
 static CK_MECHANISM_TYPE mechs[] = {
 	CKM_SHA_1, CKM_SHA256, CKM_SHA512, CKM_ECDSA, CKM_ECDSA_SHA256, CKM_RSA_PKCS, CKM_RSA_X_509,
 	CKM_RSA_PKCS_PSS, CKM_SHA256_RSA_PKCS, CKM_SHA256_RSA_PKCS_PSS, CKM_EC_KEY_PAIR_GEN, 0x7777, CKM_VENDOR_DEFINED,
+	CKM_RSA_PKCS_OAEP, CKM_AES_ECB, CKM_AES_CBC, CKM_AES_CBC_PAD, CKM_AES_CTR, CKM_AES_GCM, CKM_AES_CMAC,
+	CKM_AES_CMAC_GENERAL, CKM_AES_KEY_WRAP, CKM_AES_KEY_WRAP_KWP, CKM_DES3_CBC_PAD, CKM_DES3_ECB,
+	CKM_SHA256_HMAC, CKM_SHA256_HMAC_GENERAL,
 };
+
+/* plausible writes a structure of the mechanism's parameter type at the
+ * start of param, pointing into param's later bytes (valid memory) or
+ * NULL, with lengths that are often wrong; it returns the structure's
+ * size, or 0 if the mechanism takes no structure with pointers. */
+static CK_ULONG plausible(CK_MECHANISM_TYPE t, CK_BYTE *param);
+
+
 
 static unsigned rnd(unsigned n) { return n ? (unsigned)rand() % n : 0; }
 
@@ -29,6 +43,28 @@ static void fill(CK_BYTE *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		b[i] = (CK_BYTE)rand();
+}
+
+/* family picks one of main's keys (EC pair, RSA pair, AES, DES3) that
+ * the mechanism may work with. */
+static unsigned family(CK_MECHANISM_TYPE t)
+{
+	switch (t) {
+	case CKM_ECDSA:
+	case CKM_ECDSA_SHA256:
+		return rnd(2);
+	case CKM_RSA_PKCS:
+	case CKM_RSA_X_509:
+	case CKM_RSA_PKCS_PSS:
+	case CKM_SHA256_RSA_PKCS:
+	case CKM_SHA256_RSA_PKCS_PSS:
+	case CKM_RSA_PKCS_OAEP:
+		return 2 + rnd(2);
+	case CKM_DES3_CBC_PAD:
+	case CKM_DES3_ECB:
+		return 5;
+	}
+	return 4;
 }
 
 /* known reports whether rv is a CK_RV the base specification defines. */
@@ -44,6 +80,11 @@ int main(int argc, char **argv)
 	CK_C_GetFunctionList get = (CK_C_GetFunctionList)dlsym(lib, "C_GetFunctionList");
 	if (!get || get(&f) != CKR_OK || f->C_Initialize(NULL) != CKR_OK)
 		return 2;
+	CK_C_GetInterface getInterface = (CK_C_GetInterface)dlsym(lib, "C_GetInterface");
+	CK_INTERFACE_PTR itf;
+	if (!getInterface || getInterface(NULL, NULL, &itf, 0) != CKR_OK)
+		return 2;
+	f3 = itf->pFunctionList;
 	srand((unsigned)atoi(argv[2]));
 	long iterations = atol(argv[3]);
 
@@ -63,13 +104,17 @@ int main(int argc, char **argv)
 	CK_BBOOL yes = CK_TRUE;
 	CK_ULONG bits = 1024;
 	CK_BYTE e[] = {1, 0, 1};
-	CK_OBJECT_HANDLE keys[4];
+	CK_OBJECT_HANDLE keys[6];
 	CK_ATTRIBUTE ecPub[] = {{CKA_EC_PARAMS, p256, sizeof p256}, {CKA_VERIFY, &yes, 1}};
 	CK_ATTRIBUTE rsaPub[] = {{CKA_MODULUS_BITS, &bits, sizeof bits}, {CKA_PUBLIC_EXPONENT, e, sizeof e}, {CKA_VERIFY, &yes, 1}};
 	CK_ATTRIBUTE priv[] = {{CKA_SIGN, &yes, 1}};
 	CK_MECHANISM ecGen = {CKM_EC_KEY_PAIR_GEN, NULL, 0}, rsaGen = {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
+	CK_ULONG aesLen = 32;
+	CK_ATTRIBUTE aes[] = {{CKA_VALUE_LEN, &aesLen, sizeof aesLen}, {CKA_EXTRACTABLE, &yes, 1}};
+	CK_MECHANISM aesGen = {CKM_AES_KEY_GEN, NULL, 0}, des3Gen = {CKM_DES3_KEY_GEN, NULL, 0};
 	if (f->C_GenerateKeyPair(s, &ecGen, ecPub, 2, priv, 1, &keys[0], &keys[1]) != CKR_OK ||
-	    f->C_GenerateKeyPair(s, &rsaGen, rsaPub, 3, priv, 1, &keys[2], &keys[3]) != CKR_OK)
+	    f->C_GenerateKeyPair(s, &rsaGen, rsaPub, 3, priv, 1, &keys[2], &keys[3]) != CKR_OK ||
+	    f->C_GenerateKey(s, &aesGen, aes, 2, &keys[4]) != CKR_OK || f->C_GenerateKey(s, &des3Gen, &aes[1], 1, &keys[5]) != CKR_OK)
 		return 2;
 
 	static CK_BYTE param[512], data[1024], out[1024];
@@ -88,7 +133,14 @@ int main(int argc, char **argv)
 			p[1] = rnd(2) ? CKG_MGF1_SHA256 : rnd(8);
 			p[2] = rnd(300);
 		}
-		CK_OBJECT_HANDLE key = rnd(6) == 0 ? (CK_OBJECT_HANDLE)rand() : keys[rnd(4)];
+		if (m.pParameter != NULL && rnd(2)) {
+			CK_ULONG size = plausible(m.mechanism, param);
+			if (size != 0)
+				m.ulParameterLen = rnd(8) ? size : size - sizeof(CK_ULONG);
+		}
+		CK_OBJECT_HANDLE key = rnd(6) == 0 ? (CK_OBJECT_HANDLE)rand() : keys[rnd(6)];
+		if (rnd(4)) /* mostly a key of the mechanism's family, to get past the key checks */
+			key = keys[family(m.mechanism)];
 		CK_ULONG dataLen = rnd(sizeof data + 1), outLen = rnd(sizeof out + 1);
 		fill(data, dataLen);
 		/* Lengths no memory can hold, as uninitialized variables give. */
@@ -99,7 +151,39 @@ int main(int argc, char **argv)
 		CK_ULONG *pOutLen = rnd(10) == 0 ? NULL : &outLen;
 		CK_BYTE *pOut = rnd(4) == 0 ? NULL : out;
 		CK_RV rvs[4];
-		switch (rnd(3)) {
+		CK_OBJECT_HANDLE unwrapped;
+		CK_OBJECT_CLASS secret = CKO_SECRET_KEY;
+		CK_KEY_TYPE aesType = CKK_AES;
+		CK_ATTRIBUTE unwrapTemplate[] = {{CKA_CLASS, &secret, sizeof secret}, {CKA_KEY_TYPE, &aesType, sizeof aesType}};
+		switch (rnd(6)) {
+		case 3:
+			rvs[0] = f->C_EncryptInit(s, &m, key);
+			rvs[1] = rnd(2) ? f->C_Encrypt(s, data, dataLen, pOut, pOutLen) : f->C_EncryptUpdate(s, data, dataLen, pOut, pOutLen);
+			rvs[2] = f->C_EncryptFinal(s, pOut, pOutLen);
+			rvs[3] = f->C_EncryptInit(s, &m, key);
+			if (rvs[3] == CKR_OK) {
+				outLen = sizeof out;
+				rvs[3] = f->C_Encrypt(s, out, rnd(sizeof out), out, &outLen); /* in place */
+			}
+			break;
+		case 4:
+			rvs[0] = f->C_DecryptInit(s, &m, key);
+			rvs[1] = rnd(2) ? f->C_Decrypt(s, data, dataLen, pOut, pOutLen) : f->C_DecryptUpdate(s, data, dataLen, pOut, pOutLen);
+			rvs[2] = f->C_DecryptFinal(s, pOut, pOutLen);
+			rvs[3] = f->C_DecryptInit(s, &m, key);
+			if (rvs[3] == CKR_OK) {
+				outLen = sizeof out;
+				rvs[3] = f->C_DecryptUpdate(s, data, rnd(sizeof data), out, &outLen);
+			}
+			break;
+		case 5:
+			rvs[0] = f->C_WrapKey(s, &m, key, keys[rnd(6)], pOut, pOutLen);
+			rvs[1] = f->C_UnwrapKey(s, &m, key, data, dataLen, unwrapTemplate, rnd(3), rnd(8) ? &unwrapped : NULL);
+			if (rvs[1] == CKR_OK)
+				f->C_DestroyObject(s, unwrapped);
+			rvs[2] = f->C_DigestEncryptUpdate(s, data, dataLen, pOut, pOutLen);
+			rvs[3] = f->C_DecryptVerifyUpdate(s, data, dataLen, pOut, pOutLen);
+			break;
 		case 0:
 			rvs[0] = f->C_DigestInit(s, &m);
 			rvs[1] = rnd(2) ? f->C_Digest(s, data, dataLen, pOut, pOutLen) : f->C_DigestUpdate(s, data, dataLen);
@@ -125,6 +209,8 @@ int main(int argc, char **argv)
 				rvs[3] = f->C_Verify(s, data, dataLen, out, outLen);
 		}
 		started += rvs[0] == CKR_OK;
+		/* Whatever a round left active, the next starts afresh. */
+		f3->C_SessionCancel(s, CKF_ENCRYPT | CKF_DECRYPT | CKF_DIGEST | CKF_SIGN | CKF_VERIFY);
 		for (int j = 0; j < 4; j++) {
 			if (!known(rvs[j]) || rvs[j] == CKR_GENERAL_ERROR) {
 				printf("FAIL iteration %ld: mechanism 0x%lx, parameter %lu bytes: call %d returned 0x%lx\n", i, m.mechanism, m.ulParameterLen, j, rvs[j]);
@@ -135,4 +221,36 @@ int main(int argc, char **argv)
 	f->C_Finalize(NULL);
 	printf("started=%ld\n%ld rounds, %ld bad\n", started, iterations, bad);
 	return bad ? 1 : 0;
+}
+
+static CK_ULONG plausible(CK_MECHANISM_TYPE t, CK_BYTE *param)
+{
+	CK_BYTE *tail = param + 128; /* 384 bytes of valid memory */
+	switch (t) {
+	case CKM_AES_GCM: {
+		CK_GCM_PARAMS *p = (CK_GCM_PARAMS *)param;
+		p->pIv = rnd(8) ? tail : NULL;
+		p->ulIvLen = rnd(8) ? 12 : rnd(300);
+		p->ulIvBits = rnd(2) ? p->ulIvLen * 8 : rnd(3000);
+		p->pAAD = rnd(4) ? tail + 300 : NULL;
+		p->ulAADLen = rnd(85);
+		p->ulTagBits = rnd(2) ? 128 : rnd(200);
+		return sizeof *p;
+	}
+	case CKM_RSA_PKCS_OAEP: {
+		CK_RSA_PKCS_OAEP_PARAMS *p = (CK_RSA_PKCS_OAEP_PARAMS *)param;
+		p->hashAlg = rnd(2) ? CKM_SHA256 : rnd(0x300);
+		p->mgf = rnd(2) ? CKG_MGF1_SHA256 : rnd(8);
+		p->source = rnd(3);
+		p->pSourceData = rnd(4) ? tail : NULL;
+		p->ulSourceDataLen = rnd(385);
+		return sizeof *p;
+	}
+	case CKM_AES_CTR: {
+		CK_AES_CTR_PARAMS *p = (CK_AES_CTR_PARAMS *)param;
+		p->ulCounterBits = rnd(140);
+		return sizeof *p;
+	}
+	}
+	return 0;
 }
