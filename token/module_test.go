@@ -67,7 +67,7 @@ func TestSlotsAndInitToken(t *testing.T) {
 		t.Fatalf("after InitToken slots = %v, want [0 1]", slots)
 	}
 	info, _ = m.GetTokenInfo(0)
-	wantFlags := ck.Flags(ck.CKF_TOKEN_INITIALIZED | ck.CKF_LOGIN_REQUIRED | ck.CKF_RNG)
+	wantFlags := ck.Flags(ck.CKF_TOKEN_INITIALIZED | ck.CKF_LOGIN_REQUIRED | ck.CKF_RNG | ck.CKF_DUAL_CRYPTO_OPERATIONS)
 	if info.Label != "first" || info.Flags&wantFlags != wantFlags || info.Flags&ck.CKF_USER_PIN_INITIALIZED != 0 || len(info.SerialNumber) != 16 {
 		t.Errorf("token info = %+v", info)
 	}

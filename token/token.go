@@ -206,7 +206,7 @@ func (m *Module) GetTokenInfo(id ck.SlotID) (TokenInfo, error) {
 		FreePrivateMemory:  ck.CK_UNAVAILABLE_INFORMATION,
 		HardwareVersion:    Version,
 		FirmwareVersion:    Version,
-		Flags:              ck.CKF_RNG | ck.CKF_LOGIN_REQUIRED,
+		Flags:              ck.CKF_RNG | ck.CKF_LOGIN_REQUIRED | ck.CKF_DUAL_CRYPTO_OPERATIONS,
 	}
 	t, err := m.token(id)
 	if ck.ToRV(err) == ck.CKR_TOKEN_NOT_RECOGNIZED {
