@@ -48,21 +48,55 @@ func output(p *C.CK_BYTE, pLen *C.CK_ULONG) ([]byte, error) {
 }
 
 // template converts a CK_ATTRIBUTE array; the values are views into the
-// caller's memory, which the engine copies before the call returns.
+// caller's memory, which the engine copies before the call returns. The
+// value of an attribute-array attribute (CKA_WRAP_TEMPLATE) is itself a
+// CK_ATTRIBUTE array, converted one level deep into the engine's
+// encoding; one the engine cannot accept becomes an empty value, which
+// it refuses with CKR_ATTRIBUTE_VALUE_INVALID.
 func template(p *C.CK_ATTRIBUTE, n C.CK_ULONG) (object.Template, error) {
+	return convertTemplate(p, n, true)
+}
+
+func convertTemplate(p *C.CK_ATTRIBUTE, n C.CK_ULONG, arrays bool) (object.Template, error) {
 	attrs, err := view(p, n)
 	if err != nil || len(attrs) == 0 {
 		return nil, err
 	}
 	t := make(object.Template, n)
 	for i := range attrs {
+		typ := ck.AttributeType(attrs[i]._type)
+		if kind, _ := object.KindOf(typ); arrays && kind == object.KindAttributes {
+			v, err := attributeArray(unsafe.Pointer(attrs[i].pValue), attrs[i].ulValueLen)
+			if err != nil {
+				return nil, err
+			}
+			t[i] = object.Attribute{Type: typ, Value: v}
+			continue
+		}
 		v, err := input((*C.CK_BYTE)(attrs[i].pValue), attrs[i].ulValueLen)
 		if err != nil {
 			return nil, err
 		}
-		t[i] = object.Attribute{Type: ck.AttributeType(attrs[i]._type), Value: v}
+		t[i] = object.Attribute{Type: typ, Value: v}
 	}
 	return t, nil
+}
+
+// attributeArray encodes the CK_ATTRIBUTE array of n bytes at p.
+func attributeArray(p unsafe.Pointer, n C.CK_ULONG) ([]byte, error) {
+	size := C.CK_ULONG(unsafe.Sizeof(C.CK_ATTRIBUTE{}))
+	if n%size != 0 {
+		return []byte{}, nil
+	}
+	nested, err := convertTemplate((*C.CK_ATTRIBUTE)(p), n/size, false)
+	if err != nil {
+		return nil, err
+	}
+	v, err := object.EncodeTemplate(nested)
+	if err != nil {
+		return []byte{}, nil
+	}
+	return v, nil
 }
 
 // pad fills a fixed-size CK_UTF8CHAR field: blank-padded, not NUL-terminated.

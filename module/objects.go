@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/object"
 	"github.com/corepkcs11/corepkcs11/token"
 )
 
@@ -102,20 +103,74 @@ func cpkGetAttributeValue(hSession C.CK_SESSION_HANDLE, hObject C.CK_OBJECT_HAND
 	q := make([]token.AttributeQuery, len(attrs))
 	for i, a := range attrs {
 		q[i].Type = ck.AttributeType(a._type)
+		if kind, _ := object.KindOf(q[i].Type); kind == object.KindAttributes {
+			continue // asked for its length here, written by putArray
+		}
 		if a.pValue != nil {
 			if q[i].Value, err = input((*C.CK_BYTE)(a.pValue), a.ulValueLen); err != nil {
 				return C.CKR_ARGUMENTS_BAD
 			}
 		}
 	}
-	err = engine.GetAttributeValue(ck.SessionHandle(hSession), ck.ObjectHandle(hObject), q)
+	h, oh := ck.SessionHandle(hSession), ck.ObjectHandle(hObject)
+	err = engine.GetAttributeValue(h, oh, q)
 	switch ck.ToRV(err) {
 	case ck.CKR_OK, ck.CKR_ATTRIBUTE_SENSITIVE, ck.CKR_ATTRIBUTE_TYPE_INVALID, ck.CKR_BUFFER_TOO_SMALL:
 		for i := range attrs {
+			if kind, _ := object.KindOf(q[i].Type); kind == object.KindAttributes && q[i].Len != ck.CK_UNAVAILABLE_INFORMATION {
+				if aerr := putArray(h, oh, &attrs[i]); aerr != nil && err == nil {
+					err = aerr
+				}
+				continue
+			}
 			attrs[i].ulValueLen = C.CK_ULONG(q[i].Len)
 		}
 	}
 	return rv("C_GetAttributeValue", err)
+}
+
+// putArray answers the query a of an attribute-array attribute, as the
+// spec's C_GetAttributeValue does: the array's size in bytes for a NULL
+// pValue, and otherwise each element's type and value, or length, in
+// turn, with CKR_BUFFER_TOO_SMALL (and CK_UNAVAILABLE_INFORMATION) for
+// a buffer too short for the array or an element.
+func putArray(h ck.SessionHandle, oh ck.ObjectHandle, a *C.CK_ATTRIBUTE) error {
+	got, err := engine.GetAttributes(h, oh, ck.AttributeType(a._type))
+	if err != nil {
+		return err
+	}
+	nested, err := object.DecodeTemplate(got[0].Value)
+	if err != nil {
+		return ck.Wrap(ck.CKR_GENERAL_ERROR, err)
+	}
+	size := C.CK_ULONG(len(nested)) * C.CK_ULONG(unsafe.Sizeof(C.CK_ATTRIBUTE{}))
+	if a.pValue == nil {
+		a.ulValueLen = size
+		return nil
+	}
+	if a.ulValueLen < size {
+		a.ulValueLen = C.CK_ULONG(ck.CK_UNAVAILABLE_INFORMATION)
+		return ck.CKR_BUFFER_TOO_SMALL
+	}
+	a.ulValueLen = size
+	out := unsafe.Slice((*C.CK_ATTRIBUTE)(a.pValue), len(nested))
+	var first error
+	for i, n := range nested {
+		out[i]._type = C.CK_ATTRIBUTE_TYPE(n.Type)
+		switch {
+		case out[i].pValue == nil:
+			out[i].ulValueLen = C.CK_ULONG(len(n.Value))
+		case out[i].ulValueLen < C.CK_ULONG(len(n.Value)):
+			out[i].ulValueLen = C.CK_ULONG(ck.CK_UNAVAILABLE_INFORMATION)
+			if first == nil {
+				first = ck.CKR_BUFFER_TOO_SMALL
+			}
+		default:
+			copy(unsafe.Slice((*byte)(out[i].pValue), len(n.Value)), n.Value)
+			out[i].ulValueLen = C.CK_ULONG(len(n.Value))
+		}
+	}
+	return first
 }
 
 //export cpkSetAttributeValue

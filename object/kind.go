@@ -19,6 +19,7 @@ const (
 	KindDate                       // CK_DATE, or empty
 	KindBigInt                     // big-endian unsigned integer
 	KindMechanisms                 // CK_MECHANISM_TYPE array
+	KindAttributes                 // CK_ATTRIBUTE array (see arrays.go)
 )
 
 var kinds = map[ck.AttributeType]Kind{
@@ -79,6 +80,8 @@ var kinds = map[ck.AttributeType]Kind{
 	ck.CKA_ALWAYS_AUTHENTICATE:        KindBool,
 	ck.CKA_WRAP_WITH_TRUSTED:          KindBool,
 	ck.CKA_ALLOWED_MECHANISMS:         KindMechanisms,
+	ck.CKA_WRAP_TEMPLATE:              KindAttributes,
+	ck.CKA_UNWRAP_TEMPLATE:            KindAttributes,
 }
 
 // KindOf returns the kind of attribute type t, and false for a type this
@@ -128,6 +131,12 @@ func canonical(t ck.AttributeType, v []byte) ([]byte, error) {
 		if len(v)%ULongSize != 0 {
 			return nil, bad("not an array of CK_MECHANISM_TYPE")
 		}
+	case KindAttributes:
+		a, err := canonicalArray(v)
+		if err != nil {
+			return nil, ck.Errorf(ck.CKR_ATTRIBUTE_VALUE_INVALID, "%v: %v", t, err)
+		}
+		return a, nil
 	}
 	return append([]byte{}, v...), nil
 }

@@ -101,6 +101,7 @@ var publicKeyRules = []attrRule{
 	{ck.CKA_WRAP, modifiable, ckTrue},
 	{ck.CKA_TRUSTED, soOnlyTrue, ckFalse},
 	{ck.CKA_PUBLIC_KEY_INFO, 0, nil},
+	{ck.CKA_WRAP_TEMPLATE, 0, nil},
 }
 
 // Private keys (spec 4.9). CKA_SENSITIVE defaults to CK_TRUE and
@@ -119,6 +120,7 @@ var privateKeyRules = []attrRule{
 	{ck.CKA_WRAP_WITH_TRUSTED, modifiable | stickyTrue, ckFalse},
 	{ck.CKA_ALWAYS_AUTHENTICATE, 0, ckFalse},
 	{ck.CKA_PUBLIC_KEY_INFO, 0, nil},
+	{ck.CKA_UNWRAP_TEMPLATE, 0, nil},
 }
 
 // Secret keys (spec 4.10).
@@ -136,6 +138,8 @@ var secretKeyRules = []attrRule{
 	{ck.CKA_CHECK_VALUE, 0, nil},
 	{ck.CKA_WRAP_WITH_TRUSTED, modifiable | stickyTrue, ckFalse},
 	{ck.CKA_TRUSTED, soOnlyTrue, ckFalse},
+	{ck.CKA_WRAP_TEMPLATE, 0, nil},
+	{ck.CKA_UNWRAP_TEMPLATE, 0, nil},
 }
 
 // Key-type specific attributes (spec mechanisms document, 2.3 and 2.1).

@@ -271,3 +271,45 @@ func TestDigestEncryptUpdate(t *testing.T) {
 		t.Fatalf("decrypted %q, digest %x", plain, digest)
 	}
 }
+
+// TestWrapTemplates: a wrapping key's CKA_WRAP_TEMPLATE limits what it
+// wraps, and an unwrapping key's CKA_UNWRAP_TEMPLATE is imposed on what
+// it unwraps.
+func TestWrapTemplates(t *testing.T) {
+	m := newModule(t, nil)
+	slot := readyToken(t, m, "templates")
+	h := userSession(t, m, slot)
+	onlyLabelled, err := object.EncodeTemplate(object.Template{object.String(ck.CKA_LABEL, "exportable"), object.Bool(ck.CKA_EXTRACTABLE, true)})
+	must(t, err)
+	noDecrypt, err := object.EncodeTemplate(object.Template{object.Bool(ck.CKA_DECRYPT, false)})
+	must(t, err)
+	kek := aesKey(t, m, h, bytes.Repeat([]byte{1}, 32), object.Bytes(ck.CKA_WRAP_TEMPLATE, onlyLabelled), object.Bytes(ck.CKA_UNWRAP_TEMPLATE, noDecrypt))
+	kw := Mechanism{Type: ck.CKM_AES_KEY_WRAP}
+	secret := bytes.Repeat([]byte{0x77}, 16)
+	labelled := aesKey(t, m, h, secret, object.Bool(ck.CKA_EXTRACTABLE, true), object.String(ck.CKA_LABEL, "exportable"))
+	other := aesKey(t, m, h, secret, object.Bool(ck.CKA_EXTRACTABLE, true), object.String(ck.CKA_LABEL, "other"))
+
+	wrapped := make([]byte, 24)
+	_, err = m.WrapKey(h, kw, kek, other, wrapped)
+	wantRV(t, "a key outside CKA_WRAP_TEMPLATE", err, ck.CKR_KEY_NOT_WRAPPABLE)
+	_, err = m.WrapKey(h, kw, kek, labelled, wrapped)
+	must(t, err)
+
+	aes := object.Template{class(ck.CKO_SECRET_KEY), object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_AES))}
+	_, err = m.UnwrapKey(h, kw, kek, wrapped, append(aes, object.Bool(ck.CKA_DECRYPT, true)))
+	wantRV(t, "a template against CKA_UNWRAP_TEMPLATE", err, ck.CKR_TEMPLATE_INCONSISTENT)
+	back, err := m.UnwrapKey(h, kw, kek, wrapped, aes)
+	must(t, err)
+	got, err := m.GetAttributes(h, back, ck.CKA_DECRYPT, ck.CKA_ENCRYPT)
+	must(t, err)
+	if got[0].Value[0] != 0 || got[1].Value[0] != 1 {
+		t.Fatalf("unwrapped key: CKA_DECRYPT %x, CKA_ENCRYPT %x; want false, true", got[0].Value, got[1].Value)
+	}
+	tmpl, err := m.GetAttributes(h, kek, ck.CKA_WRAP_TEMPLATE)
+	must(t, err)
+	if decoded, err := object.DecodeTemplate(tmpl[0].Value); err != nil || len(decoded) != 2 {
+		t.Fatalf("CKA_WRAP_TEMPLATE reads back as %v, %v", decoded, err)
+	}
+	_, err = m.CreateObject(h, append(aes, object.Bytes(ck.CKA_VALUE, secret), object.Bytes(ck.CKA_WRAP_TEMPLATE, []byte{1, 2, 3})))
+	wantRV(t, "a malformed CKA_WRAP_TEMPLATE", err, ck.CKR_ATTRIBUTE_VALUE_INVALID)
+}

@@ -3,6 +3,7 @@ package token
 import (
 	"bytes"
 	"crypto/x509"
+	"slices"
 
 	"github.com/corepkcs11/corepkcs11/ck"
 	"github.com/corepkcs11/corepkcs11/object"
@@ -71,6 +72,15 @@ func wrappable(k, wk *object.Object) ([]byte, error) {
 	if k.Bool(ck.CKA_WRAP_WITH_TRUSTED) && !wk.Bool(ck.CKA_TRUSTED) {
 		return nil, ck.Errorf(ck.CKR_KEY_NOT_WRAPPABLE, "the key has CKA_WRAP_WITH_TRUSTED and the wrapping key is not trusted")
 	}
+	if v, ok := wk.Value(ck.CKA_WRAP_TEMPLATE); ok {
+		tmpl, err := object.DecodeTemplate(v)
+		if err != nil {
+			return nil, ck.Wrap(ck.CKR_GENERAL_ERROR, err)
+		}
+		if q, ok := object.NewQuery(tmpl); !ok || !k.Matches(q) {
+			return nil, ck.Errorf(ck.CKR_KEY_NOT_WRAPPABLE, "the key does not match the wrapping key's CKA_WRAP_TEMPLATE")
+		}
+	}
 	if k.Class() == ck.CKO_SECRET_KEY {
 		v, _ := k.Key().([]byte)
 		return bytes.Clone(v), nil
@@ -100,6 +110,10 @@ func (m *Module) UnwrapKey(h ck.SessionHandle, mc Mechanism, unwrappingKey ck.Ob
 	uk, err := s.keyFor(unwrappingKey, mm, ck.CKA_UNWRAP)
 	if err != nil {
 		return 0, renameKeyError(err, ck.CKR_UNWRAPPING_KEY_HANDLE_INVALID, ck.CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT)
+	}
+	tmpl, err = withUnwrapTemplate(tmpl, uk)
+	if err != nil {
+		return 0, err
 	}
 	class, ok := tmpl.ULong(ck.CKA_CLASS)
 	if !ok {
@@ -157,6 +171,29 @@ func unwrappedMaterial(class ck.ObjectClass, plain []byte, tmpl object.Template)
 		return material, nil
 	}
 	return nil, ck.Errorf(ck.CKR_TEMPLATE_INCONSISTENT, "a %v cannot be unwrapped", class)
+}
+
+// withUnwrapTemplate adds the unwrapping key's CKA_UNWRAP_TEMPLATE to
+// the application's template: every key it unwraps gets those
+// attributes, and a template that contradicts them is
+// CKR_TEMPLATE_INCONSISTENT.
+func withUnwrapTemplate(tmpl object.Template, uk *object.Object) (object.Template, error) {
+	v, ok := uk.Value(ck.CKA_UNWRAP_TEMPLATE)
+	if !ok {
+		return tmpl, nil
+	}
+	forced, err := object.DecodeTemplate(v)
+	if err != nil {
+		return nil, ck.Wrap(ck.CKR_GENERAL_ERROR, err)
+	}
+	q, _ := object.NewQuery(tmpl)
+	given := q.Attributes()
+	for _, a := range forced {
+		if g, ok := given.Find(a.Type); ok && !bytes.Equal(g, a.Value) {
+			return nil, ck.Errorf(ck.CKR_TEMPLATE_INCONSISTENT, "%v contradicts the unwrapping key's CKA_UNWRAP_TEMPLATE", a.Type)
+		}
+	}
+	return append(slices.Clone(tmpl), forced...), nil
 }
 
 // renameKeyError gives keyFor's errors about the key the codes C_WrapKey

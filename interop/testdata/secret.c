@@ -206,6 +206,51 @@ static void check_errors(CK_SESSION_HANDLE s, CK_SLOT_ID slot)
 	EXPECT("a session key in a read-only session", f->C_GenerateKey(ro, &aes, onToken, 1, &key), CKR_OK);
 }
 
+/* check_templates: CKA_WRAP_TEMPLATE goes in and comes out as an array of
+ * CK_ATTRIBUTE, with C_GetAttributeValue's rules applied to the array and
+ * to each element. */
+static void check_templates(CK_SESSION_HANDLE s)
+{
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_AES;
+	CK_BYTE value[16] = {1, 2, 3};
+	char label[] = "exportable";
+	CK_ATTRIBUTE inner[] = {{CKA_LABEL, label, sizeof label - 1}, {CKA_EXTRACTABLE, &yes, 1}};
+	CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_KEY_TYPE, &kt, sizeof kt}, {CKA_VALUE, value, sizeof value},
+			       {CKA_WRAP_TEMPLATE, inner, sizeof inner}};
+	CK_OBJECT_HANDLE key;
+	EXPECT("C_CreateObject with CKA_WRAP_TEMPLATE", f->C_CreateObject(s, tmpl, 4, &key), CKR_OK);
+
+	CK_ATTRIBUTE q = {CKA_WRAP_TEMPLATE, NULL, 0};
+	EXPECT("CKA_WRAP_TEMPLATE length", f->C_GetAttributeValue(s, key, &q, 1), CKR_OK);
+	CHECK("the length is two CK_ATTRIBUTEs", q.ulValueLen == 2 * sizeof(CK_ATTRIBUTE), "%lu", q.ulValueLen);
+	CK_ATTRIBUTE out[2] = {{0, NULL, 0}, {0, NULL, 0}};
+	q.pValue = out;
+	EXPECT("CKA_WRAP_TEMPLATE element lengths", f->C_GetAttributeValue(s, key, &q, 1), CKR_OK);
+	CK_BYTE v0[32], v1[1];
+	CHECK("element types and lengths", out[0].type == CKA_LABEL && out[0].ulValueLen == sizeof label - 1 && out[1].type == CKA_EXTRACTABLE && out[1].ulValueLen == 1,
+	      "0x%lx %lu 0x%lx %lu", out[0].type, out[0].ulValueLen, out[1].type, out[1].ulValueLen);
+	out[0].pValue = v0;
+	out[0].ulValueLen = sizeof v0;
+	out[1].pValue = v1;
+	out[1].ulValueLen = 1;
+	EXPECT("CKA_WRAP_TEMPLATE values", f->C_GetAttributeValue(s, key, &q, 1), CKR_OK);
+	CHECK("element values", out[0].ulValueLen == sizeof label - 1 && memcmp(v0, label, sizeof label - 1) == 0 && v1[0] == CK_TRUE, "%lu", out[0].ulValueLen);
+	out[0].ulValueLen = 2;
+	EXPECT("a short element", f->C_GetAttributeValue(s, key, &q, 1), CKR_BUFFER_TOO_SMALL);
+	CHECK("the short element's length is unavailable", out[0].ulValueLen == CK_UNAVAILABLE_INFORMATION, "%lu", out[0].ulValueLen);
+	q.ulValueLen = sizeof(CK_ATTRIBUTE);
+	EXPECT("a short array", f->C_GetAttributeValue(s, key, &q, 1), CKR_BUFFER_TOO_SMALL);
+	CHECK("the short array's length is unavailable", q.ulValueLen == CK_UNAVAILABLE_INFORMATION, "%lu", q.ulValueLen);
+
+	tmpl[3].ulValueLen = sizeof inner - 1;
+	EXPECT("an array of a length no CK_ATTRIBUTE array has", f->C_CreateObject(s, tmpl, 4, &key), CKR_ATTRIBUTE_VALUE_INVALID);
+	CK_ATTRIBUTE nested[] = {{CKA_WRAP_TEMPLATE, inner, sizeof inner}};
+	tmpl[3].pValue = nested;
+	tmpl[3].ulValueLen = sizeof nested;
+	EXPECT("an array inside an array", f->C_CreateObject(s, tmpl, 4, &key), CKR_ATTRIBUTE_VALUE_INVALID);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2)
@@ -229,6 +274,7 @@ int main(int argc, char **argv)
 	check_hmac(s);
 	check_defaults(s);
 	check_errors(s, slot);
+	check_templates(s);
 	EXPECT("C_Finalize", f->C_Finalize(NULL), CKR_OK);
 	printf("%d failed\n", failures);
 	return failures ? 1 : 0;
