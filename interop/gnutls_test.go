@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -56,5 +57,24 @@ func TestGnuTLS(t *testing.T) {
 	}
 	if cert.Subject.CommonName != "gnutls token cert" || !cert.PublicKey.(interface{ Equal(crypto.PublicKey) bool }).Equal(pub) {
 		t.Error("the certificate is not for the token's key")
+	}
+}
+
+// TestGnuTLSSecretKey has p11tool list an AES key that pkcs11-tool
+// generated in the token (made --private; see TestPkcs11ToolCiphers):
+// logged in, as a secret key with its URI; not logged in, not at all.
+func TestGnuTLSSecretKey(t *testing.T) {
+	e := newEnv(t)
+	e.initToken(t, "gnutls")
+	t.Setenv("GNUTLS_PIN", userPIN)
+	e.pkcs11Tool(t, "--login", "--pin", userPIN, "--keygen", "--key-type", "AES:32", "--label", "gnutls aes", "--id", "05", "--private")
+	tokenURI := "pkcs11:token=gnutls"
+	out := e.run(t, "", "p11tool", "--provider", modulePath, "--login", "--list-all", tokenURI)
+	mustContain(t, "p11tool --login --list-all", out, "token=gnutls;id=%05;object=gnutls%20aes;type=secret-key",
+		"Type: Secret key", "Label: gnutls aes", "CKA_PRIVATE", "ID: 05")
+	// p11tool exits with status 2 when it finds nothing to list.
+	out, err := e.try("", "p11tool", "--provider", modulePath, "--list-all", tokenURI)
+	if strings.Contains(out, "gnutls aes") || err != nil && !strings.Contains(out, "No matching objects found") {
+		t.Errorf("p11tool --list-all without a login: %v\n%s", err, out)
 	}
 }

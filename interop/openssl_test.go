@@ -2,6 +2,7 @@ package interop
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -193,6 +194,69 @@ func waitReady(t *testing.T, cmd *exec.Cmd, ready string) {
 			}
 		case <-timeout:
 			t.Fatalf("%s not ready after 30s", cmd.Path)
+		}
+	}
+}
+
+// TestOpenSSLDecrypt decrypts with a token RSA key through OpenSSL's
+// pkcs11 engine: openssl pkeyutl encrypts with the exported public key,
+// and the engine decrypts with the private key, addressed by a pkcs11:
+// URI, in PKCS#1 v1.5 and in OAEP with SHA-1 and with SHA-256. The
+// module's log shows that the engine asked the token for CKM_RSA_PKCS and
+// CKM_RSA_PKCS_OAEP, not for raw RSA with the padding done by OpenSSL.
+func TestOpenSSLDecrypt(t *testing.T) {
+	t.Setenv("COREPKCS11_LOG", "debug")
+	e := newEnv(t)
+	e.initToken(t, "openssl")
+	e.pkcs11Tool(t, "--login", "--pin", userPIN, "--keypairgen", "--key-type", "rsa:2048", "--label", "rsa decrypt", "--id", "04")
+	dir := t.TempDir()
+	der := filepath.Join(dir, "pub.der")
+	e.pkcs11Tool(t, "--read-object", "--type", "pubkey", "--label", "rsa decrypt", "--output-file", der)
+	b, _ := os.ReadFile(der)
+	if _, err := x509.ParsePKIXPublicKey(b); err != nil {
+		t.Fatalf("pkcs11-tool's public key export: %v", err)
+	}
+	pubPEM := writeFile(t, dir, "pub.pem", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: b}))
+	conf := engineConfig(t, dir)
+	keyURI := "pkcs11:token=openssl;object=rsa%20decrypt;type=private;pin-value=" + userPIN
+	openssl := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("openssl", args...)
+		cmd.Env = append(e.vars(), "OPENSSL_CONF="+conf)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("openssl %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+
+	secret := make([]byte, 32)
+	rand.Read(secret)
+	in := writeFile(t, dir, "secret", secret)
+	for _, c := range []struct {
+		name, mechanism string
+		opts            []string
+	}{
+		{"PKCS#1 v1.5", "mechanism=CKM_RSA_PKCS ", nil},
+		{"OAEP SHA-1", "mechanism=CKM_RSA_PKCS_OAEP ", []string{"-pkeyopt", "rsa_padding_mode:oaep"}},
+		{"OAEP SHA-256", "mechanism=CKM_RSA_PKCS_OAEP ", []string{"-pkeyopt", "rsa_padding_mode:oaep", "-pkeyopt", "rsa_oaep_md:sha256", "-pkeyopt", "rsa_mgf1_md:sha256"}},
+	} {
+		os.Truncate(e.log, 0)
+		enc, dec := filepath.Join(dir, "enc"), filepath.Join(dir, "dec")
+		openssl(append([]string{"pkeyutl", "-encrypt", "-pubin", "-inkey", pubPEM, "-in", in, "-out", enc}, c.opts...)...)
+		openssl(append([]string{"pkeyutl", "-decrypt", "-engine", "pkcs11", "-keyform", "engine", "-inkey", keyURI, "-in", enc, "-out", dec}, c.opts...)...)
+		if got, _ := os.ReadFile(dec); !bytes.Equal(got, secret) {
+			t.Errorf("%s: the engine decrypted %d bytes, not the secret", c.name, len(got))
+		}
+		log, _ := os.ReadFile(e.log)
+		var inits []string
+		for _, line := range strings.Split(string(log), "\n") {
+			if strings.Contains(line, "msg=C_DecryptInit ") {
+				inits = append(inits, line)
+			}
+		}
+		if len(inits) != 1 || !strings.Contains(inits[0], c.mechanism) || !strings.Contains(string(log), "msg=C_Decrypt ") {
+			t.Errorf("%s: the engine's decryption is not one C_DecryptInit with %s and C_Decrypt; the module's log:\n%s", c.name, c.mechanism, log)
 		}
 	}
 }
