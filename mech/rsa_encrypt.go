@@ -2,6 +2,7 @@ package mech
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
@@ -181,4 +182,28 @@ func decryptionError(err error) error {
 		return ck.CKR_ENCRYPTED_DATA_INVALID
 	}
 	return ck.Wrap(ck.CKR_FUNCTION_FAILED, err)
+}
+
+// OAEPParamsFor is the CK_RSA_PKCS_OAEP_PARAMS of Go's rsa.OAEPOptions:
+// hash h, MGF1 over mgfHash (h when 0) and the label.
+func OAEPParamsFor(h, mgfHash crypto.Hash, label []byte) (OAEPParams, bool) {
+	if mgfHash == 0 {
+		mgfHash = h
+	}
+	var p OAEPParams
+	for _, hs := range hashes {
+		if hs.hash == h {
+			p.Hash = hs.digest
+		}
+		if hs.hash == mgfHash {
+			p.MGF = hs.mgf
+		}
+	}
+	if p.Hash == 0 || p.MGF == 0 {
+		return OAEPParams{}, false
+	}
+	if len(label) > 0 {
+		p.Source, p.Label = ck.CKZ_DATA_SPECIFIED, label
+	}
+	return p, true
 }

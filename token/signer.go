@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/rsa"
+	"crypto/subtle"
 	"crypto/x509"
 	"fmt"
 	"io"
@@ -16,8 +17,9 @@ import (
 )
 
 // Signer is a crypto.Signer whose private key stays in the token, for
-// crypto/tls client certificates, x509.CreateCertificate and the like.
-// It signs through its own session, one signature at a time.
+// crypto/tls client certificates, x509.CreateCertificate and the like,
+// and for RSA keys also a crypto.Decrypter. It works through its own
+// session, one operation at a time.
 type Signer struct {
 	m    *Module
 	h    ck.SessionHandle
@@ -76,6 +78,62 @@ func (s *Signer) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byt
 		return pki.ECDSASignatureToDER(sig[:n])
 	}
 	return sig[:n], nil
+}
+
+// Decrypt decrypts msg with an RSA key (crypto.Decrypter): OAEP when
+// opts is *rsa.OAEPOptions, PKCS#1 v1.5 otherwise. With
+// rsa.PKCS1v15DecryptOptions.SessionKeyLen set, a ciphertext that does
+// not decrypt to a key of that length yields random bytes instead of an
+// error, as crypto/rsa does, so that a TLS server reveals nothing.
+func (s *Signer) Decrypt(rand io.Reader, msg []byte, opts crypto.DecrypterOpts) ([]byte, error) {
+	pub, ok := s.pub.(*rsa.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("token: %T keys cannot decrypt", s.pub)
+	}
+	mc := Mechanism{Type: ck.CKM_RSA_PKCS}
+	var sessionKeyLen int
+	switch o := opts.(type) {
+	case *rsa.OAEPOptions:
+		p, ok := mech.OAEPParamsFor(o.Hash, o.MGFHash, o.Label)
+		if !ok {
+			return nil, fmt.Errorf("token: OAEP with %v and MGF1 %v is not supported", o.Hash, o.MGFHash)
+		}
+		mc = Mechanism{Type: ck.CKM_RSA_PKCS_OAEP, Param: p}
+	case *rsa.PKCS1v15DecryptOptions:
+		sessionKeyLen = o.SessionKeyLen
+	}
+	out := make([]byte, pub.Size())
+	s.mu.Lock()
+	err := s.m.DecryptInit(s.h, mc, s.key)
+	var n int
+	if err == nil {
+		n, err = s.m.Decrypt(s.h, msg, out)
+	}
+	s.mu.Unlock()
+	if sessionKeyLen > 0 {
+		key := make([]byte, sessionKeyLen)
+		if _, rerr := io.ReadFull(rand, key); rerr != nil {
+			return nil, rerr
+		}
+		src := out
+		if len(src) < sessionKeyLen {
+			src = make([]byte, sessionKeyLen)
+		}
+		ok := err == nil && n == sessionKeyLen
+		subtle.ConstantTimeCopy(subtle.ConstantTimeEq(boolInt(ok), 1), key, src[:sessionKeyLen])
+		return key, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out[:n], nil
+}
+
+func boolInt(b bool) int32 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // sigLen is the length of the key's signatures.

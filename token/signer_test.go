@@ -105,3 +105,38 @@ func TestMutualTLS(t *testing.T) {
 		t.Error("no server certificate")
 	}
 }
+
+// TestSignerDecrypts: an RSA key's Signer is a crypto.Decrypter for what
+// Go's crypto/rsa encrypts to its public key.
+func TestSignerDecrypts(t *testing.T) {
+	m := newModule(t, nil)
+	slot := readyToken(t, m, "decrypter")
+	h := userSession(t, m, slot)
+	_, priv, key := importRSA(t, m, h)
+	s, err := m.NewSigner(h, priv)
+	must(t, err)
+	var d crypto.Decrypter = s
+	secret := []byte("pre-master secret, 48 bytes long, for instance.")
+
+	pkcs1, _ := rsa.EncryptPKCS1v15(rand.Reader, &key.PublicKey, secret)
+	if got, err := d.Decrypt(rand.Reader, pkcs1, nil); err != nil || string(got) != string(secret) {
+		t.Fatalf("PKCS#1 v1.5: %q, %v", got, err)
+	}
+	oaepOpts := &rsa.OAEPOptions{Hash: crypto.SHA256, MGFHash: crypto.SHA1, Label: []byte("context")}
+	oaep, _ := rsa.EncryptOAEPWithOptions(rand.Reader, &key.PublicKey, secret, oaepOpts)
+	if got, err := d.Decrypt(rand.Reader, oaep, oaepOpts); err != nil || string(got) != string(secret) {
+		t.Fatalf("OAEP: %q, %v", got, err)
+	}
+	if _, err := d.Decrypt(rand.Reader, oaep, &rsa.OAEPOptions{Hash: crypto.SHA256}); ck.ToRV(err) != ck.CKR_ENCRYPTED_DATA_INVALID {
+		t.Fatalf("OAEP with the wrong label and MGF: %v", err)
+	}
+	// A session key of the wrong length comes back as random bytes.
+	opts := &rsa.PKCS1v15DecryptOptions{SessionKeyLen: 16}
+	if got, err := d.Decrypt(rand.Reader, pkcs1, opts); err != nil || len(got) != 16 || string(got) == string(secret[:16]) {
+		t.Fatalf("session key: %q, %v", got, err)
+	}
+	short, _ := rsa.EncryptPKCS1v15(rand.Reader, &key.PublicKey, secret[:16])
+	if got, err := d.Decrypt(rand.Reader, short, opts); err != nil || string(got) != string(secret[:16]) {
+		t.Fatalf("session key of the right length: %q, %v", got, err)
+	}
+}
