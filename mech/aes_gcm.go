@@ -123,11 +123,15 @@ func (g *aesGCM) Final(dst, src []byte) ([]byte, error) {
 	if len(in) < g.aead.Overhead() {
 		return nil, ck.Errorf(ck.CKR_ENCRYPTED_DATA_LEN_RANGE, "CKM_AES_GCM: %d bytes are shorter than the %d-byte tag", len(in), g.aead.Overhead())
 	}
-	out, err := g.aead.Open(dst, g.iv, in, g.aad)
+	// Opened apart from dst: Go's GCM clears its destination when the
+	// tag does not match, and dst is the caller's buffer, which a failed
+	// decryption leaves as it was.
+	plain, err := g.aead.Open(nil, g.iv, in, g.aad)
 	if err != nil {
 		return nil, ck.Errorf(ck.CKR_ENCRYPTED_DATA_INVALID, "CKM_AES_GCM: the tag does not match")
 	}
-	return out, nil
+	defer clear(plain)
+	return append(dst, plain...), nil
 }
 
 // checkLen refuses an input of n bytes longer than GCM can take.
@@ -158,9 +162,11 @@ type shortTagGCM struct {
 func (g shortTagGCM) NonceSize() int { return g.full.NonceSize() }
 func (g shortTagGCM) Overhead() int  { return g.tagLen }
 
+// Seal seals apart from dst and appends the result, so that the full
+// tag never needs more room in dst than the truncated one.
 func (g shortTagGCM) Seal(dst, nonce, plaintext, aad []byte) []byte {
-	out := g.full.Seal(dst, nonce, plaintext, aad)
-	return out[:len(out)-gcmFullTag+g.tagLen]
+	out := g.full.Seal(nil, nonce, plaintext, aad)
+	return append(dst, out[:len(out)-gcmFullTag+g.tagLen]...)
 }
 
 func (g shortTagGCM) Open(dst, nonce, ciphertext, aad []byte) ([]byte, error) {

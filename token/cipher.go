@@ -117,11 +117,11 @@ func (op *cipherOp) step(f form, in, out []byte) (n int, done bool, err error) {
 			return n, false, ck.CKR_BUFFER_TOO_SMALL
 		}
 		res, err := op.c.Update(out[:0], in)
-		return len(res), false, err
+		return landed(out, res), false, err
 	}
 	if len(out) >= n {
 		res, err := op.c.Final(out[:0], in)
-		return len(res), true, err
+		return landed(out, res), true, err
 	}
 	res, err := op.c.Clone().Final(nil, in)
 	defer clear(res)
@@ -133,4 +133,14 @@ func (op *cipherOp) step(f form, in, out []byte) (n int, done bool, err error) {
 		return len(res), false, err
 	}
 	return copy(out, res), true, nil
+}
+
+// landed makes sure a cipher's output res, appended to out[:0], is in
+// out, and returns its length: a cipher that outgrew out's capacity
+// while working (within the bound it gave) returned a new slice.
+func landed(out, res []byte) int {
+	if len(res) > 0 && &res[0] != &out[0] {
+		copy(out, res)
+	}
+	return len(res)
 }

@@ -467,6 +467,9 @@ static void check_roundtrips(CK_SESSION_HANDLE s)
 		gcm.ulTagBits = 128;
 		snprintf(what, sizeof what, "AES-%lu GCM, 16-byte IV", 8 * len);
 		roundtrip(s, what, &gcmm, key, 100, 1);
+		gcm.ulTagBits = 112;
+		snprintf(what, sizeof what, "AES-%lu GCM, 16-byte IV, 112-bit tag", 8 * len);
+		roundtrip(s, what, &gcmm, key, 100, 1);
 	}
 	CK_OBJECT_HANDLE wrapKey = generate(s, CKM_AES_KEY_GEN, 32, CK_FALSE);
 	CK_MECHANISM kw = {CKM_AES_KEY_WRAP, NULL, 0}, kwp = {CKM_AES_KEY_WRAP_KWP, NULL, 0};
@@ -772,6 +775,10 @@ static void check_errors(CK_SESSION_HANDLE s)
 	for (size_t i = 0; i < 40; i++)
 		leaked += back[i] == data[i] && data[i] != 0;
 	CHECK("a GCM tag mismatch gives out no plaintext", leaked == 0, "%d plaintext bytes in the buffer", leaked);
+	int touched = 0;
+	for (size_t i = 0; i < sizeof back; i++)
+		touched += back[i] != 0xee;
+	CHECK("a GCM tag mismatch leaves the output buffer untouched", touched == 0, "%d bytes changed", touched);
 	k = sizeof back;
 	EXPECT("the tag mismatch ended the decryption", f->C_Decrypt(s, ct, n, back, &k), CKR_OPERATION_NOT_INITIALIZED);
 	ct[55] ^= 1;
