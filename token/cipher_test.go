@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"testing"
 
@@ -312,4 +314,38 @@ func TestWrapTemplates(t *testing.T) {
 	}
 	_, err = m.CreateObject(h, append(aes, object.Bytes(ck.CKA_VALUE, secret), object.Bytes(ck.CKA_WRAP_TEMPLATE, []byte{1, 2, 3})))
 	wantRV(t, "a malformed CKA_WRAP_TEMPLATE", err, ck.CKR_ATTRIBUTE_VALUE_INVALID)
+}
+
+// TestAlwaysAuthenticateDecrypt: a CKA_ALWAYS_AUTHENTICATE private key
+// decrypts only after a context-specific login given for that decryption.
+func TestAlwaysAuthenticateDecrypt(t *testing.T) {
+	m := newModule(t, nil)
+	slot := readyToken(t, m, "auth decrypt")
+	h := userSession(t, m, slot)
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	must(t, err)
+	tmpl := object.Template{class(ck.CKO_PRIVATE_KEY), object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_RSA)),
+		object.Bytes(ck.CKA_MODULUS, key.N.Bytes()), object.Bytes(ck.CKA_PUBLIC_EXPONENT, []byte{1, 0, 1}),
+		object.Bytes(ck.CKA_PRIVATE_EXPONENT, key.D.Bytes()), object.Bool(ck.CKA_ALWAYS_AUTHENTICATE, true)}
+	priv, err := m.CreateObject(h, tmpl)
+	must(t, err)
+	ct, _ := rsa.EncryptPKCS1v15(rand.Reader, &key.PublicKey, []byte("secret"))
+	pkcs1 := Mechanism{Type: ck.CKM_RSA_PKCS}
+	out := make([]byte, 256)
+
+	must(t, m.DecryptInit(h, pkcs1, priv))
+	if n, err := m.Decrypt(h, ct, nil); err != nil || n != 256 {
+		t.Fatalf("length query before the context login = %d, %v", n, err)
+	}
+	_, err = m.Decrypt(h, ct, out)
+	wantRV(t, "Decrypt without a context login", err, ck.CKR_USER_NOT_LOGGED_IN)
+	must(t, m.DecryptInit(h, pkcs1, priv))
+	must(t, m.Login(h, ck.CKU_CONTEXT_SPECIFIC, []byte(userPIN)))
+	n, err := m.Decrypt(h, ct, out)
+	if err != nil || string(out[:n]) != "secret" {
+		t.Fatalf("Decrypt after the context login: %q, %v", out[:n], err)
+	}
+	must(t, m.DecryptInit(h, pkcs1, priv))
+	_, err = m.Decrypt(h, ct, out)
+	wantRV(t, "the login was for one decryption only", err, ck.CKR_USER_NOT_LOGGED_IN)
 }
