@@ -15,6 +15,7 @@ targets=(
 	"pki FuzzParse"
 	"pki FuzzECDSASignature"
 	"mech FuzzSignerInput"
+	"mech FuzzCipher"
 	"token FuzzDecodeRecord"
 )
 for t in "${targets[@]}"; do
