@@ -40,41 +40,6 @@ static CK_ULONG unhex(const char *hex, CK_BYTE *out)
 	return n;
 }
 
-static CK_SESSION_HANDLE setup(CK_SLOT_ID *slot)
-{
-	CK_SLOT_ID slots[16];
-	CK_ULONG n = 16;
-	EXPECT("C_GetSlotList", f->C_GetSlotList(CK_FALSE, slots, &n), CKR_OK);
-	*slot = slots[n - 1];
-	CK_UTF8CHAR label[32];
-	memset(label, ' ', 32);
-	memcpy(label, "cipher", 6);
-	CK_SESSION_HANDLE s;
-	EXPECT("C_InitToken", f->C_InitToken(*slot, (CK_UTF8CHAR_PTR)SO_PIN, strlen(SO_PIN), label), CKR_OK);
-	EXPECT("C_OpenSession", f->C_OpenSession(*slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), CKR_OK);
-	EXPECT("C_Login SO", f->C_Login(s, CKU_SO, (CK_UTF8CHAR_PTR)SO_PIN, strlen(SO_PIN)), CKR_OK);
-	EXPECT("C_InitPIN", f->C_InitPIN(s, (CK_UTF8CHAR_PTR)USER_PIN, strlen(USER_PIN)), CKR_OK);
-	EXPECT("C_Logout", f->C_Logout(s), CKR_OK);
-	EXPECT("C_Login", f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)USER_PIN, strlen(USER_PIN)), CKR_OK);
-	return s;
-}
-
-static CK_ULONG ulong_attr(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t)
-{
-	CK_ULONG v = ~(CK_ULONG)0;
-	CK_ATTRIBUTE a = {t, &v, sizeof v};
-	f->C_GetAttributeValue(s, o, &a, 1);
-	return v;
-}
-
-static CK_BBOOL bool_attr(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t)
-{
-	CK_BBOOL v = 2;
-	CK_ATTRIBUTE a = {t, &v, 1};
-	f->C_GetAttributeValue(s, o, &a, 1);
-	return v;
-}
-
 /* value reads a key's CKA_VALUE into v and returns its length (0 on failure). */
 static CK_ULONG value(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_BYTE *v, CK_ULONG cap)
 {
@@ -1331,7 +1296,7 @@ int main(int argc, char **argv)
 		data[i] = (CK_BYTE)i;
 	EXPECT("C_Initialize", f->C_Initialize(NULL), CKR_OK);
 	CK_SLOT_ID slot;
-	CK_SESSION_HANDLE s = setup(&slot);
+	CK_SESSION_HANDLE s = user_session("cipher", SO_PIN, USER_PIN, &slot);
 	CK_MECHANISM_INFO info;
 	static const CK_MECHANISM_TYPE mechs[] = {CKM_AES_ECB, CKM_AES_CBC, CKM_AES_CBC_PAD, CKM_AES_CTR, CKM_AES_GCM, CKM_DES3_ECB, CKM_DES3_CBC,
 		CKM_DES3_CBC_PAD, CKM_DES_ECB, CKM_DES_CBC, CKM_DES_CBC_PAD, CKM_RSA_PKCS, CKM_RSA_PKCS_OAEP, CKM_RSA_X_509, CKM_AES_KEY_WRAP,

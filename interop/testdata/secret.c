@@ -15,41 +15,6 @@
 static const char SO_PIN[] = "secret-so-pin", USER_PIN[] = "secret-user-pin";
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 
-static CK_SESSION_HANDLE setup(CK_SLOT_ID *slot)
-{
-	CK_SLOT_ID slots[16];
-	CK_ULONG n = 16;
-	EXPECT("C_GetSlotList", f->C_GetSlotList(CK_FALSE, slots, &n), CKR_OK);
-	*slot = slots[n - 1];
-	CK_UTF8CHAR label[32];
-	memset(label, ' ', 32);
-	memcpy(label, "secret", 6);
-	CK_SESSION_HANDLE s;
-	EXPECT("C_InitToken", f->C_InitToken(*slot, (CK_UTF8CHAR_PTR)SO_PIN, strlen(SO_PIN), label), CKR_OK);
-	EXPECT("C_OpenSession", f->C_OpenSession(*slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), CKR_OK);
-	EXPECT("C_Login SO", f->C_Login(s, CKU_SO, (CK_UTF8CHAR_PTR)SO_PIN, strlen(SO_PIN)), CKR_OK);
-	EXPECT("C_InitPIN", f->C_InitPIN(s, (CK_UTF8CHAR_PTR)USER_PIN, strlen(USER_PIN)), CKR_OK);
-	EXPECT("C_Logout", f->C_Logout(s), CKR_OK);
-	EXPECT("C_Login", f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)USER_PIN, strlen(USER_PIN)), CKR_OK);
-	return s;
-}
-
-static CK_ULONG ulong_attr(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t)
-{
-	CK_ULONG v = ~(CK_ULONG)0;
-	CK_ATTRIBUTE a = {t, &v, sizeof v};
-	f->C_GetAttributeValue(s, o, &a, 1);
-	return v;
-}
-
-static CK_BBOOL bool_attr(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t)
-{
-	CK_BBOOL v = 2;
-	CK_ATTRIBUTE a = {t, &v, 1};
-	f->C_GetAttributeValue(s, o, &a, 1);
-	return v;
-}
-
 /* check_generated generates a key of each length and checks what the
  * token says of it; an extractable one's value digests as C_DigestKey
  * digests the key. */
@@ -259,7 +224,7 @@ int main(int argc, char **argv)
 		return 2;
 	EXPECT("C_Initialize", f->C_Initialize(NULL), CKR_OK);
 	CK_SLOT_ID slot;
-	CK_SESSION_HANDLE s = setup(&slot);
+	CK_SESSION_HANDLE s = user_session("secret", SO_PIN, USER_PIN, &slot);
 	CK_MECHANISM_INFO info;
 	EXPECT("C_GetMechanismInfo CKM_AES_KEY_GEN", f->C_GetMechanismInfo(slot, CKM_AES_KEY_GEN, &info), CKR_OK);
 	CHECK("CKM_AES_KEY_GEN generates 16 to 32 bytes", info.ulMinKeySize == 16 && info.ulMaxKeySize == 32 && (info.flags & CKF_GENERATE),
