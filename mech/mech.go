@@ -43,6 +43,12 @@ type Mechanism struct {
 	// are offered for the systems that still test against them, logged
 	// when used, and a setting turns them all off.
 	Legacy bool
+	// PaddingOracle: whether a decryption failed tells an attacker
+	// something about the plaintext (CKM_RSA_PKCS, Bleichenbacher's
+	// attack). C_UnwrapKey with such a mechanism needs the key's length
+	// in advance and, when the decryption fails, unwraps random bytes of
+	// that length instead of failing, as TLS servers do.
+	PaddingOracle bool
 	// WrapBlock, for the block modes without padding (ECB, CBC), is the
 	// block size C_WrapKey pads a key's value to with zeros, as the
 	// mechanisms specification says for them; C_UnwrapKey then takes

@@ -24,9 +24,11 @@ func init() {
 	register(withRSAEncryption(
 		rsaSignature(ck.CKM_RSA_X_509, 0, NoParam, func(Param) (rsaScheme, error) { return rawScheme{}, nil }),
 		func(Param) (rsaEncryption, error) { return rawScheme{}, nil }))
-	register(withRSAEncryption(
+	pkcs1 := withRSAWrapping(withRSAEncryption(
 		rsaSignature(ck.CKM_RSA_PKCS, 0, NoParam, func(Param) (rsaScheme, error) { return pkcs1Scheme{}, nil }),
 		func(Param) (rsaEncryption, error) { return pkcs1Encryption{}, nil }))
+	pkcs1.PaddingOracle = true
+	register(pkcs1)
 	register(rsaSignature(ck.CKM_RSA_PKCS_PSS, 0, PSSParam, func(p Param) (rsaScheme, error) {
 		return parsePSS(ck.CKM_RSA_PKCS_PSS, 0, p)
 	}))

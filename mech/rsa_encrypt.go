@@ -11,12 +11,12 @@ import (
 )
 
 func init() {
-	register(withRSAEncryption(&Mechanism{
+	register(withRSAWrapping(withRSAEncryption(&Mechanism{
 		Type:     ck.CKM_RSA_PKCS_OAEP,
 		Info:     rsaInfo,
 		KeyTypes: []ck.KeyType{ck.CKK_RSA},
 		Param:    OAEPParam,
-	}, parseOAEP))
+	}, parseOAEP)))
 }
 
 // rsaEncryption is one RSA encryption scheme with its parameters resolved.
@@ -25,12 +25,11 @@ type rsaEncryption interface {
 	decrypt(key *rsa.PrivateKey, ciphertext []byte) ([]byte, error)
 }
 
-// withRSAEncryption gives the RSA mechanism m encryption and decryption,
-// for C_Encrypt and C_Decrypt as for C_WrapKey and C_UnwrapKey, in the
-// scheme its parameter selects. Both are single-part: the input is at
-// most one modulus long.
+// withRSAEncryption gives the RSA mechanism m encryption and decryption
+// in the scheme its parameter selects. Both are single-part: the input
+// is at most one modulus long.
 func withRSAEncryption(m *Mechanism, scheme func(p Param) (rsaEncryption, error)) *Mechanism {
-	m.Info.Flags |= ck.CKF_ENCRYPT | ck.CKF_DECRYPT | ck.CKF_WRAP | ck.CKF_UNWRAP
+	m.Info.Flags |= ck.CKF_ENCRYPT | ck.CKF_DECRYPT
 	m.SinglePart = true
 	m.NewEncrypter = func(key any, p Param) (Cipher, error) {
 		pub, ok := key.(*rsa.PublicKey)
@@ -71,12 +70,22 @@ func withRSAEncryption(m *Mechanism, scheme func(p Param) (rsaEncryption, error)
 	return m
 }
 
+// withRSAWrapping lets an RSA encryption mechanism wrap and unwrap keys
+// too. CKM_RSA_X_509 does not: raw RSA neither marks where a key ends in
+// the block nor checks anything, so an unwrap would make of any block
+// the private key's signature over it, readable as a key's value.
+func withRSAWrapping(m *Mechanism) *Mechanism {
+	m.Info.Flags |= ck.CKF_WRAP | ck.CKF_UNWRAP
+	return m
+}
+
 // pkcs1Encryption is RSAES-PKCS1-v1_5 (RFC 8017 section 7.2). Its
 // decryption is a padding oracle (Bleichenbacher) for any caller who
-// learns whether it failed; PKCS#11 returns that failure by definition,
-// so it is offered for the applications that need it, and what the
-// token controls is that the failure never says which check failed, nor
-// how long the checks took.
+// learns whether it failed; C_Decrypt returns that failure by
+// definition, so it is offered for the applications that need it, and
+// the failure never says which check failed, nor how long the checks
+// took. C_UnwrapKey hides even whether it failed (see
+// Mechanism.PaddingOracle).
 type pkcs1Encryption struct{}
 
 func (pkcs1Encryption) encrypt(key *rsa.PublicKey, msg []byte) ([]byte, error) {

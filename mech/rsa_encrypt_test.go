@@ -354,14 +354,19 @@ func TestRSACipherState(t *testing.T) {
 }
 
 // TestRSAEncryptionInfo: the mechanisms that encrypt with RSA say so, and
-// keep signing where they did.
+// keep signing where they did; raw RSA does not wrap, and only
+// CKM_RSA_PKCS is a padding oracle.
 func TestRSAEncryptionInfo(t *testing.T) {
-	const crypt = ck.CKF_ENCRYPT | ck.CKF_DECRYPT | ck.CKF_WRAP | ck.CKF_UNWRAP
+	const crypt = ck.CKF_ENCRYPT | ck.CKF_DECRYPT
+	const wrap = ck.CKF_WRAP | ck.CKF_UNWRAP
 	for mt, flags := range map[ck.MechanismType]ck.Flags{
-		ck.CKM_RSA_PKCS:      crypt | ck.CKF_SIGN | ck.CKF_VERIFY,
+		ck.CKM_RSA_PKCS:      crypt | wrap | ck.CKF_SIGN | ck.CKF_VERIFY,
 		ck.CKM_RSA_X_509:     crypt | ck.CKF_SIGN | ck.CKF_VERIFY,
-		ck.CKM_RSA_PKCS_OAEP: crypt,
+		ck.CKM_RSA_PKCS_OAEP: crypt | wrap,
 	} {
+		if m, _ := Lookup(mt); m.PaddingOracle != (mt == ck.CKM_RSA_PKCS) {
+			t.Errorf("%v: PaddingOracle %v", mt, m.PaddingOracle)
+		}
 		m, _ := Lookup(mt)
 		if m.Info != (Info{1024, 4096, flags}) || !m.SinglePart || !m.Accepts(ck.CKK_RSA) {
 			t.Errorf("%v: Info %+v, single-part %v", mt, m.Info, m.SinglePart)

@@ -23,6 +23,11 @@ type Object struct {
 type Origin struct {
 	// Generated is true for C_GenerateKey and C_GenerateKeyPair.
 	Generated bool
+	// Unwrapped is true for C_UnwrapKey: the key material comes from the
+	// wrapped key, and the template may not give it, not even with the
+	// same value (a template that must match it would tell whether it
+	// does). Otherwise the template is checked as C_CreateObject's.
+	Unwrapped bool
 	// Mechanism is the generating mechanism, recorded in CKA_KEY_GEN_MECHANISM.
 	Mechanism ck.MechanismType
 	// SO is true when the Security Officer is logged in; only the SO may
@@ -61,6 +66,8 @@ func New(tmpl, material Template, o Origin) (*Object, error) {
 			return nil, ck.Errorf(ck.CKR_ATTRIBUTE_READ_ONLY, "%v is set by the token", t)
 		case o.Generated && r.rule&noGenerate != 0 && !material.hasType(t):
 			return nil, ck.Errorf(ck.CKR_TEMPLATE_INCONSISTENT, "%v cannot be given to a key generation", t)
+		case o.Unwrapped && r.rule&noGenerate != 0:
+			return nil, ck.Errorf(ck.CKR_TEMPLATE_INCONSISTENT, "%v comes from the wrapped key: C_UnwrapKey's template cannot give it", t)
 		case r.rule&soOnlyTrue != 0 && !o.SO && v[0] != 0:
 			return nil, ck.Errorf(ck.CKR_ATTRIBUTE_READ_ONLY, "only the SO may set %v", t)
 		}

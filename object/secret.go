@@ -62,6 +62,13 @@ func (o *Object) finishSecret() error {
 // desKeyLen is the CKA_VALUE length of each DES key type.
 var desKeyLen = map[ck.KeyType]int{ck.CKK_DES: 8, ck.CKK_DES2: 16, ck.CKK_DES3: 24}
 
+// FixedKeyLen is the CKA_VALUE length a secret key type always has (the
+// DES types, which have no CKA_VALUE_LEN), or false.
+func FixedKeyLen(kt ck.KeyType) (int, bool) {
+	n, ok := desKeyLen[kt]
+	return n, ok
+}
+
 // desCipher is the block cipher of a DES key value of the right length:
 // a two-key value K1||K2 runs as the three-key K1||K2||K1.
 func desCipher(v []byte) (cipher.Block, error) {

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"slices"
 	"testing"
 
 	"github.com/corepkcs11/corepkcs11/ck"
@@ -348,4 +349,93 @@ func TestAlwaysAuthenticateDecrypt(t *testing.T) {
 	must(t, m.DecryptInit(h, pkcs1, priv))
 	_, err = m.Decrypt(h, ct, out)
 	wantRV(t, "the login was for one decryption only", err, ck.CKR_USER_NOT_LOGGED_IN)
+}
+
+// TestUnwrapOracles: C_UnwrapKey tells an attacker nothing about a
+// wrapped key it may not read: not by cutting it short, not by guessing
+// its value in the template, not by raw RSA, and not by PKCS#1 v1.5
+// padding errors.
+func TestUnwrapOracles(t *testing.T) {
+	m := newModule(t, nil)
+	slot := readyToken(t, m, "oracles")
+	h := userSession(t, m, slot)
+	kek := aesKey(t, m, h, bytes.Repeat([]byte{1}, 32))
+	secret := bytes.Repeat([]byte{0x42}, 32)
+	key := aesKey(t, m, h, secret, object.Bool(ck.CKA_EXTRACTABLE, true))
+	kw := Mechanism{Type: ck.CKM_AES_KEY_WRAP}
+	wrapped := make([]byte, 40)
+	_, err := m.WrapKey(h, kw, kek, key, wrapped)
+	must(t, err)
+	generic := object.Template{class(ck.CKO_SECRET_KEY), object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_GENERIC_SECRET))}
+
+	_, err = m.UnwrapKey(h, kw, kek, wrapped, append(generic, object.ULong(ck.CKA_VALUE_LEN, 1)))
+	wantRV(t, "a key cut short to one byte", err, ck.CKR_TEMPLATE_INCONSISTENT)
+	_, err = m.UnwrapKey(h, kw, kek, wrapped, append(generic, object.Bytes(ck.CKA_VALUE, secret)))
+	wantRV(t, "the right CKA_VALUE in the template", err, ck.CKR_TEMPLATE_INCONSISTENT)
+
+	rsaPub, rsaPriv, rsaKey := importRSA(t, m, h)
+	_, err = m.WrapKey(h, Mechanism{Type: ck.CKM_RSA_X_509}, rsaPub, key, make([]byte, 256))
+	wantRV(t, "wrapping with raw RSA", err, ck.CKR_MECHANISM_INVALID)
+	_, err = m.UnwrapKey(h, Mechanism{Type: ck.CKM_RSA_X_509}, rsaPriv, make([]byte, 256), generic)
+	wantRV(t, "unwrapping with raw RSA", err, ck.CKR_MECHANISM_INVALID)
+
+	pkcs1 := Mechanism{Type: ck.CKM_RSA_PKCS}
+	_, err = m.UnwrapKey(h, pkcs1, rsaPriv, make([]byte, 256), generic)
+	wantRV(t, "CKM_RSA_PKCS without the key's length", err, ck.CKR_TEMPLATE_INCOMPLETE)
+	withLen := append(slices.Clone(generic), object.ULong(ck.CKA_VALUE_LEN, 32), object.Bool(ck.CKA_SENSITIVE, false), object.Bool(ck.CKA_EXTRACTABLE, true))
+	good, _ := rsa.EncryptPKCS1v15(rand.Reader, &rsaKey.PublicKey, secret)
+	bad := bytes.Clone(good)
+	bad[0] ^= 0x80
+	for name, ct := range map[string][]byte{"good padding": good, "bad padding": bad, "a short ciphertext": good[:100]} {
+		k, err := m.UnwrapKey(h, pkcs1, rsaPriv, ct, withLen)
+		if err != nil {
+			t.Fatalf("CKM_RSA_PKCS unwrap of %s: %v; every failure must look like a key", name, err)
+		}
+		v, err := m.GetAttributes(h, k, ck.CKA_VALUE)
+		must(t, err)
+		if got := bytes.Equal(v[0].Value, secret); got != (name == "good padding") || len(v[0].Value) != 32 {
+			t.Errorf("%s unwrapped to the secret: %v (%d bytes)", name, got, len(v[0].Value))
+		}
+	}
+}
+
+// TestUnwrapUnpaddedBlocks: the block modes without padding give back a
+// DES key by its type's length, and do not wrap private keys.
+func TestUnwrapUnpaddedBlocks(t *testing.T) {
+	m := newModule(t, nil)
+	slot := readyToken(t, m, "unpadded")
+	h := userSession(t, m, slot)
+	kek := aesKey(t, m, h, bytes.Repeat([]byte{1}, 16))
+	des3 := bytes.Repeat([]byte{0x4c}, 24)
+	key, err := m.CreateObject(h, object.Template{class(ck.CKO_SECRET_KEY), object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_DES3)),
+		object.Bytes(ck.CKA_VALUE, des3), object.Bool(ck.CKA_EXTRACTABLE, true)})
+	must(t, err)
+	cbc := Mechanism{Type: ck.CKM_AES_CBC, Param: make([]byte, 16)}
+	wrapped := make([]byte, 64)
+	n, err := m.WrapKey(h, cbc, kek, key, wrapped)
+	must(t, err)
+	if n != 32 {
+		t.Fatalf("a DES3 key under AES-CBC: %d bytes, want 32", n)
+	}
+	back, err := m.UnwrapKey(h, cbc, kek, wrapped[:n], object.Template{class(ck.CKO_SECRET_KEY), object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_DES3)),
+		object.Bool(ck.CKA_SENSITIVE, false), object.Bool(ck.CKA_EXTRACTABLE, true)})
+	must(t, err)
+	v, err := m.GetAttributes(h, back, ck.CKA_VALUE)
+	if err != nil || !bytes.Equal(v[0].Value, des3) {
+		t.Fatalf("unwrapped DES3 value %x, %v", v, err)
+	}
+
+	ecPriv := newECKey(t)
+	priv, err := m.CreateObject(h, append(ecImportTemplate(ecPriv, "exportable"), object.Bool(ck.CKA_EXTRACTABLE, true)))
+	must(t, err)
+	_, err = m.WrapKey(h, cbc, kek, priv, wrapped)
+	wantRV(t, "a private key under AES-CBC", err, ck.CKR_KEY_NOT_WRAPPABLE)
+	kwp := Mechanism{Type: ck.CKM_AES_KEY_WRAP_KWP}
+	n, err = m.WrapKey(h, kwp, kek, priv, nil)
+	must(t, err)
+	wrapped = make([]byte, n)
+	_, err = m.WrapKey(h, kwp, kek, priv, wrapped)
+	must(t, err)
+	_, err = m.UnwrapKey(h, kwp, kek, wrapped, object.Template{class(ck.CKO_PRIVATE_KEY), object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_EC))})
+	must(t, err)
 }

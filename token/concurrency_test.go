@@ -1,12 +1,16 @@
 package token
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/mech"
 	"github.com/corepkcs11/corepkcs11/object"
 	"github.com/corepkcs11/corepkcs11/store"
 )
@@ -143,5 +147,41 @@ func TestLoginDuringRefresh(t *testing.T) {
 	last := []string{userPIN, "other-pin"}[changes%2]
 	if err := a.Login(ha, ck.CKU_USER, []byte(last)); err != nil {
 		t.Fatalf("the last user PIN does not log in here: %v", err)
+	}
+}
+
+// TestCloseWhileCreating: session objects made while their session
+// closes go with it; none is left that no session owns. An unwrap with
+// RSA decrypts for a while between finding its session and adding the
+// key, which makes the race easy to hit.
+func TestCloseWhileCreating(t *testing.T) {
+	m := newModule(t, nil)
+	slot := readyToken(t, m, "close race")
+	keep := userSession(t, m, slot)
+	_, priv, key := importRSA(t, m, keep)
+	oaep := Mechanism{Type: ck.CKM_RSA_PKCS_OAEP, Param: mech.OAEPParams{Hash: ck.CKM_SHA256, MGF: ck.CKG_MGF1_SHA256}}
+	wrapped, err := rsa.EncryptOAEP(sha256.New(), rand.Reader, &key.PublicKey, make([]byte, 16), nil)
+	must(t, err)
+	tmpl := object.Template{class(ck.CKO_SECRET_KEY), object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_AES)), object.String(ck.CKA_LABEL, "orphan?")}
+	for range 20 {
+		h := mustOpen(t, m, slot, true)
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					if _, err := m.UnwrapKey(h, oaep, priv, wrapped, tmpl); err != nil {
+						return
+					}
+				}
+			}()
+		}
+		time.Sleep(2 * time.Millisecond)
+		must(t, m.CloseSession(h))
+		wg.Wait()
+	}
+	if got := find(t, m, keep, object.Template{object.String(ck.CKA_LABEL, "orphan?")}); len(got) != 0 {
+		t.Fatalf("%d session objects outlived their closed sessions", len(got))
 	}
 }

@@ -32,7 +32,9 @@ func (t *Token) admitLocked(s *Session, obj *object.Object) error {
 
 // add stores (for token objects) and indexes new objects, all or none,
 // and returns their handles. The store is written without the token
-// lock, so a slow disk holds up no other call.
+// lock, so a slow disk holds up no other call. A session that closes
+// meanwhile takes its new session objects with it, and the call fails
+// with CKR_SESSION_HANDLE_INVALID.
 func (t *Token) add(s *Session, objs ...*object.Object) ([]ck.ObjectHandle, error) {
 	entries := make([]*entry, len(objs))
 	recs := make([]store.Object, len(objs))
@@ -57,6 +59,9 @@ func (t *Token) add(s *Session, objs ...*object.Object) ([]ck.ObjectHandle, erro
 		toStore = append(toStore, rec)
 	}
 	t.mu.RUnlock()
+	if s.closed.Load() {
+		return nil, ck.CKR_SESSION_HANDLE_INVALID
+	}
 	var gen uint64
 	if len(toStore) > 0 {
 		var err error
@@ -66,7 +71,15 @@ func (t *Token) add(s *Session, objs ...*object.Object) ([]ck.ObjectHandle, erro
 	}
 	handles := make([]ck.ObjectHandle, len(entries))
 	t.mu.Lock()
+	// The session may have closed while its objects were being made (an
+	// unwrap decrypts for a while): its session objects would then
+	// outlive it, and nothing would ever destroy them, so they go with
+	// it. Token objects already stored stay, as if made just before.
+	closed := s.closed.Load()
 	for i, e := range entries {
+		if closed && recs[i].UID == "" {
+			continue
+		}
 		if recs[i].UID != "" {
 			recs[i].Version = gen
 			if e = t.installLocked(e, recs[i]); e == nil {
@@ -84,6 +97,9 @@ func (t *Token) add(s *Session, objs ...*object.Object) ([]ck.ObjectHandle, erro
 	t.mu.Unlock()
 	if gen != 0 {
 		t.m.wrote(gen)
+	}
+	if closed && len(toStore) < len(objs) {
+		return nil, ck.CKR_SESSION_HANDLE_INVALID
 	}
 	return handles, nil
 }

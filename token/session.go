@@ -2,6 +2,7 @@ package token
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/corepkcs11/corepkcs11/ck"
 )
@@ -14,8 +15,11 @@ type Session struct {
 	token  *Token
 	rw     bool
 
-	mu     sync.Mutex // guards closed and ops
-	closed bool
+	mu sync.Mutex // guards ops, and serializes the session's calls
+	// closed is set by close, under mu, before close removes the
+	// session's objects under the token lock: Token.add, which installs
+	// objects under that lock, reads it there without mu.
+	closed atomic.Bool
 	ops    [opKinds]operation
 }
 
@@ -111,7 +115,7 @@ func (m *Module) CloseAllSessions(id ck.SlotID) error {
 // the token's session counts and login state.
 func (s *Session) close() {
 	s.mu.Lock()
-	s.closed = true
+	s.closed.Store(true)
 	for k := range opKinds {
 		s.end(k)
 	}
@@ -183,7 +187,7 @@ func (s *Session) state() ck.State {
 // it was closed meanwhile.
 func (s *Session) lock() error {
 	s.mu.Lock()
-	if s.closed {
+	if s.closed.Load() {
 		s.mu.Unlock()
 		return ck.CKR_SESSION_HANDLE_INVALID
 	}
