@@ -118,6 +118,7 @@ func (g *aesGCM) Final(dst, src []byte) ([]byte, error) {
 		return nil, err
 	}
 	if g.encrypt {
+		defer clear(g.data) // the buffered plaintext
 		return g.aead.Seal(dst, g.iv, in, g.aad), nil
 	}
 	if len(in) < g.aead.Overhead() {
@@ -179,8 +180,8 @@ func (g shortTagGCM) Open(dst, nonce, ciphertext, aad []byte) ([]byte, error) {
 	// plaintext again gives the full tag of the ciphertext.
 	plain := g.full.Seal(nil, nonce, ciphertext[:n], aad)[:n]
 	tag := g.full.Seal(nil, nonce, plain, aad)[n:][:g.tagLen]
+	defer clear(plain)
 	if subtle.ConstantTimeCompare(tag, ciphertext[n:]) != 1 {
-		clear(plain)
 		return nil, errShortTagOpen
 	}
 	return append(dst, plain...), nil

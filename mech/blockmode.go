@@ -174,6 +174,7 @@ func (m *blockMode) Final(dst, src []byte) ([]byte, error) {
 	start := len(dst)
 	dst, _ = m.Update(dst, src)
 	var last [maxBlockSize]byte
+	defer clear(last[:])
 	m.crypt(last[:m.bs], m.held[:m.bs])
 	n, ok := pkcs7Unpadded(last[:m.bs])
 	if !ok {

@@ -74,13 +74,10 @@ func init() {
 // tripleDESKeyBlock is the Triple DES cipher of a two-key (16 bytes,
 // K1 K2, run as K1 K2 K1) or three-key (24 bytes) value.
 func tripleDESKeyBlock(key []byte) (cipher.Block, error) {
-	switch len(key) {
-	case 16:
-		return des.NewTripleDESCipher(append(key[:16:16], key[:8]...))
-	case 24:
-		return des.NewTripleDESCipher(key)
+	if len(key) != 16 && len(key) != 24 {
+		return nil, ck.Errorf(ck.CKR_KEY_SIZE_RANGE, "a Triple DES key is 16 or 24 bytes, not %d", len(key))
 	}
-	return nil, ck.Errorf(ck.CKR_KEY_SIZE_RANGE, "a Triple DES key is 16 or 24 bytes, not %d", len(key))
+	return object.DESCipher(key)
 }
 
 // desKeyBlock is the single DES cipher of an 8-byte value.
@@ -88,7 +85,7 @@ func desKeyBlock(key []byte) (cipher.Block, error) {
 	if len(key) != 8 {
 		return nil, ck.Errorf(ck.CKR_KEY_SIZE_RANGE, "a DES key is 8 bytes, not %d", len(key))
 	}
-	return des.NewCipher(key)
+	return object.DESCipher(key)
 }
 
 // setDESParity gives each byte of a DES key odd parity, in its low bit,

@@ -11,8 +11,7 @@ import (
 // collects the input and Final runs it through the mechanism.
 type oneShotCipher struct {
 	buf []byte
-	// limit is the longest input taken, and tooLong the error past it,
-	// so that parts fed to Update cannot pile up without bound.
+	// limit is the longest input taken, and tooLong the error past it.
 	limit   int
 	tooLong ck.RV
 	// outLen is the length of the output for n bytes of input: exact,
@@ -42,6 +41,9 @@ func (c *oneShotCipher) Final(dst, src []byte) ([]byte, error) {
 		return nil, err
 	}
 	out, err := c.run(c.buf)
+	// The input and output may be keys (wrapping) or plaintext.
+	clear(c.buf)
+	defer clear(out)
 	if err != nil {
 		return nil, err
 	}

@@ -39,7 +39,11 @@ func mechanism(p *C.CK_MECHANISM) (token.Mechanism, error) {
 // decodeParam reads a parameter of kind k from the n bytes at p.
 func decodeParam(k mech.ParamKind, p unsafe.Pointer, n C.CK_ULONG) (mech.Param, error) {
 	if k == mech.BytesParam {
-		return input((*C.CK_BYTE)(p), n)
+		v, err := input((*C.CK_BYTE)(p), n)
+		if err != nil {
+			return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "pParameter is NULL with a length")
+		}
+		return v, nil
 	}
 	if p == nil {
 		return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "the parameter is missing")

@@ -31,8 +31,9 @@ type attrRule struct {
 }
 
 var (
-	empty = []byte{}
-	zero  = EncodeULong(0)
+	empty         = []byte{}
+	zero          = EncodeULong(0)
+	emptyArray, _ = EncodeTemplate(nil)
 )
 
 // Storage object attributes (spec 4.4). CKA_PRIVATE's default depends on
@@ -101,7 +102,7 @@ var publicKeyRules = []attrRule{
 	{ck.CKA_WRAP, modifiable, ckTrue},
 	{ck.CKA_TRUSTED, soOnlyTrue, ckFalse},
 	{ck.CKA_PUBLIC_KEY_INFO, 0, nil},
-	{ck.CKA_WRAP_TEMPLATE, 0, nil},
+	{ck.CKA_WRAP_TEMPLATE, 0, emptyArray},
 }
 
 // Private keys (spec 4.9). CKA_SENSITIVE defaults to CK_TRUE and
@@ -120,7 +121,7 @@ var privateKeyRules = []attrRule{
 	{ck.CKA_WRAP_WITH_TRUSTED, modifiable | stickyTrue, ckFalse},
 	{ck.CKA_ALWAYS_AUTHENTICATE, 0, ckFalse},
 	{ck.CKA_PUBLIC_KEY_INFO, 0, nil},
-	{ck.CKA_UNWRAP_TEMPLATE, 0, nil},
+	{ck.CKA_UNWRAP_TEMPLATE, 0, emptyArray},
 }
 
 // Secret keys (spec 4.10).
@@ -138,8 +139,8 @@ var secretKeyRules = []attrRule{
 	{ck.CKA_CHECK_VALUE, 0, nil},
 	{ck.CKA_WRAP_WITH_TRUSTED, modifiable | stickyTrue, ckFalse},
 	{ck.CKA_TRUSTED, soOnlyTrue, ckFalse},
-	{ck.CKA_WRAP_TEMPLATE, 0, nil},
-	{ck.CKA_UNWRAP_TEMPLATE, 0, nil},
+	{ck.CKA_WRAP_TEMPLATE, 0, emptyArray},
+	{ck.CKA_UNWRAP_TEMPLATE, 0, emptyArray},
 }
 
 // Key-type specific attributes (spec mechanisms document, 2.3 and 2.1).

@@ -21,7 +21,7 @@ func (o *Object) finishSecret() error {
 		if want := desKeyLen[ck.KeyType(o.sub)]; len(v) != want {
 			return ck.Errorf(ck.CKR_ATTRIBUTE_VALUE_INVALID, "CKA_VALUE: a %v key is %d bytes, not %d", ck.KeyType(o.sub), want, len(v))
 		}
-		block, err := desCipher(v)
+		block, err := DESCipher(v)
 		if err != nil {
 			return ck.Wrap(ck.CKR_ATTRIBUTE_VALUE_INVALID, err)
 		}
@@ -69,9 +69,9 @@ func FixedKeyLen(kt ck.KeyType) (int, bool) {
 	return n, ok
 }
 
-// desCipher is the block cipher of a DES key value of the right length:
-// a two-key value K1||K2 runs as the three-key K1||K2||K1.
-func desCipher(v []byte) (cipher.Block, error) {
+// DESCipher is the block cipher of a DES, DES2 or DES3 key value (8, 16
+// or 24 bytes): a two-key value K1||K2 runs as the three-key K1||K2||K1.
+func DESCipher(v []byte) (cipher.Block, error) {
 	switch len(v) {
 	case desKeyLen[ck.CKK_DES]:
 		return des.NewCipher(v)

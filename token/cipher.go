@@ -87,6 +87,8 @@ func (m *Module) cipherStep(h ck.SessionHandle, k opKind, f form, in, out []byte
 	if err != nil {
 		return 0, err
 	}
+	in, release := separate(in, out)
+	defer release()
 	n, done, err := op.step(f, in, out)
 	if done || (err != nil && ck.ToRV(err) != ck.CKR_BUFFER_TOO_SMALL) {
 		s.end(k)

@@ -439,3 +439,26 @@ func TestUnwrapUnpaddedBlocks(t *testing.T) {
 	_, err = m.UnwrapKey(h, kwp, kek, wrapped, object.Template{class(ck.CKO_PRIVATE_KEY), object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_EC))})
 	must(t, err)
 }
+
+// TestEncryptOverlapping: input and output may share memory in any way,
+// through the Go API as through the C ABI.
+func TestEncryptOverlapping(t *testing.T) {
+	m := newModule(t, nil)
+	slot := readyToken(t, m, "overlap")
+	h := userSession(t, m, slot)
+	kv := bytes.Repeat([]byte{3}, 16)
+	key := aesKey(t, m, h, kv)
+	ctr := Mechanism{Type: ck.CKM_AES_CTR, Param: mech.CTRParams{CounterBits: 128}}
+	msg := []byte("0123456789abcdef0123456789abcdef!")
+	want := make([]byte, len(msg))
+	block, _ := aes.NewCipher(kv)
+	cipher.NewCTR(block, make([]byte, 16)).XORKeyStream(want, msg)
+	buf := make([]byte, len(msg)+1)
+	copy(buf, msg)
+	must(t, m.EncryptInit(h, ctr, key))
+	n, err := m.EncryptUpdate(h, buf[:len(msg)], buf[1:])
+	must(t, err)
+	if !bytes.Equal(buf[1:1+n], want) {
+		t.Fatalf("shifted in-place CTR = %x, want %x", buf[1:1+n], want)
+	}
+}

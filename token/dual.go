@@ -47,6 +47,8 @@ func (m *Module) dualUpdate(h ck.SessionHandle, k, other opKind, in, out []byte)
 	if err != nil {
 		return 0, err
 	}
+	in, release := separate(in, out)
+	defer release()
 	n, _, err := op.step(update, in, out)
 	if err != nil {
 		if ck.ToRV(err) != ck.CKR_BUFFER_TOO_SMALL {

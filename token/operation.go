@@ -2,10 +2,10 @@ package token
 
 import "github.com/corepkcs11/corepkcs11/ck"
 
-// stage is how far an operation (digest, sign, verify) has come. It
-// decides what may follow, as the base spec's section 5.2 and each
-// function's text have it: an operation finishes either with its
-// single-part function (C_Digest, C_Sign, C_Verify) or with its
+// stage is how far an operation (digest, sign, verify, encrypt, decrypt)
+// has come. It decides what may follow, as the base spec's section 5.2
+// and each function's text have it: an operation finishes either with
+// its single-part function (C_Digest, C_Sign, C_Encrypt, …) or with its
 // multi-part ones (…Update, then …Final), never a mix.
 type stage uint8
 
@@ -29,9 +29,9 @@ const (
 type form uint8
 
 const (
-	singlePart form = iota // C_Digest, C_Sign, C_Verify
-	update                 // C_DigestUpdate, C_DigestKey, C_SignUpdate, C_VerifyUpdate
-	final                  // C_DigestFinal, C_SignFinal, C_VerifyFinal
+	singlePart form = iota // C_Digest, C_Sign, C_Verify, C_Encrypt, C_Decrypt
+	update                 // C_DigestUpdate, C_DigestKey, C_SignUpdate, C_EncryptUpdate, …
+	final                  // C_DigestFinal, C_SignFinal, C_EncryptFinal, …
 )
 
 // busy reports whether a new C_*Init of the kind must be refused with
@@ -83,7 +83,7 @@ func (st *stage) enterWith(f form, singlePartOnly bool) error {
 		return err
 	}
 	if singlePartOnly && f != singlePart {
-		return ck.Errorf(ck.CKR_OPERATION_NOT_INITIALIZED, "the mechanism is single-part: use C_Sign or C_Verify")
+		return ck.Errorf(ck.CKR_OPERATION_NOT_INITIALIZED, "the mechanism is single-part: it takes its whole input in one call")
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package token
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/rsa"
@@ -103,6 +104,7 @@ func (s *Signer) Decrypt(rand io.Reader, msg []byte, opts crypto.DecrypterOpts) 
 		sessionKeyLen = o.SessionKeyLen
 	}
 	out := make([]byte, pub.Size())
+	defer clear(out)
 	s.mu.Lock()
 	err := s.m.DecryptInit(s.h, mc, s.key)
 	var n int
@@ -110,23 +112,29 @@ func (s *Signer) Decrypt(rand io.Reader, msg []byte, opts crypto.DecrypterOpts) 
 		n, err = s.m.Decrypt(s.h, msg, out)
 	}
 	s.mu.Unlock()
-	if sessionKeyLen > 0 {
-		key := make([]byte, sessionKeyLen)
-		if _, rerr := io.ReadFull(rand, key); rerr != nil {
-			return nil, rerr
+	if sessionKeyLen == 0 {
+		if err != nil {
+			return nil, err
 		}
-		src := out
-		if len(src) < sessionKeyLen {
-			src = make([]byte, sessionKeyLen)
-		}
-		ok := err == nil && n == sessionKeyLen
-		subtle.ConstantTimeCopy(subtle.ConstantTimeEq(boolInt(ok), 1), key, src[:sessionKeyLen])
-		return key, nil
+		return bytes.Clone(out[:n]), nil
 	}
-	if err != nil {
+	// Only a ciphertext that does not decrypt to a key of the length
+	// gives random bytes: a closed session or a missing login is an
+	// error like any other.
+	if rv := ck.ToRV(err); err != nil && rv != ck.CKR_ENCRYPTED_DATA_INVALID && rv != ck.CKR_ENCRYPTED_DATA_LEN_RANGE {
 		return nil, err
 	}
-	return out[:n], nil
+	key := make([]byte, sessionKeyLen)
+	if _, rerr := io.ReadFull(rand, key); rerr != nil {
+		return nil, rerr
+	}
+	src := out
+	if len(src) < sessionKeyLen {
+		src = make([]byte, sessionKeyLen)
+	}
+	ok = err == nil && n == sessionKeyLen
+	subtle.ConstantTimeCopy(subtle.ConstantTimeEq(boolInt(ok), 1), key, src[:sessionKeyLen])
+	return key, nil
 }
 
 func boolInt(b bool) int32 {

@@ -208,6 +208,10 @@ static void check_templates(CK_SESSION_HANDLE s)
 	EXPECT("a short array", f->C_GetAttributeValue(s, key, &q, 1), CKR_BUFFER_TOO_SMALL);
 	CHECK("the short array's length is unavailable", q.ulValueLen == CK_UNAVAILABLE_INFORMATION, "%lu", q.ulValueLen);
 
+	CK_ATTRIBUTE none = {CKA_UNWRAP_TEMPLATE, NULL, 0};
+	EXPECT("CKA_UNWRAP_TEMPLATE not given", f->C_GetAttributeValue(s, key, &none, 1), CKR_OK);
+	CHECK("is an empty array", none.ulValueLen == 0, "%lu", none.ulValueLen);
+
 	tmpl[3].ulValueLen = sizeof inner - 1;
 	EXPECT("an array of a length no CK_ATTRIBUTE array has", f->C_CreateObject(s, tmpl, 4, &key), CKR_ATTRIBUTE_VALUE_INVALID);
 	CK_ATTRIBUTE nested[] = {{CKA_WRAP_TEMPLATE, inner, sizeof inner}};
