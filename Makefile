@@ -6,7 +6,9 @@ GO ?= go
 all: test
 
 # The full test run: static checks, every package under the race
-# detector, then a short run of every fuzz target.
+# detector (the engine's own tests; the C ABI tests load a module built
+# without it, since the race runtime cannot be dlopened), then a short
+# run of every fuzz target.
 test: vet
 	$(GO) test -race -count=1 ./...
 	scripts/fuzz.sh 10000x

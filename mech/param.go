@@ -63,12 +63,22 @@ type CTRParams struct {
 	Block       [16]byte
 }
 
+// BadParam stands for a parameter the C boundary could not decode (a
+// structure of the wrong size, a NULL pointer with a length). It goes to
+// the engine like any parameter, so that the engine refuses it where it
+// refuses a wrong one: after the session, the operation state and the
+// key, and having ended the operation a new C_*Init replaces.
+type BadParam struct{ Err error }
+
 // paramAs returns a mechanism's parameter as the type its ParamKind
 // names, or CKR_MECHANISM_PARAM_INVALID.
 func paramAs[T any](t ck.MechanismType, p Param) (T, error) {
 	v, ok := p.(T)
 	if !ok {
 		var zero T
+		if bad, isBad := p.(BadParam); isBad {
+			return zero, bad.Err
+		}
 		return zero, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v takes a %T parameter, not %T", t, zero, p)
 	}
 	return v, nil

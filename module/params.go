@@ -18,8 +18,9 @@ import (
 // result are views of the caller's memory, read only during the call.
 // The parameter fields of a mechanism that takes none are never looked
 // at: clients leave them uninitialized, as FreeRTOS's qualification
-// tests do. A structure of another size than the mechanism's is refused
-// before anything is read through it.
+// tests do. A structure of another size than the mechanism's is not read
+// through: it becomes a mech.BadParam, which the engine refuses in its
+// turn.
 func mechanism(p *C.CK_MECHANISM) (token.Mechanism, error) {
 	if p == nil {
 		return token.Mechanism{}, ck.CKR_ARGUMENTS_BAD
@@ -31,7 +32,7 @@ func mechanism(p *C.CK_MECHANISM) (token.Mechanism, error) {
 	}
 	mc.Param, err = decodeParam(mm.Param, unsafe.Pointer(p.pParameter), p.ulParameterLen)
 	if err != nil {
-		return mc, ck.Errorf(ck.ToRV(err), "%v: %v", mc.Type, err)
+		mc.Param = mech.BadParam{Err: ck.Errorf(ck.ToRV(err), "%v: %v", mc.Type, err)}
 	}
 	return mc, nil
 }

@@ -725,6 +725,17 @@ static void check_errors(CK_SESSION_HANDLE s)
 	EXPECT("C_DecryptFinal with bad padding", f->C_DecryptFinal(s, back, &k), CKR_ENCRYPTED_DATA_INVALID);
 	EXPECT("the bad padding ended the decryption", f->C_DecryptFinal(s, back, &k), CKR_OPERATION_NOT_INITIALIZED);
 
+	/* A parameter structure of the wrong size is refused like any other
+	 * bad parameter: after the new C_EncryptInit has replaced an
+	 * operation that had only answered a length query. */
+	EXPECT("C_EncryptInit CKM_AES_GCM", f->C_EncryptInit(s, &gcmm, key), CKR_OK);
+	k = 0;
+	EXPECT("C_Encrypt length query", f->C_Encrypt(s, data, 16, NULL, &k), CKR_OK);
+	CK_MECHANISM shortGCM = {CKM_AES_GCM, &gcm, sizeof gcm - 1};
+	EXPECT("C_EncryptInit with a CK_GCM_PARAMS one byte short", f->C_EncryptInit(s, &shortGCM, key), CKR_MECHANISM_PARAM_INVALID);
+	k = sizeof back;
+	EXPECT("the refused C_EncryptInit ended the queried encryption", f->C_Encrypt(s, data, 16, back, &k), CKR_OPERATION_NOT_INITIALIZED);
+
 	/* GCM: a wrong tag gives no plaintext. */
 	CK_BYTE aad[] = "associated";
 	gcm.pAAD = aad;
