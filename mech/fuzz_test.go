@@ -154,9 +154,24 @@ func FuzzCipher(f *testing.F) {
 		if err != nil {
 			t.Fatalf("%v: encrypts but cannot start decrypting: %v", m.Type, err)
 		}
-		back, err := d.Final(nil, out)
+		var back []byte
+		if !m.SinglePart {
+			// Decrypted in two parts as well, cut elsewhere.
+			cut := int(split) * 7 % (len(out) + 1)
+			want := d.OutLen(cut, false)
+			if back, err = d.Update(nil, out[:cut]); err != nil || len(back) != want {
+				t.Fatalf("%v decrypting Update gave %d bytes (%v), OutLen said %d", m.Type, len(back), err, want)
+			}
+			out = out[cut:]
+		}
+		bound = d.OutLen(len(out), true)
+		n = len(back)
+		back, err = d.Final(back, out)
 		if err != nil {
 			t.Fatalf("%v: what it encrypted does not decrypt: %v", m.Type, err)
+		}
+		if len(back)-n > bound {
+			t.Fatalf("%v decrypting Final gave %d bytes, more than its bound %d", m.Type, len(back)-n, bound)
 		}
 		// Raw RSA gives the whole k-byte block, the message left-padded.
 		pad := len(back) - len(whole)
