@@ -87,10 +87,14 @@ static void check_garbage_parameters(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE ecPri
 	EXPECT("C_SignInit CKM_ECDSA, uninitialized parameter fields", f->C_SignInit(s, &m, ecPriv), CKR_OK);
 	n = sizeof out;
 	EXPECT("C_Sign after it", f->C_Sign(s, digest, 32, out, &n), CKR_OK);
+	CK_OBJECT_HANDLE rsaPub, rsaPriv;
+	EXPECT("C_GenerateKeyPair RSA", rsa_pair(s, 1024, 0, &rsaPub, &rsaPriv), CKR_OK);
 	garbage(&m, CKM_RSA_PKCS_PSS);
 	m.pParameter = NULL;
 	m.ulParameterLen = 24;
-	EXPECT("C_SignInit CKM_RSA_PKCS_PSS without its parameter", f->C_SignInit(s, &m, ecPriv), CKR_MECHANISM_PARAM_INVALID);
+	EXPECT("C_SignInit CKM_RSA_PKCS_PSS without its parameter", f->C_SignInit(s, &m, rsaPriv), CKR_MECHANISM_PARAM_INVALID);
+	f->C_DestroyObject(s, rsaPub);
+	f->C_DestroyObject(s, rsaPriv);
 }
 
 /* The digest rules, as pkcs11test's DigestTest checks them. */
