@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // ObjectHandle identifies an object within one initialized module (CK_OBJECT_HANDLE).
@@ -86,4 +87,20 @@ func ToRV(err error) RV {
 		return rv
 	}
 	return CKR_GENERAL_ERROR
+}
+
+// MechanismByName finds a mechanism by its CKM_ name, or by the short
+// form tools print (pkcs11-tool's "SHA256-RSA-PKCS", "ECDSA-SHA256"):
+// without the prefix, any case, dashes for underscores.
+func MechanismByName(name string) (MechanismType, bool) {
+	want := strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+	if !strings.HasPrefix(want, "CKM_") {
+		want = "CKM_" + want
+	}
+	for t, n := range namesMechanismType {
+		if n == want {
+			return t, true
+		}
+	}
+	return 0, false
 }

@@ -68,6 +68,15 @@ func ECPoint(pub *ecdsa.PublicKey) []byte {
 	return b
 }
 
+// ParseECPoint reads a CKA_EC_POINT of the curve CKA_EC_PARAMS names.
+func ParseECPoint(params, point []byte) (*ecdsa.PublicKey, error) {
+	c, err := CurveByParams(params)
+	if err != nil {
+		return nil, err
+	}
+	return parseECPoint(c, point)
+}
+
 // parseECPoint accepts CKA_EC_POINT as the spec's DER OCTET STRING or, as
 // many applications send it, the bare uncompressed point.
 func parseECPoint(c Curve, v []byte) (*ecdsa.PublicKey, error) {

@@ -1,6 +1,7 @@
 package pki
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/x509"
@@ -19,6 +20,9 @@ import (
 type Item struct {
 	Kind     ck.ObjectClass
 	Template object.Template
+	// Value is what was parsed: a *x509.Certificate, a private key
+	// (*ecdsa.PrivateKey, *rsa.PrivateKey) or a public key.
+	Value any
 }
 
 // Parse reads PEM (any number of blocks) or a single DER structure and
@@ -55,19 +59,19 @@ func Parse(data []byte) ([]Item, error) {
 
 func parseDER(der []byte) (Item, error) {
 	if cert, err := x509.ParseCertificate(der); err == nil {
-		return Item{ck.CKO_CERTIFICATE, CertificateTemplate(cert)}, nil
+		return Item{ck.CKO_CERTIFICATE, CertificateTemplate(cert), cert}, nil
 	}
 	if key, err := ParsePrivateKey(der); err == nil {
 		t, err := PrivateKeyTemplate(key)
-		return Item{ck.CKO_PRIVATE_KEY, t}, err
+		return Item{ck.CKO_PRIVATE_KEY, t, key}, err
 	}
 	if pub, err := x509.ParsePKIXPublicKey(der); err == nil {
 		t, err := PublicKeyTemplate(pub)
-		return Item{ck.CKO_PUBLIC_KEY, t}, err
+		return Item{ck.CKO_PUBLIC_KEY, t, pub}, err
 	}
 	if pub, err := x509.ParsePKCS1PublicKey(der); err == nil {
 		t, err := PublicKeyTemplate(pub)
-		return Item{ck.CKO_PUBLIC_KEY, t}, err
+		return Item{ck.CKO_PUBLIC_KEY, t, pub}, err
 	}
 	return Item{}, errors.New("not a certificate, private key or public key")
 }
@@ -148,4 +152,27 @@ func PublicKeyTemplate(pub any) (object.Template, error) {
 			object.Bytes(ck.CKA_PUBLIC_EXPONENT, big.NewInt(int64(k.E)).Bytes())}, nil
 	}
 	return nil, fmt.Errorf("pki: %T keys are not supported", pub)
+}
+
+// PublicKeyOf reads the public key a key object's attributes describe:
+// CKA_PUBLIC_KEY_INFO when present, else an RSA key's modulus and public
+// exponent, or an EC public key's CKA_EC_PARAMS and CKA_EC_POINT.
+func PublicKeyOf(t object.Template) (crypto.PublicKey, error) {
+	if spki, ok := t.Find(ck.CKA_PUBLIC_KEY_INFO); ok && len(spki) > 0 {
+		return x509.ParsePKIXPublicKey(spki)
+	}
+	if n, ok := t.Find(ck.CKA_MODULUS); ok {
+		e, _ := t.Find(ck.CKA_PUBLIC_EXPONENT)
+		exp := new(big.Int).SetBytes(e)
+		if !exp.IsInt64() || exp.Int64() < 3 || exp.Int64() > 1<<31-1 {
+			return nil, errors.New("pki: the RSA key has no usable CKA_PUBLIC_EXPONENT")
+		}
+		return &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(exp.Int64())}, nil
+	}
+	params, ok1 := t.Find(ck.CKA_EC_PARAMS)
+	point, ok2 := t.Find(ck.CKA_EC_POINT)
+	if ok1 && ok2 {
+		return object.ParseECPoint(params, point)
+	}
+	return nil, errors.New("pki: the key's attributes do not give its public key")
 }

@@ -29,26 +29,38 @@ const (
 	demoUserPIN = "demo-user-pin"
 )
 
-func runDemo(args []string) error {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	dir := fs.String("store", "", "store directory to create the demo token in (default: a new temporary directory, removed afterwards)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *dir == "" {
+var demoCommand = command{
+	name:    "demo",
+	summary: "provision a device, authenticate TLS and verify firmware, end to end",
+	about: "Runs the corePKCS11 story on a throwaway token: provisions a device key pair and certificate,\n" +
+		"authenticates mutual TLS on 127.0.0.1 with the key in the token, and verifies a signed firmware image.",
+	example: "corepkcs11 demo",
+	setup: func(fs *flag.FlagSet) func(*options, []string) error {
+		dir := fs.String("store", "", "store `DIR` to create the demo token in (default: a new temporary directory, removed afterwards)")
+		return func(_ *options, args []string) error {
+			if len(args) > 0 {
+				return usagef("demo takes no arguments")
+			}
+			return runDemo(*dir)
+		}
+	},
+}
+
+func runDemo(dir string) error {
+	if dir == "" {
 		tmp, err := os.MkdirTemp("", "corepkcs11-demo-")
 		if err != nil {
 			return err
 		}
 		defer os.RemoveAll(tmp)
-		*dir = tmp
+		dir = tmp
 	}
-	d := &demo{m: token.New(token.Config{Location: *dir})}
+	d := &demo{m: token.New(token.Config{Location: dir})}
 	if err := d.m.Initialize(); err != nil {
 		return err
 	}
 	defer d.m.Finalize()
-	fmt.Printf("store: %s\n", *dir)
+	fmt.Printf("store: %s\n", dir)
 	for _, step := range []struct {
 		name string
 		run  func() error

@@ -4,7 +4,7 @@ import "testing"
 
 // TestDemo runs the whole demo; it fails if any step does.
 func TestDemo(t *testing.T) {
-	if err := runDemo([]string{"-store", t.TempDir()}); err != nil {
+	if err := runDemo(""); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,0 +1,416 @@
+package main
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/client"
+	"github.com/corepkcs11/corepkcs11/mech"
+	"github.com/corepkcs11/corepkcs11/pki"
+)
+
+// signMechanism is the mechanism sign and verify use with a key: the one
+// named, else ECDSA over a SHA-256 the command computes (every module
+// offers CKM_ECDSA), or CKM_SHA256_RSA_PKCS.
+func signMechanism(name string, pub crypto.PublicKey) (client.Mechanism, error) {
+	if name == "" {
+		if _, ok := pub.(*ecdsa.PublicKey); ok {
+			return client.Mechanism{Type: ck.CKM_ECDSA}, nil
+		}
+		return client.Mechanism{Type: ck.CKM_SHA256_RSA_PKCS}, nil
+	}
+	t, ok := ck.MechanismByName(name)
+	if !ok {
+		return client.Mechanism{}, usagef("--mechanism %q is not a PKCS#11 mechanism name", name)
+	}
+	m := client.Mechanism{Type: t}
+	// The PSS mechanisms that hash the message take MGF1 and a salt as
+	// long as the hash, as most verifiers expect.
+	for _, h := range []crypto.Hash{crypto.SHA1, crypto.SHA224, crypto.SHA256, crypto.SHA384, crypto.SHA512} {
+		if p, ok := mech.PSSParamsFor(h, h.Size()); ok && pssOf(t) == h {
+			m.Param = p
+		}
+	}
+	return m, nil
+}
+
+// pssOf is the hash of a hash-then-sign PSS mechanism, or 0.
+func pssOf(t ck.MechanismType) crypto.Hash {
+	switch t {
+	case ck.CKM_SHA1_RSA_PKCS_PSS:
+		return crypto.SHA1
+	case ck.CKM_SHA224_RSA_PKCS_PSS:
+		return crypto.SHA224
+	case ck.CKM_SHA256_RSA_PKCS_PSS:
+		return crypto.SHA256
+	case ck.CKM_SHA384_RSA_PKCS_PSS:
+		return crypto.SHA384
+	case ck.CKM_SHA512_RSA_PKCS_PSS:
+		return crypto.SHA512
+	}
+	return 0
+}
+
+// signInput is what the mechanism signs: the file's SHA-256 for the
+// default ECDSA, the file itself otherwise.
+func signInput(m client.Mechanism, name string, data []byte) []byte {
+	if m.Type == ck.CKM_ECDSA && name == "" {
+		sum := crypto.SHA256.New()
+		sum.Write(data)
+		return sum.Sum(nil)
+	}
+	return data
+}
+
+var signCommand = command{
+	name:    "sign",
+	summary: "sign a file with a private key",
+	about: "Signs a file with a private key in the token. EC keys sign with ECDSA over SHA-256 and write a DER\n" +
+		"signature, as OpenSSL writes and reads it (--format raw writes r||s); RSA keys with SHA256-RSA-PKCS.\n" +
+		"--mechanism names another (CKM_ name or pkcs11-tool's short form, e.g. SHA384-RSA-PKCS-PSS).",
+	example: "corepkcs11 sign --key 'Device Priv TLS Key' --in firmware.bin --out firmware.sig",
+	common:  withModule | withToken | withPIN,
+	setup: func(fs *flag.FlagSet) func(*options, []string) error {
+		key := fs.String("key", "", "the private key: `OBJECT` label or pkcs11: URI (required)")
+		id := fs.String("id", "", "the key's CKA_ID in `HEX`, with or instead of --key")
+		in := fs.String("in", "", "the `FILE` to sign (required)")
+		out := fs.String("out", "", "the signature `FILE` (required)")
+		mechName := fs.String("mechanism", "", "the signature mechanism `NAME` (default: ECDSA with SHA-256, or SHA256-RSA-PKCS)")
+		format := fs.String("format", "der", "`der` or `raw` ECDSA signature")
+		return func(o *options, args []string) error {
+			if len(args) > 0 || *in == "" || *out == "" || (*key == "" && *id == "") {
+				return usagef("sign takes --key, --in and --out")
+			}
+			if *format != "der" && *format != "raw" {
+				return usagef("--format %q: der or raw", *format)
+			}
+			data, err := os.ReadFile(*in)
+			if err != nil {
+				return err
+			}
+			ref := objectRef{arg: *key, id: *id}
+			u, err := ref.prepare(o)
+			if err != nil {
+				return err
+			}
+			t, err := o.session(false, mustLogin)
+			if err != nil {
+				return err
+			}
+			defer t.close()
+			h, _, err := t.find(ref, u, ck.CKO_PRIVATE_KEY, ck.CKO_SECRET_KEY)
+			if err != nil {
+				return err
+			}
+			pub, _ := t.publicKey(h)
+			m, err := signMechanism(*mechName, pub)
+			if err != nil {
+				return err
+			}
+			sig, err := t.s.Sign(m, h, signInput(m, *mechName, data))
+			if err != nil {
+				return fmt.Errorf("signing with %v: %w", m.Type, err)
+			}
+			if _, isEC := pub.(*ecdsa.PublicKey); isEC && *format == "der" {
+				if sig, err = pki.ECDSASignatureToDER(sig); err != nil {
+					return err
+				}
+			}
+			return os.WriteFile(*out, sig, 0o644)
+		}
+	},
+}
+
+var verifyCommand = command{
+	name:    "verify",
+	summary: "verify a file's signature with a public key",
+	about: "Verifies a signature made by sign (or OpenSSL) with a public key in the token, using the same\n" +
+		"mechanism defaults as sign; EC signatures may be DER or raw r||s. Exit status 0 when it verifies.",
+	example: "corepkcs11 verify --key 'Code Verify Key' --in firmware.bin --sig firmware.sig",
+	common:  withModule | withToken | withPIN,
+	setup: func(fs *flag.FlagSet) func(*options, []string) error {
+		key := fs.String("key", "", "the public key: `OBJECT` label or pkcs11: URI (required)")
+		id := fs.String("id", "", "the key's CKA_ID in `HEX`, with or instead of --key")
+		in := fs.String("in", "", "the signed `FILE` (required)")
+		sigFile := fs.String("sig", "", "the signature `FILE` (required)")
+		mechName := fs.String("mechanism", "", "the signature mechanism `NAME` (default: ECDSA with SHA-256, or SHA256-RSA-PKCS)")
+		return func(o *options, args []string) error {
+			if len(args) > 0 || *in == "" || *sigFile == "" || (*key == "" && *id == "") {
+				return usagef("verify takes --key, --in and --sig")
+			}
+			data, err := os.ReadFile(*in)
+			if err != nil {
+				return err
+			}
+			sig, err := os.ReadFile(*sigFile)
+			if err != nil {
+				return err
+			}
+			ref := objectRef{arg: *key, id: *id}
+			u, err := ref.prepare(o)
+			if err != nil {
+				return err
+			}
+			t, err := o.session(false, loginIfPIN)
+			if err != nil {
+				return err
+			}
+			defer t.close()
+			h, _, err := t.find(ref, u, ck.CKO_PUBLIC_KEY, ck.CKO_SECRET_KEY)
+			if err != nil {
+				return err
+			}
+			pub, _ := t.publicKey(h)
+			m, err := signMechanism(*mechName, pub)
+			if err != nil {
+				return err
+			}
+			if ec, ok := pub.(*ecdsa.PublicKey); ok {
+				size := (ec.Curve.Params().BitSize + 7) / 8
+				if raw, err := pki.ECDSASignatureToRaw(sig, size); err == nil {
+					sig = raw
+				}
+			}
+			if err := t.s.Verify(m, h, signInput(m, *mechName, data), sig); err != nil {
+				if rv := ck.ToRV(err); rv == ck.CKR_SIGNATURE_INVALID || rv == ck.CKR_SIGNATURE_LEN_RANGE {
+					return errors.New("the signature does not verify")
+				}
+				return err
+			}
+			fmt.Println("signature verified")
+			return nil
+		}
+	},
+}
+
+var digestCommand = command{
+	name:    "digest",
+	summary: "hash a file in the token",
+	about:   "Hashes a file with a digest mechanism of the token and prints the digest in hex.",
+	example: "corepkcs11 digest --in firmware.bin --mechanism SHA384",
+	common:  withModule | withToken,
+	setup: func(fs *flag.FlagSet) func(*options, []string) error {
+		in := fs.String("in", "", "the `FILE` to hash (default: standard input)")
+		mechName := fs.String("mechanism", "SHA256", "the digest mechanism `NAME`")
+		return func(o *options, args []string) error {
+			if len(args) > 0 {
+				return usagef("digest takes --in, not arguments")
+			}
+			mt, ok := ck.MechanismByName(*mechName)
+			if !ok {
+				return usagef("--mechanism %q is not a PKCS#11 mechanism name", *mechName)
+			}
+			data, err := readInput(*in)
+			if err != nil {
+				return err
+			}
+			t, err := o.session(false, noLogin)
+			if err != nil {
+				return err
+			}
+			defer t.close()
+			d, err := t.s.Digest(client.Mechanism{Type: mt}, data)
+			if err != nil {
+				return err
+			}
+			fmt.Println(hex.EncodeToString(d))
+			return nil
+		}
+	},
+}
+
+var randomCommand = command{
+	name:    "random",
+	args:    "N",
+	summary: "N random bytes from the token",
+	about:   "Prints N bytes from the token's random number generator in hex, or writes them to --out.",
+	example: "corepkcs11 random 32",
+	common:  withModule | withToken,
+	setup: func(fs *flag.FlagSet) func(*options, []string) error {
+		out := fs.String("out", "", "write the bytes to `FILE` instead of printing hex")
+		return func(o *options, args []string) error {
+			if len(args) != 1 {
+				return usagef("random takes one argument, the byte count")
+			}
+			n, err := parseSize(args[0])
+			if err != nil {
+				return err
+			}
+			t, err := o.session(false, noLogin)
+			if err != nil {
+				return err
+			}
+			defer t.close()
+			b, err := t.s.Random(n)
+			if err != nil {
+				return err
+			}
+			if *out != "" {
+				return os.WriteFile(*out, b, 0o600)
+			}
+			fmt.Println(hex.EncodeToString(b))
+			return nil
+		}
+	},
+}
+
+func readInput(name string) ([]byte, error) {
+	if name == "" || name == "-" {
+		return io.ReadAll(os.Stdin)
+	}
+	return os.ReadFile(name)
+}
+
+// cryptMechanism is the mechanism encrypt and decrypt use with a key:
+// for AES keys AES-GCM (or the one named), the IV given or, when none,
+// random and written before the ciphertext; for RSA keys RSA-PKCS-OAEP
+// with SHA-256.
+func cryptMechanism(name, ivHex string, isRSA bool) (client.Mechanism, int, error) {
+	if name == "" {
+		name = "AES-GCM"
+		if isRSA {
+			name = "RSA-PKCS-OAEP"
+		}
+	}
+	t, ok := ck.MechanismByName(name)
+	if !ok {
+		return client.Mechanism{}, 0, usagef("--mechanism %q is not a PKCS#11 mechanism name", name)
+	}
+	var iv []byte
+	if ivHex != "" {
+		var err error
+		if iv, err = hex.DecodeString(ivHex); err != nil {
+			return client.Mechanism{}, 0, usagef("--iv is not hex")
+		}
+	}
+	m := client.Mechanism{Type: t}
+	ivLen := 0
+	switch t {
+	case ck.CKM_AES_GCM:
+		ivLen = 12
+		m.Param = mech.GCMParams{IV: iv, IVBits: 8 * uint(len(iv)), TagBits: 128}
+	case ck.CKM_AES_CBC, ck.CKM_AES_CBC_PAD:
+		ivLen = 16
+		m.Param = iv
+	case ck.CKM_DES3_CBC, ck.CKM_DES3_CBC_PAD:
+		ivLen = 8
+		m.Param = iv
+	case ck.CKM_RSA_PKCS_OAEP:
+		m.Param = mech.OAEPParams{Hash: ck.CKM_SHA256, MGF: ck.CKG_MGF1_SHA256}
+	}
+	if len(iv) > 0 {
+		ivLen = 0 // given: not carried in the file
+	}
+	return m, ivLen, nil
+}
+
+// withIV sets the IV of an IV-taking mechanism.
+func withIV(m client.Mechanism, iv []byte) client.Mechanism {
+	switch p := m.Param.(type) {
+	case mech.GCMParams:
+		p.IV, p.IVBits = iv, 8*uint(len(iv))
+		m.Param = p
+	case []byte:
+		m.Param = iv
+	}
+	return m
+}
+
+// cryptCommand is encrypt or decrypt.
+func cryptCommand(decrypt bool) command {
+	c := command{
+		name:    "encrypt",
+		summary: "encrypt a file with a key in the token",
+		about: "Encrypts a file with a secret or public key in the token: AES keys with AES-GCM by default, a\n" +
+			"random IV written before the ciphertext unless --iv gives it; RSA keys with RSA-PKCS-OAEP (SHA-256).",
+		example: "corepkcs11 encrypt --key backup-key --in secrets.tar --out secrets.tar.enc",
+	}
+	if decrypt {
+		c.name, c.summary = "decrypt", "decrypt a file with a key in the token"
+		c.about = "Decrypts what encrypt wrote, with the same mechanism defaults: for AES-GCM and the CBC modes the\n" +
+			"IV is read from the front of the file unless --iv gives it."
+		c.example = "corepkcs11 decrypt --key backup-key --in secrets.tar.enc --out secrets.tar"
+	}
+	c.common = withModule | withToken | withPIN
+	c.setup = func(fs *flag.FlagSet) func(*options, []string) error {
+		key := fs.String("key", "", "the key: `OBJECT` label or pkcs11: URI (required)")
+		id := fs.String("id", "", "the key's CKA_ID in `HEX`, with or instead of --key")
+		in := fs.String("in", "", "the input `FILE` (default: standard input)")
+		out := fs.String("out", "", "the output `FILE` (required)")
+		mechName := fs.String("mechanism", "", "the mechanism `NAME` (default: AES-GCM, or RSA-PKCS-OAEP for RSA keys)")
+		ivHex := fs.String("iv", "", "the IV in `HEX` (default: random, carried before the ciphertext)")
+		return func(o *options, args []string) error {
+			if len(args) > 0 || *out == "" || (*key == "" && *id == "") {
+				return usagef("%s takes --key and --out", c.name)
+			}
+			data, err := readInput(*in)
+			if err != nil {
+				return err
+			}
+			ref := objectRef{arg: *key, id: *id}
+			u, err := ref.prepare(o)
+			if err != nil {
+				return err
+			}
+			t, err := o.session(false, mustLogin)
+			if err != nil {
+				return err
+			}
+			defer t.close()
+			classes := []ck.ObjectClass{ck.CKO_SECRET_KEY, ck.CKO_PUBLIC_KEY}
+			if decrypt {
+				classes = []ck.ObjectClass{ck.CKO_SECRET_KEY, ck.CKO_PRIVATE_KEY}
+			}
+			h, class, err := t.find(ref, u, classes...)
+			if err != nil {
+				return err
+			}
+			isRSA := false
+			if class != ck.CKO_SECRET_KEY {
+				pub, _ := t.publicKey(h)
+				_, isRSA = pub.(*rsa.PublicKey)
+			}
+			m, ivLen, err := cryptMechanism(*mechName, *ivHex, isRSA)
+			if err != nil {
+				return err
+			}
+			var result []byte
+			switch {
+			case decrypt && ivLen > 0:
+				if len(data) < ivLen {
+					return fmt.Errorf("%s is shorter than its %d-byte IV", *in, ivLen)
+				}
+				result, err = t.s.Decrypt(withIV(m, data[:ivLen]), h, data[ivLen:])
+			case decrypt:
+				result, err = t.s.Decrypt(m, h, data)
+			case ivLen > 0:
+				iv, rerr := t.s.Random(ivLen)
+				if rerr != nil {
+					return rerr
+				}
+				result, err = t.s.Encrypt(withIV(m, iv), h, data)
+				result = append(iv, result...)
+			default:
+				result, err = t.s.Encrypt(m, h, data)
+			}
+			if err != nil {
+				return fmt.Errorf("%s with %v: %w", c.name, m.Type, err)
+			}
+			return os.WriteFile(*out, result, 0o600)
+		}
+	}
+	return c
+}
+
+var (
+	encryptCommand = cryptCommand(false)
+	decryptCommand = cryptCommand(true)
+)

@@ -1,0 +1,307 @@
+package main
+
+import (
+	"crypto"
+	"crypto/sha1"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/client"
+	"github.com/corepkcs11/corepkcs11/object"
+	"github.com/corepkcs11/corepkcs11/pki"
+)
+
+// publicKey is the public key of a key object: its CKA_PUBLIC_KEY_INFO,
+// its RSA or EC public attributes, or those of the public key with the
+// same CKA_ID.
+func (t *tokenSession) publicKey(h ck.ObjectHandle) (crypto.PublicKey, error) {
+	a, err := t.s.Attributes(h, ck.CKA_PUBLIC_KEY_INFO, ck.CKA_MODULUS, ck.CKA_PUBLIC_EXPONENT, ck.CKA_EC_PARAMS, ck.CKA_EC_POINT, ck.CKA_ID)
+	if err != nil {
+		return nil, err
+	}
+	if pub, err := pki.PublicKeyOf(a); err == nil {
+		return pub, nil
+	}
+	if id, ok := a.Find(ck.CKA_ID); ok && len(id) > 0 {
+		hs, err := t.s.FindObjects(object.Template{object.ULong(ck.CKA_CLASS, uint(ck.CKO_PUBLIC_KEY)), object.Bytes(ck.CKA_ID, id)})
+		if err == nil && len(hs) == 1 {
+			if pa, err := t.s.Attributes(hs[0], ck.CKA_MODULUS, ck.CKA_PUBLIC_EXPONENT, ck.CKA_EC_PARAMS, ck.CKA_EC_POINT); err == nil {
+				return pki.PublicKeyOf(pa)
+			}
+		}
+	}
+	return nil, errors.New("the key's public half cannot be read from the token")
+}
+
+// keyID is the CKA_ID this command gives a key pair and its certificate
+// when none is chosen: the SHA-1 of the public key's DER, so that a key
+// and its certificate imported separately get the same one.
+func keyID(pub crypto.PublicKey) []byte {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return nil
+	}
+	sum := sha1.Sum(der)
+	return sum[:]
+}
+
+// keyTypes are the keys keygen makes.
+var keyTypes = map[string]struct {
+	mech ck.MechanismType
+	size uint // RSA modulus bits, AES key bytes
+	ec   *object.Curve
+}{
+	"ec:p256":  {ck.CKM_EC_KEY_PAIR_GEN, 0, &object.Curves[0]},
+	"ec:p384":  {ck.CKM_EC_KEY_PAIR_GEN, 0, &object.Curves[1]},
+	"ec:p521":  {ck.CKM_EC_KEY_PAIR_GEN, 0, &object.Curves[2]},
+	"rsa:2048": {ck.CKM_RSA_PKCS_KEY_PAIR_GEN, 2048, nil},
+	"rsa:3072": {ck.CKM_RSA_PKCS_KEY_PAIR_GEN, 3072, nil},
+	"rsa:4096": {ck.CKM_RSA_PKCS_KEY_PAIR_GEN, 4096, nil},
+	"aes:128":  {ck.CKM_AES_KEY_GEN, 16, nil},
+	"aes:192":  {ck.CKM_AES_KEY_GEN, 24, nil},
+	"aes:256":  {ck.CKM_AES_KEY_GEN, 32, nil},
+}
+
+// generatedPair generates a key pair of kind kt in the token, both halves
+// on the token, the private one private, sensitive and not extractable,
+// and gives both the id (or, when empty, keyID of the public key). It
+// returns the private key's handle and the public key.
+func (t *tokenSession) generatePair(kt, privLabel, pubLabel string, id []byte) (ck.ObjectHandle, crypto.PublicKey, error) {
+	spec, ok := keyTypes[kt]
+	if !ok || spec.mech == ck.CKM_AES_KEY_GEN {
+		return 0, nil, usagef("--type %q: one of ec:p256, ec:p384, ec:p521, rsa:2048, rsa:3072, rsa:4096", kt)
+	}
+	pubT := object.Template{object.Bool(ck.CKA_TOKEN, true), object.Bool(ck.CKA_PRIVATE, false), object.String(ck.CKA_LABEL, pubLabel),
+		object.Bool(ck.CKA_VERIFY, true)}
+	privT := object.Template{object.Bool(ck.CKA_TOKEN, true), object.Bool(ck.CKA_PRIVATE, true), object.Bool(ck.CKA_SENSITIVE, true),
+		object.Bool(ck.CKA_EXTRACTABLE, false), object.String(ck.CKA_LABEL, privLabel), object.Bool(ck.CKA_SIGN, true)}
+	if spec.ec != nil {
+		pubT = append(pubT, object.Bytes(ck.CKA_EC_PARAMS, spec.ec.Params))
+	} else {
+		pubT = append(pubT, object.ULong(ck.CKA_MODULUS_BITS, spec.size), object.Bytes(ck.CKA_PUBLIC_EXPONENT, []byte{1, 0, 1}),
+			object.Bool(ck.CKA_ENCRYPT, true))
+		privT = append(privT, object.Bool(ck.CKA_DECRYPT, true))
+	}
+	if len(id) > 0 {
+		pubT = append(pubT, object.Bytes(ck.CKA_ID, id))
+		privT = append(privT, object.Bytes(ck.CKA_ID, id))
+	}
+	pubH, privH, err := t.s.GenerateKeyPair(client.Mechanism{Type: spec.mech}, pubT, privT)
+	if err != nil {
+		return 0, nil, fmt.Errorf("generating a %s key pair: %w", kt, err)
+	}
+	pub, err := t.publicKey(pubH)
+	if err != nil {
+		return 0, nil, err
+	}
+	if len(id) == 0 {
+		id := object.Template{object.Bytes(ck.CKA_ID, keyID(pub))}
+		if err := t.s.SetAttributes(pubH, id); err != nil {
+			return 0, nil, err
+		}
+		if err := t.s.SetAttributes(privH, id); err != nil {
+			return 0, nil, err
+		}
+	}
+	return privH, pub, nil
+}
+
+var keygenCommand = command{
+	name:    "keygen",
+	summary: "generate a key pair or a secret key in the token",
+	about: "Generates a key inside the token: the private key never leaves it. Key pairs get both halves on the\n" +
+		"token, the private one private, sensitive and not extractable, and one CKA_ID (by default the SHA-1\n" +
+		"of the public key). Prints the keys' PKCS#11 URIs.",
+	example: "corepkcs11 keygen --type ec:p256 --label 'Device Priv TLS Key'",
+	common:  withModule | withToken | withPIN,
+	setup: func(fs *flag.FlagSet) func(*options, []string) error {
+		kt := fs.String("type", "ec:p256", "`KIND`: ec:p256, ec:p384, ec:p521, rsa:2048, rsa:3072, rsa:4096, aes:128, aes:192 or aes:256")
+		label := fs.String("label", "", "the key's CKA_LABEL (required)")
+		idHex := fs.String("id", "", "the key's CKA_ID in `HEX`")
+		return func(o *options, args []string) error {
+			if len(args) > 0 || *label == "" {
+				return usagef("keygen takes --label and no arguments")
+			}
+			var id []byte
+			if *idHex != "" {
+				var err error
+				if id, err = parseID(*idHex); err != nil {
+					return err
+				}
+			}
+			spec, ok := keyTypes[*kt]
+			if !ok {
+				return usagef("--type %q is not a kind keygen makes", *kt)
+			}
+			t, err := o.session(true, mustLogin)
+			if err != nil {
+				return err
+			}
+			defer t.close()
+			if spec.mech == ck.CKM_AES_KEY_GEN {
+				if len(id) == 0 {
+					id, _ = t.s.Random(8)
+				}
+				_, err := t.s.GenerateKey(client.Mechanism{Type: ck.CKM_AES_KEY_GEN}, object.Template{
+					object.ULong(ck.CKA_CLASS, uint(ck.CKO_SECRET_KEY)), object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_AES)),
+					object.ULong(ck.CKA_VALUE_LEN, spec.size), object.Bool(ck.CKA_TOKEN, true), object.Bool(ck.CKA_PRIVATE, true),
+					object.Bool(ck.CKA_SENSITIVE, true), object.Bool(ck.CKA_EXTRACTABLE, false), object.String(ck.CKA_LABEL, *label),
+					object.Bytes(ck.CKA_ID, id)})
+				if err != nil {
+					return fmt.Errorf("generating an %s key: %w", *kt, err)
+				}
+				fmt.Printf("secret key: %s\n", t.uri(*label, id, ck.CKO_SECRET_KEY))
+				return nil
+			}
+			_, pub, err := t.generatePair(*kt, *label, *label, id)
+			if err != nil {
+				return err
+			}
+			if len(id) == 0 {
+				id = keyID(pub)
+			}
+			fmt.Printf("private key: %s\npublic key:  %s\n", t.uri(*label, id, ck.CKO_PRIVATE_KEY), t.uri(*label, id, ck.CKO_PUBLIC_KEY))
+			return nil
+		}
+	},
+}
+
+var importCommand = command{
+	name:    "import",
+	args:    "key|pubkey|cert|data|secret FILE",
+	summary: "import a key, certificate, data or secret from a file",
+	about: "Imports into the token, as token objects:\n" +
+		"  key     a private key (PEM or DER; PKCS#8, PKCS#1 or SEC1), private and sensitive, with a public key object beside it\n" +
+		"  pubkey  a public key (PEM or DER; PKIX or PKCS#1)\n" +
+		"  cert    an X.509 certificate (PEM or DER)\n" +
+		"  data    the file's bytes as a data object\n" +
+		"  secret  the file's bytes as a secret key (AES for 16, 24 or 32 bytes, else generic)\n" +
+		"Keys and certificates get the SHA-1 of their public key as CKA_ID unless --id is given, so that a key\n" +
+		"and its certificate match. Prints the new objects' URIs.",
+	example: "corepkcs11 import cert device.pem --label 'Device Cert'",
+	common:  withModule | withToken | withPIN,
+	setup: func(fs *flag.FlagSet) func(*options, []string) error {
+		label := fs.String("label", "", "the object's CKA_LABEL (required)")
+		idHex := fs.String("id", "", "the object's CKA_ID in `HEX`")
+		return func(o *options, args []string) error {
+			if len(args) != 2 || *label == "" {
+				return usagef("import takes a kind, a FILE and --label")
+			}
+			var id []byte
+			if *idHex != "" {
+				var err error
+				if id, err = parseID(*idHex); err != nil {
+					return err
+				}
+			}
+			data, err := os.ReadFile(args[1])
+			if err != nil {
+				return err
+			}
+			t, err := o.session(true, mustLogin)
+			if err != nil {
+				return err
+			}
+			defer t.close()
+			uris, err := t.importFile(args[0], args[1], data, *label, id)
+			if err != nil {
+				return err
+			}
+			for _, u := range uris {
+				fmt.Println(u)
+			}
+			return nil
+		}
+	},
+}
+
+// importFile imports what a file holds as kind and returns the URIs of
+// the objects made.
+func (t *tokenSession) importFile(kind, name string, data []byte, label string, id []byte) ([]string, error) {
+	base := object.Template{object.Bool(ck.CKA_TOKEN, true), object.String(ck.CKA_LABEL, label)}
+	create := func(tmpl object.Template, class ck.ObjectClass, id []byte) (string, error) {
+		if len(id) > 0 {
+			tmpl = append(tmpl, object.Bytes(ck.CKA_ID, id))
+		}
+		if _, err := t.s.CreateObject(append(tmpl, base...)); err != nil {
+			return "", fmt.Errorf("importing %s: %w", name, err)
+		}
+		return t.uri(label, id, class), nil
+	}
+	switch kind {
+	case "data":
+		u, err := create(object.Template{object.ULong(ck.CKA_CLASS, uint(ck.CKO_DATA)), object.Bytes(ck.CKA_VALUE, data),
+			object.Bool(ck.CKA_PRIVATE, true)}, ck.CKO_DATA, nil)
+		return []string{u}, err
+	case "secret":
+		kt := ck.CKK_GENERIC_SECRET
+		if n := len(data); n == 16 || n == 24 || n == 32 {
+			kt = ck.CKK_AES
+		}
+		u, err := create(object.Template{object.ULong(ck.CKA_CLASS, uint(ck.CKO_SECRET_KEY)), object.ULong(ck.CKA_KEY_TYPE, uint(kt)),
+			object.Bytes(ck.CKA_VALUE, data), object.Bool(ck.CKA_PRIVATE, true), object.Bool(ck.CKA_SENSITIVE, true)}, ck.CKO_SECRET_KEY, id)
+		return []string{u}, err
+	}
+	want := map[string]ck.ObjectClass{"key": ck.CKO_PRIVATE_KEY, "pubkey": ck.CKO_PUBLIC_KEY, "cert": ck.CKO_CERTIFICATE}
+	class, ok := want[kind]
+	if !ok {
+		return nil, usagef("import %q: key, pubkey, cert, data or secret", kind)
+	}
+	item, err := onlyItem(name, data, class)
+	if err != nil {
+		return nil, err
+	}
+	pub := publicOf(item.Value)
+	if len(id) == 0 {
+		id = keyID(pub)
+	}
+	if class == ck.CKO_PRIVATE_KEY {
+		return t.importPair(item, label, label, id)
+	}
+	u, err := create(append(item.Template, object.Bool(ck.CKA_PRIVATE, false)), class, id)
+	return []string{u}, err
+}
+
+// onlyItem reads the one key or certificate of class a file must hold.
+func onlyItem(name string, data []byte, class ck.ObjectClass) (pki.Item, error) {
+	items, err := pki.Parse(data)
+	if err != nil {
+		return pki.Item{}, fmt.Errorf("%s: %v", name, err)
+	}
+	var found []pki.Item
+	for _, it := range items {
+		if it.Kind == class {
+			found = append(found, it)
+		}
+	}
+	if len(found) != 1 {
+		return pki.Item{}, fmt.Errorf("%s holds %d %s objects, not one", name, len(found), classNames[class])
+	}
+	return found[0], nil
+}
+
+// publicOf is the public key of a parsed certificate, private or public key.
+func publicOf(v any) crypto.PublicKey {
+	switch k := v.(type) {
+	case *x509.Certificate:
+		return k.PublicKey
+	case crypto.Signer:
+		return k.Public()
+	}
+	return v
+}
+
+// parseSize reads N of "random N".
+func parseSize(s string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 1 || n > 1<<20 {
+		return 0, usagef("%q is not a byte count from 1 to 1048576", s)
+	}
+	return n, nil
+}

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/client"
+	"github.com/corepkcs11/corepkcs11/token"
+)
+
+// commonFlags says which of the shared flags a command takes.
+type commonFlags uint
+
+const (
+	withModule commonFlags = 1 << iota // --module, --store
+	withToken                          // --token, --slot
+	withPIN                            // --pin, --pin-file
+	withSOPIN                          // --so-pin, --so-pin-file
+	withJSON                           // --json
+	withYes                            // --yes
+)
+
+// options are the shared flags' values.
+type options struct {
+	module, store           string
+	token                   string
+	slot                    int
+	pin, pinFile            string
+	soPIN, soPINFile        string
+	json, yes               bool
+	has                     commonFlags
+	uriToken, uriModulePath string // from an object's PKCS#11 URI
+}
+
+func defineCommon(fs *flag.FlagSet, which commonFlags) *options {
+	o := &options{slot: -1, has: which}
+	if which&withModule != 0 {
+		fs.StringVar(&o.module, "module", "", "`PATH` of a PKCS#11 module to use (default: corepkcs11's engine in this process, on its store)")
+		fs.StringVar(&o.store, "store", "", "`DIR` of corepkcs11's store, without --module (default: $COREPKCS11_STORE, else ~/.local/share/corepkcs11)")
+	}
+	if which&withToken != 0 {
+		fs.StringVar(&o.token, "token", "", "`LABEL` of the token (default: the only initialized token)")
+		fs.IntVar(&o.slot, "slot", -1, "`N`: the token in slot N, instead of --token")
+	}
+	if which&withPIN != 0 {
+		fs.StringVar(&o.pin, "pin", "", "the user `PIN` (default: $COREPKCS11_PIN, --pin-file, else a prompt on a terminal)")
+		fs.StringVar(&o.pinFile, "pin-file", "", "`FILE` whose first line is the user PIN")
+	}
+	if which&withSOPIN != 0 {
+		fs.StringVar(&o.soPIN, "so-pin", "", "the Security Officer's `PIN` (default: $COREPKCS11_SO_PIN, --so-pin-file, else a prompt on a terminal)")
+		fs.StringVar(&o.soPINFile, "so-pin-file", "", "`FILE` whose first line is the SO PIN")
+	}
+	if which&withJSON != 0 {
+		fs.BoolVar(&o.json, "json", false, "print JSON instead of text")
+	}
+	if which&withYes != 0 {
+		fs.BoolVar(&o.yes, "yes", false, "do not ask for confirmation")
+	}
+	return o
+}
+
+// open loads the module the options name.
+func (o *options) open() (client.Provider, error) {
+	path := o.module
+	if path == "" {
+		path = o.uriModulePath
+	}
+	return client.Open(path, token.Config{Location: o.store})
+}
+
+// pickSlot finds the token the options name: --slot, --token (or the
+// token of an object's URI), or the only initialized token.
+func (o *options) pickSlot(p client.Provider) (client.Slot, error) {
+	slots, err := p.Slots()
+	if err != nil {
+		return client.Slot{}, err
+	}
+	label := o.token
+	if label == "" {
+		label = o.uriToken
+	}
+	if o.slot >= 0 {
+		for _, s := range slots {
+			if s.ID == ck.SlotID(o.slot) && s.TokenPresent {
+				return s, nil
+			}
+		}
+		return client.Slot{}, fmt.Errorf("slot %d has no token; %s", o.slot, describeSlots(slots))
+	}
+	var found []client.Slot
+	for _, s := range slots {
+		if s.TokenPresent && s.Token.Initialized() && (label == "" || s.Token.Label == label) {
+			found = append(found, s)
+		}
+	}
+	switch {
+	case len(found) == 1:
+		return found[0], nil
+	case len(found) == 0 && label != "":
+		return client.Slot{}, fmt.Errorf("no initialized token is labelled %q; %s", label, describeSlots(slots))
+	case len(found) == 0:
+		return client.Slot{}, errors.New("no initialized token: create one with corepkcs11 init --label NAME")
+	}
+	return client.Slot{}, fmt.Errorf("several tokens: choose one with --token or --slot; %s", describeSlots(found))
+}
+
+func describeSlots(slots []client.Slot) string {
+	var parts []string
+	for _, s := range slots {
+		switch {
+		case !s.TokenPresent:
+			parts = append(parts, fmt.Sprintf("slot %d: no token", s.ID))
+		case !s.Token.Initialized():
+			parts = append(parts, fmt.Sprintf("slot %d: uninitialized token", s.ID))
+		default:
+			parts = append(parts, fmt.Sprintf("slot %d: %q (serial %s)", s.ID, s.Token.Label, s.Token.Serial))
+		}
+	}
+	if len(parts) == 0 {
+		return "the module has no slots"
+	}
+	return "the module has " + strings.Join(parts, ", ")
+}
+
+// userPIN is the user PIN from --pin, $COREPKCS11_PIN, --pin-file or,
+// when prompt is true and stdin is a terminal, a prompt; ok is false
+// when none is given.
+func (o *options) userPIN(prompt bool) (pin []byte, ok bool, err error) {
+	return pinFrom(o.pin, "COREPKCS11_PIN", o.pinFile, "user PIN", prompt)
+}
+
+// soPINValue is userPIN for the Security Officer's PIN.
+func (o *options) soPINValue(prompt bool) (pin []byte, ok bool, err error) {
+	return pinFrom(o.soPIN, "COREPKCS11_SO_PIN", o.soPINFile, "SO PIN", prompt)
+}
+
+func pinFrom(flagValue, env, file, what string, prompt bool) ([]byte, bool, error) {
+	switch {
+	case flagValue != "":
+		return []byte(flagValue), true, nil
+	case os.Getenv(env) != "":
+		return []byte(os.Getenv(env)), true, nil
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, false, fmt.Errorf("the %s file: %w", what, err)
+		}
+		line, _, _ := bytes.Cut(b, []byte("\n"))
+		return bytes.TrimSuffix(line, []byte("\r")), true, nil
+	case prompt && term.IsTerminal(int(os.Stdin.Fd())):
+		fmt.Fprintf(os.Stderr, "%s: ", what)
+		pin, err := term.ReadPassword(int(os.Stdin.Fd()))
+		fmt.Fprintln(os.Stderr)
+		return pin, err == nil, err
+	}
+	return nil, false, nil
+}
+
+// needPIN is userPIN that must find one.
+func (o *options) needPIN() ([]byte, error) {
+	pin, ok, err := o.userPIN(true)
+	if err == nil && !ok {
+		err = errors.New("this needs the user PIN: give --pin, $COREPKCS11_PIN or --pin-file, or run it on a terminal")
+	}
+	return pin, err
+}
+
+// needSOPIN is soPINValue that must find one.
+func (o *options) needSOPIN() ([]byte, error) {
+	pin, ok, err := o.soPINValue(true)
+	if err == nil && !ok {
+		err = errors.New("this needs the SO PIN: give --so-pin, $COREPKCS11_SO_PIN or --so-pin-file, or run it on a terminal")
+	}
+	return pin, err
+}
+
+// parseID reads a CKA_ID given in hex.
+func parseID(s string) ([]byte, error) {
+	id, err := hex.DecodeString(strings.TrimPrefix(s, "0x"))
+	if err != nil {
+		return nil, usagef("--id %q is not hex", s)
+	}
+	return id, nil
+}

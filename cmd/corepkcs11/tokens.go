@@ -1,0 +1,287 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/client"
+)
+
+// tokenFlagNames are the CK_TOKEN_INFO flags tokens shows, in words.
+var tokenFlagNames = []struct {
+	f    ck.Flags
+	name string
+}{
+	{ck.CKF_TOKEN_INITIALIZED, "initialized"}, {ck.CKF_LOGIN_REQUIRED, "login required"},
+	{ck.CKF_USER_PIN_INITIALIZED, "user PIN set"}, {ck.CKF_USER_PIN_COUNT_LOW, "user PIN count low"},
+	{ck.CKF_USER_PIN_FINAL_TRY, "user PIN final try"}, {ck.CKF_USER_PIN_LOCKED, "user PIN locked"},
+	{ck.CKF_SO_PIN_COUNT_LOW, "SO PIN count low"}, {ck.CKF_SO_PIN_FINAL_TRY, "SO PIN final try"},
+	{ck.CKF_SO_PIN_LOCKED, "SO PIN locked"}, {ck.CKF_WRITE_PROTECTED, "write protected"},
+}
+
+func tokenFlagWords(f ck.Flags) []string {
+	words := []string{}
+	if f&ck.CKF_TOKEN_INITIALIZED == 0 {
+		words = append(words, "not initialized")
+	}
+	for _, n := range tokenFlagNames {
+		if f&n.f != 0 {
+			words = append(words, n.name)
+		}
+	}
+	return words
+}
+
+// tokenRow is what tokens prints of a slot.
+type tokenRow struct {
+	Slot    ck.SlotID `json:"slot"`
+	Label   string    `json:"label"`
+	Serial  string    `json:"serial"`
+	Model   string    `json:"model"`
+	Flags   []string  `json:"flags"`
+	Objects *int      `json:"objects,omitempty"`
+	URI     string    `json:"uri"`
+}
+
+var tokensCommand = command{
+	name:    "tokens",
+	summary: "list the slots and their tokens",
+	about: "Lists every slot with a token: slot, label, serial, the token's flags in words (initialized, login\n" +
+		"required, PIN count low, final try, locked) and how many objects it shows (public ones, or all with a\n" +
+		"PIN), with the token's PKCS#11 URI.",
+	example: "corepkcs11 tokens --module /usr/lib/softhsm/libsofthsm2.so",
+	common:  withModule | withPIN | withJSON,
+	setup: func(fs *flag.FlagSet) func(*options, []string) error {
+		return func(o *options, args []string) error {
+			if len(args) > 0 {
+				return usagef("tokens takes no arguments")
+			}
+			p, err := o.open()
+			if err != nil {
+				return err
+			}
+			defer p.Close()
+			slots, err := p.Slots()
+			if err != nil {
+				return err
+			}
+			pin, withPIN, err := o.userPIN(false)
+			if err != nil {
+				return err
+			}
+			rows := []tokenRow{}
+			for _, s := range slots {
+				if !s.TokenPresent {
+					continue
+				}
+				r := tokenRow{Slot: s.ID, Label: s.Token.Label, Serial: s.Token.Serial, Model: s.Token.Model,
+					Flags: tokenFlagWords(s.Token.Flags), URI: tokenURI(s.Token)}
+				if s.Token.Initialized() {
+					if n, ok := countObjects(p, s, pin, withPIN); ok {
+						r.Objects = &n
+					}
+				}
+				rows = append(rows, r)
+			}
+			if o.json {
+				return writeJSON(os.Stdout, rows)
+			}
+			for _, r := range rows {
+				objects := ""
+				if r.Objects != nil {
+					objects = fmt.Sprintf(", %d objects", *r.Objects)
+				}
+				fmt.Printf("slot %d: %q serial %s [%s]%s\n  %s\n", r.Slot, r.Label, r.Serial, strings.Join(r.Flags, ", "), objects, r.URI)
+			}
+			return nil
+		}
+	},
+}
+
+// countObjects counts the objects a session of slot s sees, logged in
+// when a PIN is given.
+func countObjects(p client.Provider, s client.Slot, pin []byte, login bool) (int, bool) {
+	sess, err := p.OpenSession(s.ID, false)
+	if err != nil {
+		return 0, false
+	}
+	defer sess.Close()
+	if login && sess.Login(ck.CKU_USER, pin) != nil {
+		return 0, false
+	}
+	hs, err := sess.FindObjects(nil)
+	return len(hs), err == nil
+}
+
+var initCommand = command{
+	name:    "init",
+	summary: "initialize a token and set its user PIN",
+	about: "Initializes the token of a free slot (one whose token is not initialized) with the label and the SO\n" +
+		"PIN, and sets the user PIN. With --token or --slot naming an initialized token it re-initializes it,\n" +
+		"destroying its objects, after confirmation (--yes skips it). Prints the slot, the serial and the\n" +
+		"token's PKCS#11 URI.",
+	example: "COREPKCS11_SO_PIN=so-secret COREPKCS11_PIN=1234 corepkcs11 init --label dev",
+	common:  withModule | withToken | withPIN | withSOPIN | withYes,
+	setup: func(fs *flag.FlagSet) func(*options, []string) error {
+		label := fs.String("label", "", "the new token's `LABEL` (required)")
+		return func(o *options, args []string) error {
+			if len(args) > 0 || *label == "" {
+				return usagef("init takes --label and no arguments")
+			}
+			p, err := o.open()
+			if err != nil {
+				return err
+			}
+			defer p.Close()
+			slot, reinit, err := o.initSlot(p)
+			if err != nil {
+				return err
+			}
+			if reinit && !o.yes && !confirm(fmt.Sprintf("re-initialize token %q in slot %d, destroying its objects?", slot.Token.Label, slot.ID)) {
+				return errors.New("not re-initialized: not confirmed (--yes skips the question)")
+			}
+			soPIN, err := o.needSOPIN()
+			if err != nil {
+				return err
+			}
+			userPIN, err := o.needPIN()
+			if err != nil {
+				return err
+			}
+			if err := p.InitToken(slot.ID, soPIN, *label); err != nil {
+				if ck.ToRV(err) == ck.CKR_PIN_INCORRECT {
+					return errors.New("wrong SO PIN for re-initializing this token")
+				}
+				return fmt.Errorf("C_InitToken: %w", err)
+			}
+			s, err := p.OpenSession(slot.ID, true)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			if err := s.Login(ck.CKU_SO, soPIN); err != nil {
+				return fmt.Errorf("SO login: %w", err)
+			}
+			if err := s.InitPIN(userPIN); err != nil {
+				return fmt.Errorf("setting the user PIN: %w", err)
+			}
+			s.Logout()
+			slots, err := p.Slots()
+			if err != nil {
+				return err
+			}
+			for _, sl := range slots {
+				if sl.ID == slot.ID {
+					fmt.Printf("slot %d: token %q initialized, serial %s, user PIN set\n%s\n", sl.ID, sl.Token.Label, sl.Token.Serial, tokenURI(sl.Token))
+				}
+			}
+			return nil
+		}
+	},
+}
+
+// initSlot picks the slot init works on: the named token (to
+// re-initialize), or the first free slot.
+func (o *options) initSlot(p client.Provider) (client.Slot, bool, error) {
+	if o.token != "" || o.slot >= 0 {
+		s, err := o.pickSlot(p)
+		if err != nil && o.slot >= 0 {
+			slots, _ := p.Slots()
+			for _, sl := range slots {
+				if sl.ID == ck.SlotID(o.slot) && sl.TokenPresent {
+					return sl, sl.Token.Initialized(), nil
+				}
+			}
+		}
+		return s, true, err
+	}
+	slots, err := p.Slots()
+	if err != nil {
+		return client.Slot{}, false, err
+	}
+	for _, s := range slots {
+		if s.TokenPresent && !s.Token.Initialized() {
+			return s, false, nil
+		}
+	}
+	return client.Slot{}, false, fmt.Errorf("no free slot: %s; re-initialize one with --token LABEL", describeSlots(slots))
+}
+
+var pinChangeCommand = command{
+	name:    "pin change",
+	summary: "change the user PIN",
+	about:   "Changes the user PIN: the current one from --pin (or its other sources), the new one from --new-pin\n" + "or $COREPKCS11_NEW_PIN.",
+	example: "corepkcs11 pin change --pin 1234 --new-pin 5678",
+	common:  withModule | withToken | withPIN,
+	setup: func(fs *flag.FlagSet) func(*options, []string) error {
+		newPIN := fs.String("new-pin", "", "the new user `PIN` (default: $COREPKCS11_NEW_PIN, else a prompt on a terminal)")
+		return func(o *options, args []string) error {
+			if len(args) > 0 {
+				return usagef("pin change takes no arguments")
+			}
+			next, ok, err := pinFrom(*newPIN, "COREPKCS11_NEW_PIN", "", "new user PIN", true)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return usagef("give the new PIN with --new-pin or $COREPKCS11_NEW_PIN")
+			}
+			t, err := o.session(true, mustLogin)
+			if err != nil {
+				return err
+			}
+			defer t.close()
+			old, _ := o.needPIN()
+			if err := t.s.SetPIN(old, next); err != nil {
+				return fmt.Errorf("changing the PIN: %w", err)
+			}
+			fmt.Printf("user PIN of %q changed\n", t.slot.Token.Label)
+			return nil
+		}
+	},
+}
+
+var pinUnlockCommand = command{
+	name:    "pin unlock",
+	summary: "set a new user PIN as the SO (after a lockout)",
+	about:   "Logs in as the Security Officer and sets a new user PIN (C_InitPIN), which unlocks a locked one.",
+	example: "corepkcs11 pin unlock --so-pin so-secret --new-pin 1234",
+	common:  withModule | withToken | withSOPIN,
+	setup: func(fs *flag.FlagSet) func(*options, []string) error {
+		newPIN := fs.String("new-pin", "", "the new user `PIN` (default: $COREPKCS11_NEW_PIN, else a prompt on a terminal)")
+		return func(o *options, args []string) error {
+			if len(args) > 0 {
+				return usagef("pin unlock takes no arguments")
+			}
+			next, ok, err := pinFrom(*newPIN, "COREPKCS11_NEW_PIN", "", "new user PIN", true)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return usagef("give the new PIN with --new-pin or $COREPKCS11_NEW_PIN")
+			}
+			soPIN, err := o.needSOPIN()
+			if err != nil {
+				return err
+			}
+			t, err := o.session(true, noLogin)
+			if err != nil {
+				return err
+			}
+			defer t.close()
+			if err := t.s.Login(ck.CKU_SO, soPIN); err != nil {
+				return t.loginError(err, ck.CKU_SO)
+			}
+			defer t.s.Logout()
+			if err := t.s.InitPIN(next); err != nil {
+				return fmt.Errorf("setting the user PIN: %w", err)
+			}
+			fmt.Printf("new user PIN set for %q\n", t.slot.Token.Label)
+			return nil
+		}
+	},
+}
