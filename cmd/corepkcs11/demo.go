@@ -9,18 +9,21 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/client"
 	"github.com/corepkcs11/corepkcs11/object"
 	"github.com/corepkcs11/corepkcs11/pki"
-	"github.com/corepkcs11/corepkcs11/token"
 )
 
 // The demo's PINs: it only ever uses a token it creates itself.
@@ -32,8 +35,9 @@ const (
 var demoCommand = command{
 	name:    "demo",
 	summary: "provision a device, authenticate TLS and verify firmware, end to end",
-	about: "Runs the corePKCS11 story on a throwaway token: provisions a device key pair and certificate,\n" +
-		"authenticates mutual TLS on 127.0.0.1 with the key in the token, and verifies a signed firmware image.",
+	about: "Runs the corePKCS11 story on a throwaway token with the code of provision --generate: a device key\n" +
+		"pair generated in the token, a CSR it signs, the certificate a CA issues; then mutual TLS 1.2 and 1.3\n" +
+		"on 127.0.0.1 with the key in the token, and a signed firmware image verified by the token.",
 	example: "corepkcs11 demo",
 	setup: func(fs *flag.FlagSet) func(*options, []string) error {
 		dir := fs.String("store", "", "store `DIR` to create the demo token in (default: a new temporary directory, removed afterwards)")
@@ -41,26 +45,43 @@ var demoCommand = command{
 			if len(args) > 0 {
 				return usagef("demo takes no arguments")
 			}
-			return runDemo(*dir)
+			return runDemo(*dir, os.Stdout)
 		}
 	},
 }
 
-func runDemo(dir string) error {
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "corepkcs11-demo-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
-		dir = tmp
-	}
-	d := &demo{m: token.New(token.Config{Location: dir})}
-	if err := d.m.Initialize(); err != nil {
+func runDemo(dir string, w io.Writer) error {
+	work, err := os.MkdirTemp("", "corepkcs11-demo-")
+	if err != nil {
 		return err
 	}
-	defer d.m.Finalize()
-	fmt.Printf("store: %s\n", dir)
+	defer os.RemoveAll(work)
+	if dir == "" {
+		dir = filepath.Join(work, "store")
+	}
+	o := &options{store: dir, slot: -1}
+	p, err := o.open()
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	fmt.Fprintf(w, "store: %s\n", dir)
+	slot, _, err := o.initSlot(p)
+	if err != nil {
+		return err
+	}
+	tok, err := initToken(p, slot.ID, "corepkcs11 demo", []byte(demoSOPIN), []byte(demoUserPIN))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "token %q initialized in slot %d, user PIN set\n", tok.Label, slot.ID)
+	o.pin, o.slot = demoUserPIN, int(slot.ID)
+	t, err := o.session(true, mustLogin)
+	if err != nil {
+		return err
+	}
+	defer t.close()
+	d := &demo{t: t, w: w, work: work}
 	for _, step := range []struct {
 		name string
 		run  func() error
@@ -74,62 +95,30 @@ func runDemo(dir string) error {
 			return fmt.Errorf("%s: %w", step.name, err)
 		}
 	}
-	fmt.Println("demo complete")
+	fmt.Fprintln(w, "demo complete")
 	return nil
 }
 
 type demo struct {
-	m       *token.Module
-	h       ck.SessionHandle
-	signer  *token.Signer
+	t       *tokenSession
+	w       io.Writer
+	work    string
 	caKey   *ecdsa.PrivateKey
 	caCert  *x509.Certificate
 	devCert []byte
+	signer  tokenSigner
 }
 
-// provision does what corePKCS11's provisioning demo does: a token, a
-// device key pair generated inside it, and the device and root
-// certificates stored beside it.
+// provision does what corePKCS11's provisioning does, with the code of
+// provision --generate: a device key pair generated inside the token, a
+// CSR it signs, and the certificates a CA issues stored beside it.
 func (d *demo) provision() error {
-	slots, err := d.m.GetSlotList(true)
-	if err != nil {
+	csrFile := filepath.Join(d.work, "device.csr")
+	gen := provisioning{generate: true, keyType: "ec:p256", csrFile: csrFile, subject: "/CN=device-0001"}
+	if err := gen.run(d.t, d.w); err != nil {
 		return err
 	}
-	slot := slots[len(slots)-1] // the slot with the uninitialized token
-	if err := d.m.InitToken(slot, []byte(demoSOPIN), "corepkcs11 demo"); err != nil {
-		return err
-	}
-	if d.h, err = d.m.OpenSession(slot, ck.CKF_SERIAL_SESSION|ck.CKF_RW_SESSION); err != nil {
-		return err
-	}
-	for _, step := range []func() error{
-		func() error { return d.m.Login(d.h, ck.CKU_SO, []byte(demoSOPIN)) },
-		func() error { return d.m.InitPIN(d.h, []byte(demoUserPIN)) },
-		func() error { return d.m.Logout(d.h) },
-		func() error { return d.m.Login(d.h, ck.CKU_USER, []byte(demoUserPIN)) },
-	} {
-		if err := step(); err != nil {
-			return err
-		}
-	}
-	fmt.Printf("token initialized in slot %d, user PIN set, logged in\n", slot)
-
-	id := object.Bytes(ck.CKA_ID, []byte{0x01})
-	_, priv, err := d.m.GenerateKeyPair(d.h, token.Mechanism{Type: ck.CKM_EC_KEY_PAIR_GEN},
-		object.Template{object.Bytes(ck.CKA_EC_PARAMS, object.Curves[0].Params), object.Bool(ck.CKA_TOKEN, true),
-			object.String(ck.CKA_LABEL, "Device Pub TLS Key"), id},
-		object.Template{object.Bool(ck.CKA_TOKEN, true), object.Bool(ck.CKA_PRIVATE, true), object.Bool(ck.CKA_SENSITIVE, true),
-			object.String(ck.CKA_LABEL, "Device Priv TLS Key"), id})
-	if err != nil {
-		return err
-	}
-	if d.signer, err = d.m.NewSigner(d.h, priv); err != nil {
-		return err
-	}
-	fmt.Println("generated P-256 key pair \"Device Priv TLS Key\" in the token")
-
-	// A certificate authority outside the token issues the device
-	// certificate from a CSR the token signed.
+	var err error
 	if d.caKey, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
 		return err
 	}
@@ -141,11 +130,15 @@ func (d *demo) provision() error {
 		return err
 	}
 	d.caCert, _ = x509.ParseCertificate(caDER)
-	csrDER, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: "device-0001"}}, d.signer)
+	b, err := os.ReadFile(csrFile)
 	if err != nil {
-		return fmt.Errorf("CSR signed by the token: %w", err)
+		return err
 	}
-	csr, err := x509.ParseCertificateRequest(csrDER)
+	block, _ := pem.Decode(b)
+	if block == nil {
+		return errors.New("the CSR file holds no PEM")
+	}
+	csr, err := x509.ParseCertificateRequest(block.Bytes)
 	if err != nil || csr.CheckSignature() != nil {
 		return errors.New("the token's CSR signature does not verify")
 	}
@@ -154,25 +147,29 @@ func (d *demo) provision() error {
 	if d.devCert, err = x509.CreateCertificate(rand.Reader, devTmpl, d.caCert, csr.PublicKey, d.caKey); err != nil {
 		return err
 	}
-	for _, c := range []struct {
-		label string
-		der   []byte
-	}{{"Device Cert", d.devCert}, {"Root Cert", caDER}} {
-		cert, _ := x509.ParseCertificate(c.der)
-		tmpl := append(pki.CertificateTemplate(cert), object.String(ck.CKA_LABEL, c.label), object.Bool(ck.CKA_TOKEN, true))
-		if c.label == "Device Cert" {
-			tmpl = append(tmpl, id)
-		}
-		if _, err := d.m.CreateObject(d.h, tmpl); err != nil {
-			return err
-		}
+	certFile, rootFile := filepath.Join(d.work, "device.pem"), filepath.Join(d.work, "ca.pem")
+	if err := writePEM(certFile, "CERTIFICATE", d.devCert); err != nil {
+		return err
 	}
-	fmt.Println("CSR signed in the token; \"Device Cert\" and \"Root Cert\" stored")
-	return nil
+	if err := writePEM(rootFile, "CERTIFICATE", caDER); err != nil {
+		return err
+	}
+	fmt.Fprintln(d.w, "the CA issued the device certificate from the token's CSR; storing it and the root:")
+	store := provisioning{certFile: certFile, rootFile: rootFile}
+	if err := store.run(d.t, d.w); err != nil {
+		return err
+	}
+	priv, _, err := d.t.find(objectRef{arg: labelDevicePrivKey}, client.URI{}, ck.CKO_PRIVATE_KEY)
+	if err != nil {
+		return err
+	}
+	d.signer, err = d.t.signerFor(priv)
+	return err
 }
 
-// tls authenticates a TLS connection on 127.0.0.1 with the device key:
-// the server only accepts clients whose certificate the CA issued.
+// tls authenticates TLS connections on 127.0.0.1 with the device key,
+// in TLS 1.2 and 1.3: the server only accepts clients whose certificate
+// the CA issued.
 func (d *demo) tls() error {
 	serverKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	stmpl := &x509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "127.0.0.1"},
@@ -184,9 +181,19 @@ func (d *demo) tls() error {
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(d.caCert)
+	for _, version := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+		if err := d.handshake(version, pool, serverDER, serverKey); err != nil {
+			return fmt.Errorf("%s: %w", tls.VersionName(version), err)
+		}
+	}
+	return nil
+}
+
+func (d *demo) handshake(version uint16, pool *x509.CertPool, serverDER []byte, serverKey *ecdsa.PrivateKey) error {
 	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{
 		Certificates: []tls.Certificate{{Certificate: [][]byte{serverDER}, PrivateKey: serverKey}},
 		ClientAuth:   tls.RequireAndVerifyClientCert, ClientCAs: pool,
+		MinVersion: version, MaxVersion: version,
 	})
 	if err != nil {
 		return err
@@ -211,6 +218,7 @@ func (d *demo) tls() error {
 	conn, err := tls.Dial("tcp", ln.Addr().String(), &tls.Config{
 		RootCAs:      pool,
 		Certificates: []tls.Certificate{{Certificate: [][]byte{d.devCert}, PrivateKey: d.signer}},
+		MinVersion:   version, MaxVersion: version,
 	})
 	if err != nil {
 		return err
@@ -223,7 +231,7 @@ func (d *demo) tls() error {
 	if msg := <-greeting; msg != "" {
 		return errors.New("server " + msg)
 	}
-	fmt.Printf("mutual TLS %s handshake on %s, client key in the token; server says: %s",
+	fmt.Fprintf(d.w, "%s: mutual TLS handshake on %s, client key in the token; server says: %s",
 		tls.VersionName(conn.ConnectionState().Version), ln.Addr(), line)
 	return nil
 }
@@ -243,26 +251,27 @@ func (d *demo) ota() error {
 	if err != nil {
 		return err
 	}
-	tmpl, err := pki.PublicKeyTemplate(&vendor.PublicKey)
+	pubDER, err := x509.MarshalPKIXPublicKey(&vendor.PublicKey)
 	if err != nil {
 		return err
 	}
-	key, err := d.m.CreateObject(d.h, append(tmpl, object.String(ck.CKA_LABEL, "Code Verify Key"), object.Bool(ck.CKA_TOKEN, true)))
+	vendorFile := filepath.Join(d.work, "code-verify.pem")
+	if err := writePEM(vendorFile, "PUBLIC KEY", pubDER); err != nil {
+		return err
+	}
+	if err := (&provisioning{codeVerifyFile: vendorFile}).run(d.t, d.w); err != nil {
+		return err
+	}
+	key, _, err := d.t.find(objectRef{arg: labelCodeVerify}, client.URI{}, ck.CKO_PUBLIC_KEY)
 	if err != nil {
 		return err
 	}
 	verify := func(image []byte) error {
-		if err := d.m.DigestInit(d.h, token.Mechanism{Type: ck.CKM_SHA256}); err != nil {
+		digest, err := d.t.s.Digest(client.Mechanism{Type: ck.CKM_SHA256}, image)
+		if err != nil {
 			return err
 		}
-		digest := make([]byte, 32)
-		if _, err := d.m.Digest(d.h, image, digest); err != nil {
-			return err
-		}
-		if err := d.m.VerifyInit(d.h, token.Mechanism{Type: ck.CKM_ECDSA}, key); err != nil {
-			return err
-		}
-		return d.m.Verify(d.h, digest, raw)
+		return d.t.s.Verify(client.Mechanism{Type: ck.CKM_ECDSA}, key, digest, raw)
 	}
 	if err := verify(firmware); err != nil {
 		return fmt.Errorf("genuine image: %w", err)
@@ -271,29 +280,22 @@ func (d *demo) ota() error {
 	if rv := ck.ToRV(verify(firmware)); rv != ck.CKR_SIGNATURE_INVALID {
 		return fmt.Errorf("tampered image gave %v, want CKR_SIGNATURE_INVALID", rv)
 	}
-	fmt.Println("firmware signature verified with \"Code Verify Key\"; a tampered image gives CKR_SIGNATURE_INVALID")
+	fmt.Fprintln(d.w, "firmware signature verified with \"Code Verify Key\"; a tampered image gives CKR_SIGNATURE_INVALID")
 	return nil
 }
 
 func (d *demo) list() error {
-	if err := d.m.FindObjectsInit(d.h, nil); err != nil {
-		return err
-	}
-	handles, err := d.m.FindObjects(d.h, 100)
+	hs, err := d.t.s.FindObjects(object.Template{})
 	if err != nil {
 		return err
 	}
-	if err := d.m.FindObjectsFinal(d.h); err != nil {
-		return err
-	}
-	fmt.Println("objects in the token:")
-	for _, h := range handles {
-		attrs, err := d.m.GetAttributes(d.h, h, ck.CKA_CLASS, ck.CKA_LABEL)
+	fmt.Fprintln(d.w, "objects in the token:")
+	for _, h := range hs {
+		info, err := d.t.describe(h)
 		if err != nil {
 			return err
 		}
-		c, _ := object.DecodeULong(attrs[0].Value)
-		fmt.Printf("  %-16v %q\n", ck.ObjectClass(c), attrs[1].Value)
+		fmt.Fprintf(d.w, "  %-7s %q\n", info.Class, info.Label)
 	}
 	return nil
 }

@@ -1,10 +1,13 @@
 package main
 
-import "testing"
+import (
+	"io"
+	"testing"
+)
 
 // TestDemo runs the whole demo; it fails if any step does.
 func TestDemo(t *testing.T) {
-	if err := runDemo(""); err != nil {
+	if err := runDemo(t.TempDir(), io.Discard); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -152,36 +152,47 @@ var initCommand = command{
 			if err != nil {
 				return err
 			}
-			if err := p.InitToken(slot.ID, soPIN, *label); err != nil {
-				if ck.ToRV(err) == ck.CKR_PIN_INCORRECT {
-					return errors.New("wrong SO PIN for re-initializing this token")
-				}
-				return fmt.Errorf("C_InitToken: %w", err)
-			}
-			s, err := p.OpenSession(slot.ID, true)
+			tok, err := initToken(p, slot.ID, *label, soPIN, userPIN)
 			if err != nil {
 				return err
 			}
-			defer s.Close()
-			if err := s.Login(ck.CKU_SO, soPIN); err != nil {
-				return fmt.Errorf("SO login: %w", err)
-			}
-			if err := s.InitPIN(userPIN); err != nil {
-				return fmt.Errorf("setting the user PIN: %w", err)
-			}
-			s.Logout()
-			slots, err := p.Slots()
-			if err != nil {
-				return err
-			}
-			for _, sl := range slots {
-				if sl.ID == slot.ID {
-					fmt.Printf("slot %d: token %q initialized, serial %s, user PIN set\n%s\n", sl.ID, sl.Token.Label, sl.Token.Serial, tokenURI(sl.Token))
-				}
-			}
+			fmt.Printf("slot %d: token %q initialized, serial %s, user PIN set\n%s\n", slot.ID, tok.Label, tok.Serial, tokenURI(tok))
 			return nil
 		}
 	},
+}
+
+// initToken initializes the token in slot with label and the SO PIN, and
+// sets its user PIN.
+func initToken(p client.Provider, slot ck.SlotID, label string, soPIN, userPIN []byte) (client.TokenInfo, error) {
+	if err := p.InitToken(slot, soPIN, label); err != nil {
+		if ck.ToRV(err) == ck.CKR_PIN_INCORRECT {
+			return client.TokenInfo{}, errors.New("wrong SO PIN for re-initializing this token")
+		}
+		return client.TokenInfo{}, fmt.Errorf("C_InitToken: %w", err)
+	}
+	s, err := p.OpenSession(slot, true)
+	if err != nil {
+		return client.TokenInfo{}, err
+	}
+	defer s.Close()
+	if err := s.Login(ck.CKU_SO, soPIN); err != nil {
+		return client.TokenInfo{}, fmt.Errorf("SO login: %w", err)
+	}
+	defer s.Logout()
+	if err := s.InitPIN(userPIN); err != nil {
+		return client.TokenInfo{}, fmt.Errorf("setting the user PIN: %w", err)
+	}
+	slots, err := p.Slots()
+	if err != nil {
+		return client.TokenInfo{}, err
+	}
+	for _, sl := range slots {
+		if sl.ID == slot {
+			return sl.Token, nil
+		}
+	}
+	return client.TokenInfo{}, fmt.Errorf("slot %d is gone", slot)
 }
 
 // initSlot picks the slot init works on: the named token (to
