@@ -3,7 +3,6 @@ package main
 import (
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/rsa"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -17,12 +16,12 @@ import (
 	"github.com/corepkcs11/corepkcs11/pki"
 )
 
-// signMechanism is the mechanism sign and verify use with a key: the one
-// named, else ECDSA over a SHA-256 the command computes (every module
-// offers CKM_ECDSA), or CKM_SHA256_RSA_PKCS.
-func signMechanism(name string, pub crypto.PublicKey) (client.Mechanism, error) {
+// signMechanism is the mechanism sign and verify use with a key of type
+// kt: the one named, else ECDSA over a SHA-256 the command computes
+// (every module offers CKM_ECDSA), or CKM_SHA256_RSA_PKCS.
+func signMechanism(name string, kt ck.KeyType) (client.Mechanism, error) {
 	if name == "" {
-		if _, ok := pub.(*ecdsa.PublicKey); ok {
+		if kt == ck.CKK_EC {
 			return client.Mechanism{Type: ck.CKM_ECDSA}, nil
 		}
 		return client.Mechanism{Type: ck.CKM_SHA256_RSA_PKCS}, nil
@@ -110,8 +109,13 @@ var signCommand = command{
 			if err != nil {
 				return err
 			}
-			pub, _ := t.publicKey(h)
-			m, err := signMechanism(*mechName, pub)
+			// The key type, not the public key, which not every module
+			// gives of a private key.
+			kt, err := t.keyType(h)
+			if err != nil {
+				return err
+			}
+			m, err := signMechanism(*mechName, kt)
 			if err != nil {
 				return err
 			}
@@ -119,7 +123,7 @@ var signCommand = command{
 			if err != nil {
 				return fmt.Errorf("signing with %v: %w", m.Type, err)
 			}
-			if _, isEC := pub.(*ecdsa.PublicKey); isEC && *format == "der" {
+			if kt == ck.CKK_EC && *format == "der" {
 				if sig, err = pki.ECDSASignatureToDER(sig); err != nil {
 					return err
 				}
@@ -168,8 +172,12 @@ var verifyCommand = command{
 			if err != nil {
 				return err
 			}
+			kt, err := t.keyType(h)
+			if err != nil {
+				return err
+			}
 			pub, _ := t.publicKey(h)
-			m, err := signMechanism(*mechName, pub)
+			m, err := signMechanism(*mechName, kt)
 			if err != nil {
 				return err
 			}
@@ -373,11 +381,11 @@ func cryptCommand(decrypt bool) command {
 			if err != nil {
 				return err
 			}
-			isRSA := false
-			if class != ck.CKO_SECRET_KEY {
-				pub, _ := t.publicKey(h)
-				_, isRSA = pub.(*rsa.PublicKey)
+			kt, err := t.keyType(h)
+			if err != nil {
+				return err
 			}
+			isRSA := class != ck.CKO_SECRET_KEY && kt == ck.CKK_RSA
 			m, ivLen, err := cryptMechanism(*mechName, *ivHex, isRSA)
 			if err != nil {
 				return err

@@ -28,15 +28,44 @@ func (t *tokenSession) publicKey(h ck.ObjectHandle) (crypto.PublicKey, error) {
 	if pub, err := pki.PublicKeyOf(a); err == nil {
 		return pub, nil
 	}
+	// Several public keys may share the CKA_ID (a key imported twice,
+	// under two labels): they do when they are one key.
 	if id, ok := a.Find(ck.CKA_ID); ok && len(id) > 0 {
 		hs, err := t.s.FindObjects(object.Template{object.ULong(ck.CKA_CLASS, uint(ck.CKO_PUBLIC_KEY)), object.Bytes(ck.CKA_ID, id)})
-		if err == nil && len(hs) == 1 {
-			if pa, err := t.s.Attributes(hs[0], ck.CKA_MODULUS, ck.CKA_PUBLIC_EXPONENT, ck.CKA_EC_PARAMS, ck.CKA_EC_POINT); err == nil {
-				return pki.PublicKeyOf(pa)
+		var found crypto.PublicKey
+		for _, ph := range hs {
+			pa, err := t.s.Attributes(ph, ck.CKA_MODULUS, ck.CKA_PUBLIC_EXPONENT, ck.CKA_EC_PARAMS, ck.CKA_EC_POINT)
+			if err != nil {
+				continue
 			}
+			pub, err := pki.PublicKeyOf(pa)
+			if err != nil {
+				continue
+			}
+			if found == nil {
+				found = pub
+			} else if k, ok := found.(interface{ Equal(crypto.PublicKey) bool }); !ok || !k.Equal(pub) {
+				return nil, errors.New("the key's public half cannot be read from the token, and the public keys with its CKA_ID differ")
+			}
+		}
+		if err == nil && found != nil {
+			return found, nil
 		}
 	}
 	return nil, errors.New("the key's public half cannot be read from the token")
+}
+
+// keyType is a key's CKA_KEY_TYPE.
+func (t *tokenSession) keyType(h ck.ObjectHandle) (ck.KeyType, error) {
+	a, err := t.s.Attributes(h, ck.CKA_KEY_TYPE)
+	if err != nil {
+		return 0, err
+	}
+	kt, ok := a.ULong(ck.CKA_KEY_TYPE)
+	if !ok {
+		return 0, fmt.Errorf("object %d has no CKA_KEY_TYPE", h)
+	}
+	return ck.KeyType(kt), nil
 }
 
 // keyID is the CKA_ID this command gives a key pair and its certificate

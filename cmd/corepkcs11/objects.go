@@ -12,6 +12,8 @@ import (
 	"os"
 	"strings"
 
+	"golang.org/x/term"
+
 	"github.com/corepkcs11/corepkcs11/ck"
 	"github.com/corepkcs11/corepkcs11/object"
 )
@@ -268,6 +270,11 @@ func confirm(question string) bool {
 	fmt.Fprintf(os.Stderr, "%s [y/N] ", question)
 	var answer string
 	fmt.Fscanln(os.Stdin, &answer)
+	if !term.IsTerminal(int(os.Stdin.Fd())) {
+		// The answer came from a pipe, not echoed: end the question's
+		// line, so that an error after it has one of its own.
+		fmt.Fprintln(os.Stderr)
+	}
 	return strings.EqualFold(answer, "y") || strings.EqualFold(answer, "yes")
 }
 

@@ -30,14 +30,15 @@ const (
 
 // options are the shared flags' values.
 type options struct {
-	module, store           string
-	token                   string
-	slot                    int
-	pin, pinFile            string
-	soPIN, soPINFile        string
-	json, yes               bool
-	has                     commonFlags
-	uriToken, uriModulePath string // from an object's PKCS#11 URI
+	module, store       string
+	token               string
+	slot                int
+	pin, pinFile        string
+	soPIN, soPINFile    string
+	json, yes           bool
+	has                 commonFlags
+	uriToken, uriSerial string // from an object's PKCS#11 URI
+	uriModulePath       string
 }
 
 func defineCommon(fs *flag.FlagSet, which commonFlags) *options {
@@ -95,17 +96,26 @@ func (o *options) pickSlot(p client.Provider) (client.Slot, error) {
 		}
 		return client.Slot{}, fmt.Errorf("slot %d has no token; %s", o.slot, describeSlots(slots))
 	}
+	// A URI's serial tells apart tokens that share a label.
 	var found []client.Slot
 	for _, s := range slots {
-		if s.TokenPresent && s.Token.Initialized() && (label == "" || s.Token.Label == label) {
+		if s.TokenPresent && s.Token.Initialized() && (label == "" || s.Token.Label == label) &&
+			(o.uriSerial == "" || s.Token.Serial == o.uriSerial) {
 			found = append(found, s)
 		}
+	}
+	var wanted []string
+	if label != "" {
+		wanted = append(wanted, fmt.Sprintf("labelled %q", label))
+	}
+	if o.uriSerial != "" {
+		wanted = append(wanted, "with serial "+o.uriSerial)
 	}
 	switch {
 	case len(found) == 1:
 		return found[0], nil
-	case len(found) == 0 && label != "":
-		return client.Slot{}, fmt.Errorf("no initialized token is labelled %q; %s", label, describeSlots(slots))
+	case len(found) == 0 && len(wanted) > 0:
+		return client.Slot{}, fmt.Errorf("no initialized token %s; %s", strings.Join(wanted, " "), describeSlots(slots))
 	case len(found) == 0:
 		return client.Slot{}, errors.New("no initialized token: create one with corepkcs11 init --label NAME")
 	}

@@ -384,6 +384,21 @@ func (p *provisioning) run(t *tokenSession, w io.Writer) error {
 			return fmt.Errorf("the certificate %s is not for the key %s: their public keys differ", p.certFile, p.keyFile)
 		}
 	}
+	// A certificate alone is for a key the token already holds (one
+	// --generate made): it takes that key's CKA_ID, and is refused when
+	// the token has no such key.
+	var certKeyID []byte
+	if p.certFile != "" && p.keyFile == "" {
+		id, ok, err := t.keyIDFor(publicOf(cert.Value))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("the certificate %s is not for any private key in token %q: provision --key FILE --cert %s imports its key with it",
+				p.certFile, t.slot.Token.Label, p.certFile)
+		}
+		certKeyID = id
+	}
 	labels := []string{labelDeviceCert}
 	if p.keyFile != "" || p.generate {
 		labels = append(labels, labelDevicePrivKey, labelDevicePubKey)
@@ -427,9 +442,8 @@ func (p *provisioning) run(t *tokenSession, w io.Writer) error {
 		}
 		fmt.Fprintln(w, strings.Join(uris, "\n"))
 	case p.certFile != "":
-		// The certificate the CA issued for a key generated earlier: it
-		// takes that key's CKA_ID.
-		id = keyID(publicOf(cert.Value))
+		// The certificate the CA issued for a key generated earlier.
+		id = certKeyID
 	}
 	if p.certFile != "" {
 		uri, err := t.storeCert(cert.Value.(*x509.Certificate).Raw, labelDeviceCert, id)
@@ -462,6 +476,31 @@ func (p *provisioning) run(t *tokenSession, w io.Writer) error {
 	return nil
 }
 
+// keyIDFor finds the private key of the token whose public key is pub
+// and returns its CKA_ID; ok is false when there is none.
+func (t *tokenSession) keyIDFor(pub crypto.PublicKey) (id []byte, ok bool, err error) {
+	want, ok := pub.(interface{ Equal(crypto.PublicKey) bool })
+	if !ok {
+		return nil, false, nil
+	}
+	hs, err := t.s.FindObjects(object.Template{object.ULong(ck.CKA_CLASS, uint(ck.CKO_PRIVATE_KEY))})
+	if err != nil {
+		return nil, false, err
+	}
+	for _, h := range hs {
+		if kp, err := t.publicKey(h); err != nil || !want.Equal(kp) {
+			continue
+		}
+		a, err := t.s.Attributes(h, ck.CKA_ID)
+		if err != nil {
+			return nil, false, err
+		}
+		id, _ := a.Find(ck.CKA_ID)
+		return id, true, nil
+	}
+	return nil, false, nil
+}
+
 // clearLabels makes room for the provisioning labels: objects already
 // under them are an error, or with force are destroyed.
 func (t *tokenSession) clearLabels(labels []string, force bool) error {
@@ -487,8 +526,9 @@ func (t *tokenSession) clearLabels(labels []string, force bool) error {
 // their URIs.
 func (t *tokenSession) importPair(key pki.Item, privLabel, pubLabel string, id []byte) ([]string, error) {
 	common := object.Template{object.Bool(ck.CKA_TOKEN, true), object.Bytes(ck.CKA_ID, id)}
+	// CKA_EXTRACTABLE's default is the token's choice: it is set.
 	privT := append(slicesClone(key.Template), append(common, object.String(ck.CKA_LABEL, privLabel),
-		object.Bool(ck.CKA_PRIVATE, true), object.Bool(ck.CKA_SENSITIVE, true))...)
+		object.Bool(ck.CKA_PRIVATE, true), object.Bool(ck.CKA_SENSITIVE, true), object.Bool(ck.CKA_EXTRACTABLE, false))...)
 	if _, err := t.s.CreateObject(privT); err != nil {
 		return nil, fmt.Errorf("importing the private key: %w", err)
 	}

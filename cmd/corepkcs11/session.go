@@ -150,7 +150,7 @@ func (r objectRef) prepare(o *options) (client.URI, error) {
 	if err != nil {
 		return u, usagef("%v", err)
 	}
-	o.uriToken, o.uriModulePath = u.Token, u.ModulePath
+	o.uriToken, o.uriSerial, o.uriModulePath = u.Token, u.Serial, u.ModulePath
 	if u.PINValue != "" && o.pin == "" {
 		o.pin = u.PINValue
 	}
