@@ -14,69 +14,64 @@ import (
 	"github.com/corepkcs11/corepkcs11/token"
 )
 
-// runBackup is `corepkcs11 backup --out FILE [--store DIR]`: an online
-// backup of a whole store, every token and object, taken while other
-// processes go on using it (token.Module.Backup).
-func runBackup(args []string) error {
-	flags := flag.NewFlagSet("backup", flag.ContinueOnError)
-	flags.Usage = func() {
-		fmt.Fprintf(flags.Output(), `usage: corepkcs11 backup --out FILE [--store DIR]
+var backupCommand = command{
+	name:    "backup",
+	summary: "copy the whole store while it is in use",
+	about: "Copies corepkcs11's whole store, every token and object, to the new file --out, while other\n" +
+		"processes keep using it. Keys stay encrypted as stored: the copy and a token's PIN give that token's\n" +
+		"keys. Prints how to restore it.",
+	example: "corepkcs11 backup --out /var/backups/corepkcs11-$(date +%F).db",
+	setup: func(fs *flag.FlagSet) func(*options, []string) error {
+		outFile := fs.String("out", "", "`FILE` to write the backup to; it must not exist (required)")
+		dir := fs.String("store", "", "`DIR` of the store to back up (default: $COREPKCS11_STORE, else $XDG_DATA_HOME/corepkcs11, else ~/.local/share/corepkcs11)")
+		return func(_ *options, args []string) error {
+			if len(args) > 0 || *outFile == "" {
+				return usagef("backup takes --out FILE and no arguments")
+			}
+			return backup(*dir, *outFile)
+		}
+	},
+}
 
-Copies the whole store, every token and object, to the new file FILE,
-while other processes keep using it. Keys stay encrypted as stored: the
-copy and a token's PIN give that token's keys.
-
-`)
-		flags.PrintDefaults()
-	}
-	out := flags.String("out", "", "`FILE` to write the backup to; it must not exist (required)")
-	dir := flags.String("store", "", "`DIR` of the store to back up (default: $COREPKCS11_STORE, else $XDG_DATA_HOME/corepkcs11, else ~/.local/share/corepkcs11)")
-	if err := flags.Parse(args); err != nil {
-		return err
-	}
-	if flags.NArg() > 0 {
-		return fmt.Errorf("backup: unexpected argument %q", flags.Arg(0))
-	}
-	if *out == "" {
-		return errors.New("backup: --out FILE is required")
-	}
-	loc := *dir
+// backup copies the store in dir (default: the configured one) to out.
+func backup(dir, out string) error {
+	loc := dir
 	if loc == "" {
 		var err error
 		if loc, err = store.Location(); err != nil {
-			return fmt.Errorf("backup: %w", err)
+			return err
 		}
 	}
 	if loc == store.Memory {
-		return errors.New("backup: the in-memory store (" + store.Memory + ") cannot be backed up: it ends with its process")
+		return errors.New("the in-memory store (" + store.Memory + ") cannot be backed up: it ends with its process")
 	}
 	// Opening a store creates it: a backup of a store that is not there
 	// would be an empty one.
 	if _, err := os.Stat(filepath.Join(loc, store.FileName)); err != nil {
-		return fmt.Errorf("backup: no store in %s: %w", loc, err)
+		return fmt.Errorf("no store in %s: %w", loc, err)
 	}
-	if _, err := os.Lstat(*out); err == nil {
-		return fmt.Errorf("backup: %s exists; a backup goes to a new file", *out)
+	if _, err := os.Lstat(out); err == nil {
+		return fmt.Errorf("%s exists; a backup goes to a new file", out)
 	}
 	m := token.New(token.Config{Location: loc})
 	if err := m.Initialize(); err != nil {
-		return fmt.Errorf("backup: opening the store in %s: %w", loc, err)
+		return fmt.Errorf("opening the store in %s: %w", loc, err)
 	}
 	defer m.Finalize()
-	if err := m.Backup(*out); err != nil {
+	if err := m.Backup(out); err != nil {
 		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("backup: %s exists; a backup goes to a new file", *out)
+			return fmt.Errorf("%s exists; a backup goes to a new file", out)
 		}
-		return fmt.Errorf("backup: %w", err)
+		return err
 	}
-	info, err := store.InspectBackup(*out)
+	info, err := store.InspectBackup(out)
 	if err != nil {
-		return fmt.Errorf("backup: the copy written to %s does not check: %w", *out, err)
+		return fmt.Errorf("the copy written to %s does not check: %w", out, err)
 	}
 	fmt.Printf("wrote %s: %d %s, %d %s, %d bytes (the store in %s at generation %d)\n",
-		*out, info.Tokens, backupPlural(info.Tokens, "token", "tokens"), info.Objects, backupPlural(info.Objects, "object", "objects"),
+		out, info.Tokens, backupPlural(info.Tokens, "token", "tokens"), info.Objects, backupPlural(info.Objects, "object", "objects"),
 		info.Bytes, loc, info.Generation)
-	fmt.Printf("restore: mkdir -m 700 NEWDIR && cp %s NEWDIR/%s, then use it with COREPKCS11_STORE=NEWDIR\n", backupShellQuote(*out), store.FileName)
+	fmt.Printf("restore: mkdir -m 700 NEWDIR && cp %s NEWDIR/%s, then use it with COREPKCS11_STORE=NEWDIR\n", backupShellQuote(out), store.FileName)
 	return nil
 }
 

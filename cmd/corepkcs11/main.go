@@ -26,5 +26,6 @@ var commands = []command{
 	randomCommand,
 	encryptCommand,
 	decryptCommand,
+	backupCommand,
 	qualifyCommand,
 }
