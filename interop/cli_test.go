@@ -738,9 +738,13 @@ func cliFlow(t *testing.T, c *cliTarget, m cliMaterial) {
 		}
 	} else {
 		// SoftHSMv2 2.6 refuses OAEP with SHA-256 (C_EncryptInit:
-		// "hashAlg must be CKM_SHA_1"), and the command has no way to ask
-		// for SHA-1.
+		// "hashAlg must be CKM_SHA_1"); --hash SHA1 asks for what it has.
 		c.fail(1, []string{"encrypt with CKM_RSA_PKCS_OAEP: CKR_ARGUMENTS_BAD"}, in("encrypt", "--key", "gen-rsa-2048", "--in", msg, "--out", c.path("oaep"))...)
+		c.run(0, in("encrypt", "--key", "gen-rsa-2048", "--hash", "SHA1", "--in", msg, "--out", c.path("oaep1"))...)
+		c.run(0, in("decrypt", "--key", "gen-rsa-2048", "--hash", "SHA1", "--in", c.path("oaep1"), "--out", c.path("oaep1.dec"))...)
+		if !bytes.Equal(c.read("oaep1.dec"), c.read("msg")) {
+			t.Errorf("RSA-PKCS-OAEP with SHA-1: not the plaintext")
+		}
 	}
 
 	// csr and selfsign.

@@ -211,8 +211,8 @@ func OAEPParamsFor(h, mgfHash crypto.Hash, label []byte) (OAEPParams, bool) {
 	if p.Hash == 0 || p.MGF == 0 {
 		return OAEPParams{}, false
 	}
-	if len(label) > 0 {
-		p.Source, p.Label = ck.CKZ_DATA_SPECIFIED, label
-	}
+	// CKZ_DATA_SPECIFIED is the only source the spec defines, and some
+	// modules (SoftHSMv2) refuse any other, even with no label.
+	p.Source, p.Label = ck.CKZ_DATA_SPECIFIED, label
 	return p, true
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/corepkcs11/corepkcs11/ck"
 	"github.com/corepkcs11/corepkcs11/client"
@@ -281,7 +282,7 @@ func readInput(name string) ([]byte, error) {
 // for AES keys AES-GCM (or the one named), the IV given or, when none,
 // random and written before the ciphertext; for RSA keys RSA-PKCS-OAEP
 // with SHA-256.
-func cryptMechanism(name, ivHex string, isRSA bool) (client.Mechanism, int, error) {
+func cryptMechanism(name, ivHex, hashName string, isRSA bool) (client.Mechanism, int, error) {
 	if name == "" {
 		name = "AES-GCM"
 		if isRSA {
@@ -312,12 +313,23 @@ func cryptMechanism(name, ivHex string, isRSA bool) (client.Mechanism, int, erro
 		ivLen = 8
 		m.Param = iv
 	case ck.CKM_RSA_PKCS_OAEP:
-		m.Param = mech.OAEPParams{Hash: ck.CKM_SHA256, MGF: ck.CKG_MGF1_SHA256}
+		h, ok := oaepHashes[strings.ToUpper(strings.ReplaceAll(hashName, "-", ""))]
+		if !ok {
+			return client.Mechanism{}, 0, usagef("--hash %q: SHA1, SHA224, SHA256, SHA384 or SHA512", hashName)
+		}
+		p, _ := mech.OAEPParamsFor(h, h, nil)
+		m.Param = p
 	}
 	if len(iv) > 0 {
 		ivLen = 0 // given: not carried in the file
 	}
 	return m, ivLen, nil
+}
+
+// oaepHashes are the hashes --hash names for RSA-PKCS-OAEP, with MGF1
+// over the same hash.
+var oaepHashes = map[string]crypto.Hash{
+	"SHA1": crypto.SHA1, "SHA224": crypto.SHA224, "SHA256": crypto.SHA256, "SHA384": crypto.SHA384, "SHA512": crypto.SHA512,
 }
 
 // withIV sets the IV of an IV-taking mechanism.
@@ -355,6 +367,7 @@ func cryptCommand(decrypt bool) command {
 		out := fs.String("out", "", "the output `FILE` (required)")
 		mechName := fs.String("mechanism", "", "the mechanism `NAME` (default: AES-GCM, or RSA-PKCS-OAEP for RSA keys)")
 		ivHex := fs.String("iv", "", "the IV in `HEX` (default: random, carried before the ciphertext)")
+		hashName := fs.String("hash", "SHA256", "the RSA-PKCS-OAEP hash `NAME`, also MGF1's: SHA1 (all SoftHSMv2 takes), SHA224, SHA256, SHA384 or SHA512")
 		return func(o *options, args []string) error {
 			if len(args) > 0 || *out == "" || (*key == "" && *id == "") {
 				return usagef("%s takes --key and --out", c.name)
@@ -386,7 +399,7 @@ func cryptCommand(decrypt bool) command {
 				return err
 			}
 			isRSA := class != ck.CKO_SECRET_KEY && kt == ck.CKK_RSA
-			m, ivLen, err := cryptMechanism(*mechName, *ivHex, isRSA)
+			m, ivLen, err := cryptMechanism(*mechName, *ivHex, *hashName, isRSA)
 			if err != nil {
 				return err
 			}

@@ -274,7 +274,8 @@ func (t *tokenSession) importFile(kind, name string, data []byte, label string, 
 			kt = ck.CKK_AES
 		}
 		u, err := create(object.Template{object.ULong(ck.CKA_CLASS, uint(ck.CKO_SECRET_KEY)), object.ULong(ck.CKA_KEY_TYPE, uint(kt)),
-			object.Bytes(ck.CKA_VALUE, data), object.Bool(ck.CKA_PRIVATE, true), object.Bool(ck.CKA_SENSITIVE, true)}, ck.CKO_SECRET_KEY, id)
+			object.Bytes(ck.CKA_VALUE, data), object.Bool(ck.CKA_PRIVATE, true), object.Bool(ck.CKA_SENSITIVE, true),
+			object.Bool(ck.CKA_EXTRACTABLE, false)}, ck.CKO_SECRET_KEY, id)
 		return []string{u}, err
 	}
 	want := map[string]ck.ObjectClass{"key": ck.CKO_PRIVATE_KEY, "pubkey": ck.CKO_PUBLIC_KEY, "cert": ck.CKO_CERTIFICATE}

@@ -411,7 +411,8 @@ func (p *provisioning) run(t *tokenSession, w io.Writer) error {
 	if p.certFile == "" && !p.generate && p.keyFile == "" {
 		labels = labels[1:]
 	}
-	if err := t.clearLabels(labels, p.force); err != nil {
+	replaced, err := t.existing(labels, p.force)
+	if err != nil {
 		return err
 	}
 	var id []byte
@@ -473,6 +474,11 @@ func (p *provisioning) run(t *tokenSession, w io.Writer) error {
 		}
 		fmt.Fprintln(w, uri)
 	}
+	for _, h := range replaced {
+		if err := t.s.DestroyObject(h); err != nil {
+			return fmt.Errorf("the new objects are in, but one they replace could not be destroyed: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -501,24 +507,22 @@ func (t *tokenSession) keyIDFor(pub crypto.PublicKey) (id []byte, ok bool, err e
 	return nil, false, nil
 }
 
-// clearLabels makes room for the provisioning labels: objects already
-// under them are an error, or with force are destroyed.
-func (t *tokenSession) clearLabels(labels []string, force bool) error {
+// existing finds the objects already under the provisioning labels: an
+// error, or with force the objects to destroy once the new ones are in,
+// so that a provisioning that fails halfway leaves the old credentials.
+func (t *tokenSession) existing(labels []string, force bool) ([]ck.ObjectHandle, error) {
+	var all []ck.ObjectHandle
 	for _, label := range labels {
 		hs, err := t.s.FindObjects(object.Template{object.String(ck.CKA_LABEL, label)})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if len(hs) > 0 && !force {
-			return fmt.Errorf("the token already holds %d object(s) labelled %q: --force replaces them", len(hs), label)
+			return nil, fmt.Errorf("the token already holds %d object(s) labelled %q: --force replaces them", len(hs), label)
 		}
-		for _, h := range hs {
-			if err := t.s.DestroyObject(h); err != nil {
-				return fmt.Errorf("replacing %q: %w", label, err)
-			}
-		}
+		all = append(all, hs...)
 	}
-	return nil
+	return all, nil
 }
 
 // importPair imports a parsed private key, private and sensitive, and a

@@ -150,6 +150,9 @@ func (r objectRef) prepare(o *options) (client.URI, error) {
 	if err != nil {
 		return u, usagef("%v", err)
 	}
+	if o.token != "" && u.Token != "" && o.token != u.Token {
+		return u, usagef("--token %q and the URI's token=%s name different tokens", o.token, u.Token)
+	}
 	o.uriToken, o.uriSerial, o.uriModulePath = u.Token, u.Serial, u.ModulePath
 	if u.PINValue != "" && o.pin == "" {
 		o.pin = u.PINValue

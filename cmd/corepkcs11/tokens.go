@@ -51,10 +51,11 @@ var tokensCommand = command{
 	name:    "tokens",
 	summary: "list the slots and their tokens",
 	about: "Lists every slot with a token: slot, label, serial, the token's flags in words (initialized, login\n" +
-		"required, PIN count low, final try, locked) and how many objects it shows (public ones, or all with a\n" +
-		"PIN), with the token's PKCS#11 URI.",
+		"required, PIN count low, final try, locked) and how many objects it shows, with the token's PKCS#11\n" +
+		"URI. A PIN logs in to the token --token names, or to the only initialized one, to count private\n" +
+		"objects too.",
 	example: "corepkcs11 tokens --module /usr/lib/softhsm/libsofthsm2.so",
-	common:  withModule | withPIN | withJSON,
+	common:  withModule | withToken | withPIN | withJSON,
 	setup: func(fs *flag.FlagSet) func(*options, []string) error {
 		return func(o *options, args []string) error {
 			if len(args) > 0 {
@@ -73,6 +74,14 @@ var tokensCommand = command{
 			if err != nil {
 				return err
 			}
+			// The PIN is one token's: it is tried on the token --token names,
+			// or on the only initialized one, never on all of them.
+			initialized := 0
+			for _, s := range slots {
+				if s.TokenPresent && s.Token.Initialized() {
+					initialized++
+				}
+			}
 			rows := []tokenRow{}
 			for _, s := range slots {
 				if !s.TokenPresent {
@@ -81,7 +90,8 @@ var tokensCommand = command{
 				r := tokenRow{Slot: s.ID, Label: s.Token.Label, Serial: s.Token.Serial, Model: s.Token.Model,
 					Flags: tokenFlagWords(s.Token.Flags), URI: tokenURI(s.Token)}
 				if s.Token.Initialized() {
-					if n, ok := countObjects(p, s, pin, withPIN); ok {
+					login := withPIN && ((o.token == "" && initialized == 1) || s.Token.Label == o.token)
+					if n, ok := countObjects(p, s, pin, login); ok {
 						r.Objects = &n
 					}
 				}
