@@ -1,6 +1,8 @@
 package client
 
 import (
+	"os"
+
 	"github.com/corepkcs11/corepkcs11/ck"
 	"github.com/corepkcs11/corepkcs11/object"
 	"github.com/corepkcs11/corepkcs11/token"
@@ -49,8 +51,17 @@ func (e engine) Mechanisms(slot ck.SlotID) ([]ck.MechanismType, error) {
 	return e.m.GetMechanismList(slot)
 }
 
+// InitToken takes the cost of the token's PINs from $COREPKCS11_KDF, as
+// corepkcs11's module does at C_InitToken.
 func (e engine) InitToken(slot ck.SlotID, soPIN []byte, label string) error {
-	return e.m.InitToken(slot, soPIN, label)
+	kdf := token.DefaultKDF
+	if name := os.Getenv("COREPKCS11_KDF"); name != "" {
+		var err error
+		if kdf, err = token.KDFNamed(name); err != nil {
+			return err
+		}
+	}
+	return e.m.InitTokenKDF(slot, soPIN, label, kdf)
 }
 
 func (e engine) OpenSession(slot ck.SlotID, rw bool) (Session, error) {

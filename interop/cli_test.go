@@ -999,6 +999,8 @@ func TestCLIUsage(t *testing.T) {
 		{[]string{"provision", "--key", "k.pem"}, "--key comes with its certificate"},
 		{[]string{"pin", "change"}, "give the new PIN"},
 		{[]string{"pin", "unlock", "extra"}, "pin unlock takes no arguments"},
+		{[]string{"init", "--label", "x", "--kdf", "medium"}, `--kdf "medium": strong or fast`},
+		{[]string{"backup"}, "backup takes --out FILE"},
 	} {
 		c.fail(2, []string{tc.want}, tc.args...)
 	}
@@ -1010,6 +1012,34 @@ func TestCLIUsage(t *testing.T) {
 	if _, err := os.Stat(c.path("store")); err == nil {
 		t.Errorf("$COREPKCS11_STORE was used although unset")
 	}
+	// init --kdf fast makes a token whose PINs, set then and later, log
+	// in with the cheap derivation; the module alike through its
+	// environment.
+	for _, module := range [][]string{nil, {"--module", modulePath}} {
+		store := c.path(fmt.Sprintf("kdfstore%d", len(module)))
+		c.env = cliEnviron("COREPKCS11_STORE=" + store)
+		c.run(0, append([]string{"init", "--label", "fast", "--kdf", "fast", "--so-pin", soPIN, "--pin", userPIN}, module...)...)
+		c.run(0, append([]string{"pin", "change", "--pin", userPIN, "--new-pin", "changed-pin"}, module...)...)
+		out, _ := c.run(0, append([]string{"tokens", "--pin", "changed-pin"}, module...)...)
+		mustContain(t, "tokens of a fast token", out, `"fast"`, "0 objects")
+		b, err := os.ReadFile(filepath.Join(store, "corepkcs11.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(b, []byte(`"m":64`)) || bytes.Contains(b, []byte(`"m":19456`)) {
+			t.Errorf("%v: the store does not hold only 64 KiB derivations", module)
+		}
+	}
+	// backup writes a copy that opens as a store.
+	c.env = cliEnviron("COREPKCS11_STORE=" + c.path("kdfstore0"))
+	out, _ = c.run(0, "backup", "--out", c.path("copy.db"))
+	mustContain(t, "backup", out, "1 token", "restore:")
+	os.MkdirAll(c.path("restored"), 0o700)
+	os.Rename(c.path("copy.db"), filepath.Join(c.path("restored"), "corepkcs11.db"))
+	c.env = cliEnviron("COREPKCS11_STORE=" + c.path("restored"))
+	out, _ = c.run(0, "tokens", "--pin", "changed-pin")
+	mustContain(t, "tokens of the restored store", out, `"fast"`)
+	c.fail(1, []string{"exists; a backup goes to a new file"}, "backup", "--out", filepath.Join(c.path("restored"), "corepkcs11.db"))
 }
 
 // TestCLIModuleErrors: a module that cannot be loaded is a failure whose

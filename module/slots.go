@@ -130,7 +130,16 @@ func cpkInitToken(slotID C.CK_SLOT_ID, pPin *C.CK_UTF8CHAR, ulPinLen C.CK_ULONG,
 	if i := bytes.IndexByte(label, 0); i >= 0 {
 		label = label[:i]
 	}
-	return rv("C_InitToken", engine.InitToken(ck.SlotID(slotID), pin, string(bytes.TrimRight(label, " "))))
+	// COREPKCS11_KDF in the environment of C_InitToken chooses the cost
+	// of the token's PINs, for tokens made by tools that know nothing of
+	// it (pkcs11-tool, p11tool).
+	kdf := token.DefaultKDF
+	if name := getenv("COREPKCS11_KDF"); name != "" {
+		if kdf, err = token.KDFNamed(name); err != nil {
+			return rv("C_InitToken", ck.Errorf(ck.CKR_ARGUMENTS_BAD, "COREPKCS11_KDF: %v", err))
+		}
+	}
+	return rv("C_InitToken", engine.InitTokenKDF(ck.SlotID(slotID), pin, string(bytes.TrimRight(label, " ")), kdf))
 }
 
 //export cpkInitPIN

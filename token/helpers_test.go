@@ -13,7 +13,7 @@ import (
 
 // testKDF keeps PIN derivation cheap in tests; the cost parameters are
 // recorded with each wrapped key, so nothing else differs.
-var testKDF = KDF{Time: 1, MemoryKiB: 64, Threads: 1}
+var testKDF = FastKDF
 
 const (
 	soPIN   = "so-secret"

@@ -14,6 +14,8 @@ import (
 	"fmt"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/corepkcs11/corepkcs11/ck"
 )
 
 // KDF holds the argon2id cost of turning a PIN into a key-encryption key.
@@ -26,8 +28,27 @@ type KDF struct {
 }
 
 // DefaultKDF is the cost for new PINs: argon2id with 19 MiB and two
-// passes, the OWASP password storage recommendation.
+// passes, the OWASP password storage recommendation ("strong").
 var DefaultKDF = KDF{Time: 2, MemoryKiB: 19 * 1024, Threads: 1}
+
+// FastKDF is the cost a token made for CI and tests may choose ("fast"):
+// argon2id with 64 KiB and one pass, so that a login costs well under a
+// millisecond. It gives up the protection of a short PIN against whoever
+// copies the store file: guessing a 4-digit PIN then takes seconds, not
+// hours.
+var FastKDF = KDF{Time: 1, MemoryKiB: 64, Threads: 1}
+
+// KDFNamed is the KDF of a cost name: "strong" (DefaultKDF) or "fast"
+// (FastKDF).
+func KDFNamed(name string) (KDF, error) {
+	switch name {
+	case "strong":
+		return DefaultKDF, nil
+	case "fast":
+		return FastKDF, nil
+	}
+	return KDF{}, ck.Errorf(ck.CKR_ARGUMENTS_BAD, "PIN key derivation %q: strong or fast", name)
+}
 
 // wrappedKey is the token key encrypted under a key derived from one PIN.
 type wrappedKey struct {
@@ -52,6 +73,10 @@ type envelope struct {
 	SO            wrappedKey  `json:"so"`
 	User          *wrappedKey `json:"user,omitempty"`
 }
+
+// kdf is the cost the token's PINs were given at its initialization,
+// which every PIN set later keeps.
+func (e envelope) kdf() KDF { return e.SO.KDF }
 
 // newEnvelope is the envelope of a new token secret wrapped under soPIN.
 func newEnvelope(kdf KDF, soPIN []byte, sec tokenSecret) envelope {

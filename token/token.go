@@ -255,6 +255,12 @@ const MaxLabelLen = 32
 // and a new empty slot appears. On an existing token it checks soPIN and
 // destroys every object; the user PIN becomes uninitialized.
 func (m *Module) InitToken(id ck.SlotID, soPIN []byte, label string) error {
+	return m.InitTokenKDF(id, soPIN, label, m.cfg.KDF)
+}
+
+// InitTokenKDF is InitToken with the cost of deriving keys from the
+// token's PINs, which the token keeps for every PIN set later.
+func (m *Module) InitTokenKDF(id ck.SlotID, soPIN []byte, label string, kdf KDF) error {
 	if err := m.refresh(); err != nil {
 		return err
 	}
@@ -267,21 +273,21 @@ func (m *Module) InitToken(id ck.SlotID, soPIN []byte, label string) error {
 	t, err := m.token(id)
 	switch ck.ToRV(err) {
 	case ck.CKR_TOKEN_NOT_RECOGNIZED:
-		return m.createToken(id, soPIN, label)
+		return m.createToken(id, soPIN, label, kdf)
 	case ck.CKR_OK:
-		return t.reinit(soPIN, label)
+		return t.reinit(soPIN, label, kdf)
 	}
 	return err
 }
 
-func (m *Module) createToken(id ck.SlotID, soPIN []byte, label string) error {
+func (m *Module) createToken(id ck.SlotID, soPIN []byte, label string, kdf KDF) error {
 	serial := make([]byte, 8)
 	rand.Read(serial)
 	rec, err := m.store.CreateToken(store.Token{
 		ID:     uint(id),
 		Label:  label,
 		Serial: hex.EncodeToString(serial),
-		Keys:   newEnvelope(m.cfg.KDF, soPIN, newTokenSecret()).encode(),
+		Keys:   newEnvelope(kdf, soPIN, newTokenSecret()).encode(),
 	})
 	if errors.Is(err, store.ErrExists) {
 		return ck.Errorf(ck.CKR_SLOT_ID_INVALID, "slot %d was initialized by another process", id)
@@ -307,7 +313,7 @@ func (m *Module) createToken(id ck.SlotID, soPIN []byte, label string) error {
 // a new token key wrapped under soPIN, no user PIN, no objects. It fails
 // with CKR_PIN_INCORRECT, not silently, if another process re-initialized
 // the token (perhaps with another SO PIN) after soPIN was checked.
-func (t *Token) reinit(soPIN []byte, label string) error {
+func (t *Token) reinit(soPIN []byte, label string, kdf KDF) error {
 	t.mu.RLock()
 	open := t.ro + t.rw
 	t.mu.RUnlock()
@@ -318,7 +324,7 @@ func (t *Token) reinit(soPIN []byte, label string) error {
 	if err != nil {
 		return err
 	}
-	env := newEnvelope(t.m.cfg.KDF, soPIN, newTokenSecret())
+	env := newEnvelope(kdf, soPIN, newTokenSecret())
 	var rec store.Token
 	for attempt := 0; ; attempt++ {
 		t.mu.RLock()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/corepkcs11/corepkcs11/ck"
 	"github.com/corepkcs11/corepkcs11/client"
+	"github.com/corepkcs11/corepkcs11/token"
 )
 
 // tokenFlagNames are the CK_TOKEN_INFO flags tokens shows, in words.
@@ -138,9 +139,22 @@ var initCommand = command{
 	common:  withModule | withToken | withPIN | withSOPIN | withYes,
 	setup: func(fs *flag.FlagSet) func(*options, []string) error {
 		label := fs.String("label", "", "the new token's `LABEL` (required)")
+		kdf := fs.String("kdf", "", "the cost of deriving keys from the token's PINs: `strong` (argon2id, 19 MiB; the default, also\n"+
+			"      from $COREPKCS11_KDF) or fast (64 KiB: logins under a millisecond, for CI and test tokens; a copied\n"+
+			"      store then gives up a short PIN in seconds); corepkcs11's module only")
 		return func(o *options, args []string) error {
 			if len(args) > 0 || *label == "" {
 				return usagef("init takes --label and no arguments")
+			}
+			if *kdf == "" {
+				*kdf = os.Getenv("COREPKCS11_KDF")
+			}
+			if *kdf != "" {
+				if _, err := token.KDFNamed(*kdf); err != nil {
+					return usagef("--kdf %q: strong or fast", *kdf)
+				}
+				// The module reads it at C_InitToken, in this process.
+				os.Setenv("COREPKCS11_KDF", *kdf)
 			}
 			p, err := o.open()
 			if err != nil {

@@ -1,0 +1,35 @@
+package token
+
+import (
+	"testing"
+
+	"github.com/corepkcs11/corepkcs11/ck"
+)
+
+// TestKDFChosenAtInitToken: the cost of a token's PINs is chosen when it
+// is initialized, and the PINs set later keep it, whatever the module's
+// default.
+func TestKDFChosenAtInitToken(t *testing.T) {
+	m := newModuleWith(t, Config{KDF: DefaultKDF})
+	slots, err := m.GetSlotList(false)
+	must(t, err)
+	slot := slots[len(slots)-1]
+	must(t, m.InitTokenKDF(slot, []byte(soPIN), "fast", FastKDF))
+	h := mustOpen(t, m, slot, true)
+	must(t, m.Login(h, ck.CKU_SO, []byte(soPIN)))
+	must(t, m.InitPIN(h, []byte(userPIN)))
+	must(t, m.Logout(h))
+	must(t, m.Login(h, ck.CKU_USER, []byte(userPIN)))
+	must(t, m.SetPIN(h, []byte(userPIN), []byte("new-user-pin")))
+	tok, err := m.token(slot)
+	must(t, err)
+	tok.mu.RLock()
+	env := tok.env
+	tok.mu.RUnlock()
+	if env.SO.KDF != FastKDF || env.User == nil || env.User.KDF != FastKDF {
+		t.Fatalf("the token's PINs are derived with %+v and %+v, want %+v", env.SO.KDF, env.User, FastKDF)
+	}
+	if _, err := KDFNamed("medium"); ck.ToRV(err) != ck.CKR_ARGUMENTS_BAD {
+		t.Errorf("KDFNamed(medium): %v", err)
+	}
+}
