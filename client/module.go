@@ -24,7 +24,13 @@ func openModule(path string) (Provider, error) {
 	}
 	if err := c.Initialize(); err != nil {
 		c.Destroy()
-		return nil, fmt.Errorf("%s: C_Initialize: %w", path, rvError(err))
+		err = rvError(err)
+		if ck.ToRV(err) == ck.CKR_DEVICE_ERROR {
+			// The module cannot reach its storage; corepkcs11's says why
+			// in its log.
+			return nil, fmt.Errorf("%s: C_Initialize: %w: the module cannot open its storage (for corepkcs11's module: is the store directory, $COREPKCS11_STORE, writable? its log, $COREPKCS11_LOG_FILE or stderr, says)", path, err)
+		}
+		return nil, fmt.Errorf("%s: C_Initialize: %w", path, err)
 	}
 	return &module{path: path, c: c}, nil
 }

@@ -1149,11 +1149,13 @@ func TestCLIReadOnlyStore(t *testing.T) {
 	checkErrorLine(t, []string{"init"}, stderr, 1, "store: mkdir "+filepath.Join(readOnlyParent, "store")+": permission denied")
 
 	// Through the module: its C_Initialize fails with CKR_DEVICE_ERROR,
-	// all a CK_RV says; the module's log, on stderr, says why.
+	// all a CK_RV says; the command adds what that means and where the
+	// module's log, here on stderr, says why.
 	so := filepath.Join(dir, "libcorepkcs11.so")
 	code, stderr = run(c.env, "tokens", "--module", so)
 	lines := strings.Split(strings.TrimSpace(stderr), "\n")
-	if code != 1 || !strings.Contains(stderr, "permission denied") || !strings.Contains(lines[len(lines)-1], "corepkcs11 tokens: "+so+": C_Initialize: CKR_DEVICE_ERROR") {
+	if code != 1 || !strings.Contains(stderr, "permission denied") || !strings.Contains(lines[len(lines)-1], "corepkcs11 tokens: "+so+": C_Initialize: CKR_DEVICE_ERROR: the module cannot open its storage") ||
+		!strings.Contains(lines[len(lines)-1], "writable") {
 		t.Errorf("tokens --module on a read-only store: exit status %d\n%s", code, stderr)
 	}
 	t.Logf("through the module, the command says: %s", lines[len(lines)-1])
