@@ -145,7 +145,21 @@ func decodeEnvelope(b []byte) (envelope, error) {
 	if e.Version != envelopeVersion {
 		return e, fmt.Errorf("token key envelope version %d is not supported", e.Version)
 	}
+	// The costs are read from the store, which anyone who can write the
+	// file may edit: a cost this module never writes is refused rather
+	// than run (an enormous one would take the process's memory or time).
+	for _, w := range []*wrappedKey{&e.SO, e.User} {
+		if w != nil && !w.KDF.sane() {
+			return e, fmt.Errorf("token key envelope: PIN derivation cost %+v is out of range", w.KDF)
+		}
+	}
 	return e, nil
+}
+
+// sane reports whether k is a cost within what this module writes, with
+// room for stronger defaults: at most 8 passes, 1 GiB and 16 threads.
+func (k KDF) sane() bool {
+	return k.Time >= 1 && k.Time <= 8 && k.MemoryKiB >= 8*uint32(k.Threads) && k.MemoryKiB <= 1<<20 && k.Threads >= 1 && k.Threads <= 16
 }
 
 func aead(key []byte) cipher.AEAD {

@@ -33,3 +33,21 @@ func TestKDFChosenAtInitToken(t *testing.T) {
 		t.Errorf("KDFNamed(medium): %v", err)
 	}
 }
+
+// TestEnvelopeRefusesInsaneCosts: PIN derivation costs read from the
+// store are bounded, so that an edited store file cannot make a login
+// take the machine's memory.
+func TestEnvelopeRefusesInsaneCosts(t *testing.T) {
+	for _, k := range []KDF{{}, {Time: 1, MemoryKiB: 4 << 20, Threads: 1}, {Time: 1000, MemoryKiB: 64, Threads: 1}, {Time: 1, MemoryKiB: 64, Threads: 200}} {
+		env := newEnvelope(FastKDF, []byte(soPIN), newTokenSecret())
+		env.SO.KDF = k
+		if _, err := decodeEnvelope(env.encode()); err == nil {
+			t.Errorf("an envelope with cost %+v decodes", k)
+		}
+	}
+	for _, k := range []KDF{FastKDF, DefaultKDF} {
+		if _, err := decodeEnvelope(newEnvelope(k, []byte(soPIN), newTokenSecret()).encode()); err != nil {
+			t.Errorf("cost %+v: %v", k, err)
+		}
+	}
+}
