@@ -54,12 +54,9 @@ func (e engine) Mechanisms(slot ck.SlotID) ([]ck.MechanismType, error) {
 // InitToken takes the cost of the token's PINs from $COREPKCS11_KDF, as
 // corepkcs11's module does at C_InitToken.
 func (e engine) InitToken(slot ck.SlotID, soPIN []byte, label string) error {
-	kdf := token.DefaultKDF
-	if name := os.Getenv("COREPKCS11_KDF"); name != "" {
-		var err error
-		if kdf, err = token.KDFNamed(name); err != nil {
-			return err
-		}
+	kdf, err := token.KDFFromEnv(os.Getenv)
+	if err != nil {
+		return err
 	}
 	return e.m.InitTokenKDF(slot, soPIN, label, kdf)
 }

@@ -133,11 +133,9 @@ func cpkInitToken(slotID C.CK_SLOT_ID, pPin *C.CK_UTF8CHAR, ulPinLen C.CK_ULONG,
 	// COREPKCS11_KDF in the environment of C_InitToken chooses the cost
 	// of the token's PINs, for tokens made by tools that know nothing of
 	// it (pkcs11-tool, p11tool).
-	kdf := token.DefaultKDF
-	if name := getenv("COREPKCS11_KDF"); name != "" {
-		if kdf, err = token.KDFNamed(name); err != nil {
-			return rv("C_InitToken", ck.Errorf(ck.CKR_ARGUMENTS_BAD, "COREPKCS11_KDF: %v", err))
-		}
+	kdf, err := token.KDFFromEnv(getenv)
+	if err != nil {
+		return rv("C_InitToken", err)
 	}
 	return rv("C_InitToken", engine.InitTokenKDF(ck.SlotID(slotID), pin, string(bytes.TrimRight(label, " ")), kdf))
 }

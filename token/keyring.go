@@ -34,9 +34,23 @@ var DefaultKDF = KDF{Time: 2, MemoryKiB: 19 * 1024, Threads: 1}
 // FastKDF is the cost a token made for CI and tests may choose ("fast"):
 // argon2id with 64 KiB and one pass, so that a login costs well under a
 // millisecond. It gives up the protection of a short PIN against whoever
-// copies the store file: guessing a 4-digit PIN then takes seconds, not
-// hours.
+// copies the store file: trying all 10,000 four-digit PINs then takes
+// seconds instead of a quarter of an hour per core.
 var FastKDF = KDF{Time: 1, MemoryKiB: 64, Threads: 1}
+
+// KDFFromEnv is the cost COREPKCS11_KDF names in an environment, read
+// with getenv: DefaultKDF when it is unset.
+func KDFFromEnv(getenv func(string) string) (KDF, error) {
+	name := getenv("COREPKCS11_KDF")
+	if name == "" {
+		return DefaultKDF, nil
+	}
+	k, err := KDFNamed(name)
+	if err != nil {
+		return KDF{}, ck.Errorf(ck.CKR_ARGUMENTS_BAD, "COREPKCS11_KDF=%s: strong or fast", name)
+	}
+	return k, nil
+}
 
 // KDFNamed is the KDF of a cost name: "strong" (DefaultKDF) or "fast"
 // (FastKDF).
@@ -74,10 +88,6 @@ type envelope struct {
 	User          *wrappedKey `json:"user,omitempty"`
 }
 
-// kdf is the cost the token's PINs were given at its initialization,
-// which every PIN set later keeps.
-func (e envelope) kdf() KDF { return e.SO.KDF }
-
 // newEnvelope is the envelope of a new token secret wrapped under soPIN.
 func newEnvelope(kdf KDF, soPIN []byte, sec tokenSecret) envelope {
 	id := make([]byte, 16)
@@ -92,6 +102,11 @@ func newEnvelope(kdf KDF, soPIN []byte, sec tokenSecret) envelope {
 type tokenSecret struct {
 	key           []byte
 	authenticated bool
+	// kdf is the cost of the wrap this secret came out of: the token's
+	// choice, proven by the unwrap (other costs derive another key). PINs
+	// set with this secret get it; never from the envelope, whose cost
+	// fields anyone who can write the store file may edit.
+	kdf KDF
 }
 
 func newTokenSecret() tokenSecret {
@@ -156,10 +171,13 @@ func decodeEnvelope(b []byte) (envelope, error) {
 	return e, nil
 }
 
-// sane reports whether k is a cost within what this module writes, with
-// room for stronger defaults: at most 8 passes, 1 GiB and 16 threads.
+// sane reports whether k is a cost this module could have written: from
+// FastKDF to a few times DefaultKDF (at most 8 passes, 128 MiB and 4
+// threads), so that an edited store can neither make a login take the
+// machine's memory nor claim a cost below the cheapest preset.
 func (k KDF) sane() bool {
-	return k.Time >= 1 && k.Time <= 8 && k.MemoryKiB >= 8*uint32(k.Threads) && k.MemoryKiB <= 1<<20 && k.Threads >= 1 && k.Threads <= 16
+	return k.Time >= FastKDF.Time && k.Time <= 8 && k.MemoryKiB >= FastKDF.MemoryKiB && k.MemoryKiB <= 128<<10 &&
+		k.Threads >= 1 && k.Threads <= 4
 }
 
 func aead(key []byte) cipher.AEAD {
@@ -195,7 +213,9 @@ func (w wrappedKey) unwrap(role string, pin []byte) (tokenSecret, error) {
 	if err != nil {
 		return tokenSecret{}, errWrongPIN
 	}
-	return decodeSecret(plain)
+	sec, err := decodeSecret(plain)
+	sec.kdf = w.KDF
+	return sec, err
 }
 
 // sealer protects object records under a token key: it encrypts

@@ -216,8 +216,9 @@ func (m *Module) InitPIN(h ck.SessionHandle, pin []byte) error {
 	if err := checkPINLen(pin); err != nil {
 		return err
 	}
-	// The token's PINs keep the cost chosen when it was initialized.
-	w := wrap(env.kdf(), roleOf(ck.CKU_USER), pin, sec)
+	// The token's PINs keep the cost chosen when it was initialized, as
+	// the SO's login proved it.
+	w := wrap(sec.kdf, roleOf(ck.CKU_USER), pin, sec)
 	clear(sec.key)
 	return t.updateEnvelope(env, func(env *envelope, rec *store.Token) {
 		env.User = &w
@@ -252,7 +253,7 @@ func (m *Module) SetPIN(h ck.SessionHandle, oldPIN, newPIN []byte) error {
 	if err != nil {
 		return err
 	}
-	w := wrap(env.kdf(), roleOf(user), newPIN, sec)
+	w := wrap(sec.kdf, roleOf(user), newPIN, sec)
 	return t.updateEnvelope(env, func(env *envelope, _ *store.Token) {
 		if user == ck.CKU_SO {
 			env.SO = w

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/store"
 )
 
 // TestKDFChosenAtInitToken: the cost of a token's PINs is chosen when it
@@ -49,5 +50,44 @@ func TestEnvelopeRefusesInsaneCosts(t *testing.T) {
 		if _, err := decodeEnvelope(newEnvelope(k, []byte(soPIN), newTokenSecret()).encode()); err != nil {
 			t.Errorf("cost %+v: %v", k, err)
 		}
+	}
+}
+
+// TestKDFEditedInTheStore: a PIN derivation cost edited in the store file
+// does not pass to the PINs set later: they get the cost of the wrap the
+// old PIN opened.
+func TestKDFEditedInTheStore(t *testing.T) {
+	m := newModuleWith(t, Config{KDF: DefaultKDF})
+	slot := readyToken(t, m, "strong")
+	tok, err := m.token(slot)
+	must(t, err)
+	_, err = tok.store.UpdateToken(uint(slot), func(rec *store.Token) error {
+		env, err := decodeEnvelope(rec.Keys)
+		if err != nil {
+			return err
+		}
+		env.SO.KDF, env.User.KDF = FastKDF, FastKDF
+		rec.Keys = env.encode()
+		return nil
+	})
+	must(t, err)
+	h := mustOpen(t, m, slot, true)
+	wantRV(t, "login after the edit", m.Login(h, ck.CKU_USER, []byte(userPIN)), ck.CKR_PIN_INCORRECT)
+	// Put the user's cost back, leave the SO's edited: the user changes
+	// the PIN.
+	_, err = tok.store.UpdateToken(uint(slot), func(rec *store.Token) error {
+		env, _ := decodeEnvelope(rec.Keys)
+		env.User.KDF = DefaultKDF
+		rec.Keys = env.encode()
+		return nil
+	})
+	must(t, err)
+	must(t, m.Login(h, ck.CKU_USER, []byte(userPIN)))
+	must(t, m.SetPIN(h, []byte(userPIN), []byte("new-user-pin")))
+	tok.mu.RLock()
+	got := tok.env.User.KDF
+	tok.mu.RUnlock()
+	if got != DefaultKDF {
+		t.Fatalf("the new user PIN is derived with %+v after the SO's cost was edited to %+v", got, FastKDF)
 	}
 }
