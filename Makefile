@@ -74,7 +74,12 @@ PKG_CONFIG ?= pkg-config
 P11_MODULE_CONFIGS ?= $(if $(and $(filter /%,$(HOME)),$(filter $(HOME)/%,$(PREFIX))),$(or $(XDG_CONFIG_HOME),$(HOME)/.config)/pkcs11/modules,$(or $(shell $(PKG_CONFIG) --variable=p11_module_configs p11-kit-1 2>/dev/null),/usr/share/p11-kit/modules))
 INSTALL ?= install
 
-install: build/libcorepkcs11.so build/corepkcs11
+# install copies what make module command built and builds nothing: run
+# as root (sudo make install), it must not need Go nor leave root-owned
+# build outputs behind.
+install:
+	@for f in build/libcorepkcs11.so build/corepkcs11; do [ -f "$$f" ] || { echo "make install: $$f is missing: run make module command first, as yourself" >&2; exit 1; }; done
+	@if [ -n "$$(find . -name '*.go' -newer build/corepkcs11 -not -path './build/*' | head -1)" ]; then echo "make install: warning: sources are newer than build/: run make module command again to install them" >&2; fi
 	@case '$(BINDIR)' in /*) ;; *) echo 'make install: BINDIR (from PREFIX) must be an absolute path, not $(BINDIR)' >&2; exit 1;; esac
 	@case '$(MODULEDIR)' in /*) ;; *) echo 'make install: MODULEDIR (from PREFIX) must be an absolute path, not $(MODULEDIR)' >&2; exit 1;; esac
 	$(INSTALL) -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(MODULEDIR)' '$(DESTDIR)$(P11_MODULE_CONFIGS)'

@@ -18,7 +18,6 @@ type Mechanism = token.Mechanism
 // Slot is a slot and, when one is present, its token.
 type Slot struct {
 	ID           ck.SlotID
-	Description  string
 	TokenPresent bool
 	Token        TokenInfo
 }
@@ -27,6 +26,7 @@ type Slot struct {
 type TokenInfo struct {
 	Label, Manufacturer, Model, Serial string
 	Flags                              ck.Flags
+	MinPIN, MaxPIN                     uint // PIN lengths in bytes
 }
 
 // Initialized reports CKF_TOKEN_INITIALIZED.
@@ -37,7 +37,6 @@ type Provider interface {
 	// Name says which module this is, for messages.
 	Name() string
 	Slots() ([]Slot, error)
-	Mechanisms(slot ck.SlotID) ([]ck.MechanismType, error)
 	InitToken(slot ck.SlotID, soPIN []byte, label string) error
 	OpenSession(slot ck.SlotID, rw bool) (Session, error)
 	// Close finalizes the module (C_Finalize).

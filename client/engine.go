@@ -34,21 +34,18 @@ func (e engine) Slots() ([]Slot, error) {
 		if err != nil {
 			return nil, err
 		}
-		s := Slot{ID: id, Description: si.SlotDescription, TokenPresent: si.Flags&ck.CKF_TOKEN_PRESENT != 0}
+		s := Slot{ID: id, TokenPresent: si.Flags&ck.CKF_TOKEN_PRESENT != 0}
 		if s.TokenPresent {
 			ti, err := e.m.GetTokenInfo(id)
 			if err != nil {
 				return nil, err
 			}
-			s.Token = TokenInfo{Label: ti.Label, Manufacturer: ti.ManufacturerID, Model: ti.Model, Serial: ti.SerialNumber, Flags: ti.Flags}
+			s.Token = TokenInfo{Label: ti.Label, Manufacturer: ti.ManufacturerID, Model: ti.Model, Serial: ti.SerialNumber, Flags: ti.Flags,
+				MinPIN: ti.MinPinLen, MaxPIN: ti.MaxPinLen}
 		}
 		slots = append(slots, s)
 	}
 	return slots, nil
-}
-
-func (e engine) Mechanisms(slot ck.SlotID) ([]ck.MechanismType, error) {
-	return e.m.GetMechanismList(slot)
 }
 
 // InitToken takes the cost of the token's PINs from $COREPKCS11_KDF, as

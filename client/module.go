@@ -54,29 +54,18 @@ func (p *module) Slots() ([]Slot, error) {
 		if err != nil {
 			return nil, rvError(err)
 		}
-		s := Slot{ID: ck.SlotID(id), Description: si.SlotDescription, TokenPresent: si.Flags&pkcs11.CKF_TOKEN_PRESENT != 0}
+		s := Slot{ID: ck.SlotID(id), TokenPresent: si.Flags&pkcs11.CKF_TOKEN_PRESENT != 0}
 		if s.TokenPresent {
 			ti, err := p.c.GetTokenInfo(id)
 			if err != nil {
 				return nil, rvError(err)
 			}
-			s.Token = TokenInfo{Label: ti.Label, Manufacturer: ti.ManufacturerID, Model: ti.Model, Serial: ti.SerialNumber, Flags: ck.Flags(ti.Flags)}
+			s.Token = TokenInfo{Label: ti.Label, Manufacturer: ti.ManufacturerID, Model: ti.Model, Serial: ti.SerialNumber, Flags: ck.Flags(ti.Flags),
+				MinPIN: ti.MinPinLen, MaxPIN: ti.MaxPinLen}
 		}
 		slots = append(slots, s)
 	}
 	return slots, nil
-}
-
-func (p *module) Mechanisms(slot ck.SlotID) ([]ck.MechanismType, error) {
-	ms, err := p.c.GetMechanismList(uint(slot))
-	if err != nil {
-		return nil, rvError(err)
-	}
-	out := make([]ck.MechanismType, len(ms))
-	for i, m := range ms {
-		out[i] = ck.MechanismType(m.Mechanism)
-	}
-	return out, nil
 }
 
 func (p *module) InitToken(slot ck.SlotID, soPIN []byte, label string) error {

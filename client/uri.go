@@ -47,7 +47,8 @@ func ParseURI(s string) (URI, error) {
 		seen[k] = true
 		val, err := url.PathUnescape(v)
 		if err != nil {
-			return fmt.Errorf("PKCS#11 URI attribute %s: %v", k, err)
+			// The value is not quoted: it may be a PIN.
+			return fmt.Errorf("PKCS#11 URI attribute %s is not percent-encoded correctly", k)
 		}
 		if k == "id" && sep == ";" {
 			u.ID, u.HasID = []byte(val), true
@@ -120,7 +121,7 @@ func (u URI) String() string {
 func escape(b []byte) string {
 	var sb strings.Builder
 	for _, c := range b {
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' || c == '/' {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
 			sb.WriteByte(c)
 		} else {
 			fmt.Fprintf(&sb, "%%%02X", c)
@@ -136,4 +137,10 @@ func escapeAll(b []byte) string {
 		fmt.Fprintf(&sb, "%%%02X", c)
 	}
 	return sb.String()
+}
+
+// Redacted is the URI without its pin-value, for messages.
+func (u URI) Redacted() string {
+	u.PINValue = ""
+	return u.String()
 }

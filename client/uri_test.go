@@ -12,7 +12,7 @@ func TestURIRoundTrip(t *testing.T) {
 	}{
 		{URI{Token: "dev", Object: "Device Priv TLS Key", Type: "private"}, "pkcs11:token=dev;object=Device%20Priv%20TLS%20Key;type=private"},
 		{URI{Token: "a;b", ID: []byte{0x01, 0xab}, HasID: true, Type: "cert"}, "pkcs11:token=a%3Bb;id=%01%AB;type=cert"},
-		{URI{Token: "t", ModulePath: "/usr/lib/x.so", PINValue: "1234"}, "pkcs11:token=t?module-path=/usr/lib/x.so&pin-value=1234"},
+		{URI{Token: "t", ModulePath: "/usr/lib/x.so", PINValue: "1234"}, "pkcs11:token=t?module-path=%2Fusr%2Flib%2Fx.so&pin-value=1234"},
 	}
 	for _, tt := range tests {
 		if got := tt.uri.String(); got != tt.want {

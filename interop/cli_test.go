@@ -877,10 +877,10 @@ func cliFlow(t *testing.T, c *cliTarget, m cliMaterial) {
 	if key := c.find(objs, "private", "Device Priv TLS Key"); key.ID != devID || !key.has("never-extractable") || c.find(objs, "cert", "Device Cert").ID != devID {
 		t.Errorf("provision --generate, then --cert: %+v", objs)
 	}
-	c.fail(1, []string{"the certificate " + m.otherCert + ` is not for any private key in token "cli"`}, in("provision", "--cert", m.otherCert, "--force")...)
+	c.fail(1, []string{"the certificate " + m.otherCert + ` is not for the token's "Device Priv TLS Key"`}, in("provision", "--cert", m.otherCert, "--force")...)
 
 	// pin change.
-	c.fail(2, []string{"give the new PIN with --new-pin"}, in("pin", "change")...)
+	c.fail(2, []string{"give the new user PIN with --new-pin"}, in("pin", "change")...)
 	out, _ = c.run(0, in("pin", "change", "--new-pin", "5678")...)
 	mustContain(t, "pin change", out, `user PIN of "cli" changed`)
 	c.fail(1, []string{"wrong user PIN"}, in("list")...)
@@ -912,7 +912,7 @@ func cliFlow(t *testing.T, c *cliTarget, m cliMaterial) {
 	} else {
 		c.fail(1, []string{"wrong user PIN"}, wrong...)
 	}
-	c.fail(2, []string{"give the new PIN"}, "pin", "unlock", "--token", "other", "--so-pin", soPIN)
+	c.fail(2, []string{"give the new user PIN"}, "pin", "unlock", "--token", "other", "--so-pin", soPIN)
 	c.fail(1, []string{"wrong SO PIN"}, "pin", "unlock", "--token", "other", "--so-pin", "87654321", "--new-pin", otherPIN2)
 	out, _ = c.run(0, "pin", "unlock", "--token", "other", "--so-pin", soPIN, "--new-pin", otherPIN2)
 	mustContain(t, "pin unlock", out, `new user PIN set for "other"`)
@@ -997,7 +997,7 @@ func TestCLIUsage(t *testing.T) {
 		{[]string{"selfsign", "--key", "k", "--subject", "/CN=x", "--days", "0"}, "selfsign takes --key, --subject and --days"},
 		{[]string{"provision", "extra"}, "provision takes flags only"},
 		{[]string{"provision", "--key", "k.pem"}, "--key comes with its certificate"},
-		{[]string{"pin", "change"}, "give the new PIN"},
+		{[]string{"pin", "change"}, "give the new user PIN"},
 		{[]string{"pin", "unlock", "extra"}, "pin unlock takes no arguments"},
 		{[]string{"init", "--label", "x", "--kdf", "medium"}, `--kdf "medium": strong or fast`},
 		{[]string{"backup"}, "backup takes --out FILE"},
@@ -1038,7 +1038,7 @@ func TestCLIUsage(t *testing.T) {
 	os.Rename(c.path("copy.db"), filepath.Join(c.path("restored"), "corepkcs11.db"))
 	c.env = cliEnviron("COREPKCS11_STORE=" + c.path("restored"))
 	out, _ = c.run(0, "tokens", "--pin", "changed-pin")
-	mustContain(t, "tokens of the restored store", out, `"fast"`)
+	mustContain(t, "tokens of the restored store", out, `"fast"`, "0 objects")
 	c.fail(1, []string{"exists; a backup goes to a new file"}, "backup", "--out", filepath.Join(c.path("restored"), "corepkcs11.db"))
 }
 
@@ -1280,4 +1280,47 @@ func TestProvisionTLS(t *testing.T) {
 		checkDeviceKey(id)
 		handshake(uris[0])
 	})
+}
+
+// TestCLIFailuresLeaveNoTrace: PINs never appear in what the command
+// prints; a provisioning that fails leaves the token as it was; a wrong
+// PIN given to tokens is an error, not a silent lost try; init --slot on
+// a free slot initializes it without asking.
+func TestCLIFailuresLeaveNoTrace(t *testing.T) {
+	c := &cliTarget{t: t, bin: cliBinary(t), dir: t.TempDir()}
+	c.env = cliEnviron("COREPKCS11_STORE=" + c.path("store"))
+	m := newCLIMaterial(t)
+	c.run(0, "init", "--slot", "0", "--label", "trace", "--so-pin", soPIN, "--pin", userPIN)
+	c.run(0, "provision", "--pin", userPIN, "--key", m.ecKey, "--cert", m.ecCert)
+	before := c.list("--pin", userPIN)
+
+	const secretPIN = "9876-secret"
+	for _, args := range [][]string{
+		{"sign", "--key", "pkcs11:token=trace;object=nope?pin-value=" + secretPIN, "--in", m.ecCert, "--out", c.path("sig")},
+		{"export", "pkcs11:token=trace;object=nope?pin-value=" + secretPIN + "%zz"},
+		{"list", "--pin", secretPIN},
+	} {
+		cmd := exec.Command(c.bin, args...)
+		cmd.Env = c.env
+		out, _ := cmd.CombinedOutput()
+		if strings.Contains(string(out), secretPIN) {
+			t.Errorf("%v prints the PIN:\n%s", args, out)
+		}
+	}
+
+	bad := c.write("bad.pem", []byte("not a certificate"))
+	c.fail(1, []string{"bad.pem"}, "provision", "--pin", userPIN, "--force", "--key", m.ecKey, "--cert", m.ecCert, "--root", bad)
+	c.fail(2, []string{"BOGUS is not one of"}, "provision", "--pin", userPIN, "--force", "--generate", "--csr", c.path("g.csr"), "--subject", "CN=x,BOGUS=y")
+	c.fail(1, []string{"the CSR file"}, "provision", "--pin", userPIN, "--force", "--generate", "--csr", c.path("no/such/dir/g.csr"), "--subject", "/CN=x")
+	if after := c.list("--pin", userPIN); len(after) != len(before) {
+		t.Errorf("failed provisionings changed the token: %d objects before, %d after", len(before), len(after))
+	}
+	c.run(0, "provision", "--pin", userPIN, "--force", "--key", m.ecKey, "--cert", m.ecCert, "--root", m.ecCert, "--jitp", m.ecCert)
+	if n := len(c.list("--pin", userPIN, "--type", "cert")); n != 3 {
+		t.Errorf("provisioning one file as --root and --jitp: %d certificates, want 3", n)
+	}
+
+	c.fail(1, []string{"wrong user PIN"}, "tokens", "--pin", "0000")
+	out, _ := c.run(0, "tokens", "--pin", userPIN)
+	mustContain(t, "tokens with the PIN", out, `"trace"`, "objects")
 }

@@ -26,6 +26,7 @@ files() { (cd "$1" && find . -type f | sed 's|^\.||' | sort); }
 
 # 1. A packager's install, as DESTDIR.
 dest=$tmp/dest
+$make -s module command >/dev/null
 $make -s install DESTDIR="$dest" PREFIX=/usr >/dev/null
 configs=$(pkg-config --variable=p11_module_configs p11-kit-1 2>/dev/null || true)
 configs=${configs:-/usr/share/p11-kit/modules}

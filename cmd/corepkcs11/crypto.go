@@ -423,6 +423,10 @@ func cryptCommand(decrypt bool) command {
 				result, err = t.s.Encrypt(m, h, data)
 			}
 			if err != nil {
+				rv := ck.ToRV(err)
+				if m.Type == ck.CKM_RSA_PKCS_OAEP && (rv == ck.CKR_ARGUMENTS_BAD || rv == ck.CKR_MECHANISM_PARAM_INVALID) && *hashName != "SHA1" {
+					return fmt.Errorf("%s with %v: %w: the module may take only --hash SHA1, as SoftHSMv2 does", c.name, m.Type, err)
+				}
 				return fmt.Errorf("%s with %v: %w", c.name, m.Type, err)
 			}
 			return os.WriteFile(*out, result, 0o600)

@@ -147,7 +147,7 @@ var keygenCommand = command{
 	about: "Generates a key inside the token: the private key never leaves it. Key pairs get both halves on the\n" +
 		"token, the private one private, sensitive and not extractable, and one CKA_ID (by default the SHA-1\n" +
 		"of the public key). Prints the keys' PKCS#11 URIs.",
-	example: "corepkcs11 keygen --type ec:p256 --label 'Device Priv TLS Key'",
+	example: "corepkcs11 keygen --type rsa:3072 --label signing-key",
 	common:  withModule | withToken | withPIN,
 	setup: func(fs *flag.FlagSet) func(*options, []string) error {
 		kt := fs.String("type", "ec:p256", "`KIND`: ec:p256, ec:p384, ec:p521, rsa:2048, rsa:3072, rsa:4096, aes:128, aes:192 or aes:256")

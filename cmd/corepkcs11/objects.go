@@ -90,7 +90,7 @@ var listCommand = command{
 		typ := fs.String("type", "", "list only objects of this `TYPE`: private, public, cert, data or secret")
 		return func(o *options, args []string) error {
 			if len(args) > 0 {
-				return usagef("list takes no arguments, not %q", args)
+				return usagef("list takes no arguments")
 			}
 			var tmpl object.Template
 			if *typ != "" {
@@ -256,7 +256,7 @@ func (t *tokenSession) exportable(h ck.ObjectHandle, class ck.ObjectClass) (stri
 func oneObjectArg(args []string, id string) (objectRef, error) {
 	switch {
 	case len(args) > 1:
-		return objectRef{}, usagef("one OBJECT only, not %q", args)
+		return objectRef{}, usagef("one OBJECT only, not %d", len(args))
 	case len(args) == 0 && id == "":
 		return objectRef{}, usagef("name the object: a label, --id HEX or a pkcs11: URI")
 	case len(args) == 0:

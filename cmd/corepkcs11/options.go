@@ -152,12 +152,13 @@ func (o *options) soPINValue(prompt bool) (pin []byte, ok bool, err error) {
 	return pinFrom(o.soPIN, "COREPKCS11_SO_PIN", o.soPINFile, "SO PIN", prompt)
 }
 
+// pinFrom finds a PIN: the flag, the file, the environment (explicit
+// choices on the command line first), then, when prompt is true and
+// stdin is a terminal, a prompt without echo.
 func pinFrom(flagValue, env, file, what string, prompt bool) ([]byte, bool, error) {
 	switch {
 	case flagValue != "":
 		return []byte(flagValue), true, nil
-	case os.Getenv(env) != "":
-		return []byte(os.Getenv(env)), true, nil
 	case file != "":
 		b, err := os.ReadFile(file)
 		if err != nil {
@@ -165,20 +166,47 @@ func pinFrom(flagValue, env, file, what string, prompt bool) ([]byte, bool, erro
 		}
 		line, _, _ := bytes.Cut(b, []byte("\n"))
 		return bytes.TrimSuffix(line, []byte("\r")), true, nil
+	case os.Getenv(env) != "":
+		return []byte(os.Getenv(env)), true, nil
 	case prompt && term.IsTerminal(int(os.Stdin.Fd())):
-		fmt.Fprintf(os.Stderr, "%s: ", what)
-		pin, err := term.ReadPassword(int(os.Stdin.Fd()))
-		fmt.Fprintln(os.Stderr)
+		pin, err := readSecret(what)
 		return pin, err == nil, err
 	}
 	return nil, false, nil
+}
+
+// newPINFrom is pinFrom for a PIN being set: a prompt asks twice, since a
+// mistyped new PIN locks its owner out.
+func newPINFrom(flagValue, env, file, what string) ([]byte, bool, error) {
+	if flagValue != "" || file != "" || os.Getenv(env) != "" || !term.IsTerminal(int(os.Stdin.Fd())) {
+		return pinFrom(flagValue, env, file, what, false)
+	}
+	pin, err := readSecret(what)
+	if err != nil {
+		return nil, false, err
+	}
+	again, err := readSecret(what + " again")
+	if err != nil {
+		return nil, false, err
+	}
+	if !bytes.Equal(pin, again) {
+		return nil, false, fmt.Errorf("the two %ss differ", what)
+	}
+	return pin, true, nil
+}
+
+func readSecret(what string) ([]byte, error) {
+	fmt.Fprintf(os.Stderr, "%s: ", what)
+	pin, err := term.ReadPassword(int(os.Stdin.Fd()))
+	fmt.Fprintln(os.Stderr)
+	return pin, err
 }
 
 // needPIN is userPIN that must find one.
 func (o *options) needPIN() ([]byte, error) {
 	pin, ok, err := o.userPIN(true)
 	if err == nil && !ok {
-		err = errors.New("this needs the user PIN: give --pin, $COREPKCS11_PIN or --pin-file, or run it on a terminal")
+		err = usagef("this needs the user PIN: give --pin-file, $COREPKCS11_PIN or --pin, or run it on a terminal")
 	}
 	return pin, err
 }
@@ -187,7 +215,17 @@ func (o *options) needPIN() ([]byte, error) {
 func (o *options) needSOPIN() ([]byte, error) {
 	pin, ok, err := o.soPINValue(true)
 	if err == nil && !ok {
-		err = errors.New("this needs the SO PIN: give --so-pin, $COREPKCS11_SO_PIN or --so-pin-file, or run it on a terminal")
+		err = usagef("this needs the SO PIN: give --so-pin-file, $COREPKCS11_SO_PIN or --so-pin, or run it on a terminal")
+	}
+	return pin, err
+}
+
+// newPIN is a PIN being set, from --new-pin, $COREPKCS11_NEW_PIN or two
+// prompts; flag and env may be those of the user or SO PIN (init).
+func newPIN(flagValue, env, file, what string) ([]byte, error) {
+	pin, ok, err := newPINFrom(flagValue, env, file, what)
+	if err == nil && !ok {
+		err = usagef("give the %s with its flag or $%s, or run it on a terminal", what, env)
 	}
 	return pin, err
 }

@@ -14,6 +14,7 @@ import (
 	"math/big"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -351,70 +352,148 @@ func (p *provisioning) check() error {
 	case p.keyFile != "" && p.certFile == "":
 		return usagef("--key comes with its certificate, --cert")
 	}
+	if p.generate {
+		if spec, ok := keyTypes[p.keyType]; !ok || spec.mech == ck.CKM_AES_KEY_GEN {
+			return usagef("--type %q: one of ec:p256, ec:p384, ec:p521, rsa:2048, rsa:3072, rsa:4096", p.keyType)
+		}
+		if _, err := parseSubject(p.subject); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
-// run provisions the token of t, printing the URIs of what it stores.
-func (p *provisioning) run(t *tokenSession, w io.Writer) error {
-	files := map[string][]byte{}
-	for _, name := range []string{p.keyFile, p.certFile, p.rootFile, p.codeVerifyFile, p.jitpFile} {
-		if name != "" {
-			b, err := os.ReadFile(name)
-			if err != nil {
-				return err
-			}
-			files[name] = b
-		}
+// inputs are a provisioning's files, all read and checked before the
+// token is touched.
+type inputs struct {
+	key, cert  pki.Item
+	extraCerts []struct {
+		label string
+		der   []byte
 	}
-	var key, cert pki.Item
+	codeVerify crypto.PublicKey
+	subject    pkix.Name
+	certKeyID  []byte // the CKA_ID of the token's key a lone --cert is for
+}
+
+// read reads and checks every input of p, against the token of t.
+func (p *provisioning) read(t *tokenSession) (*inputs, error) {
+	in := &inputs{}
 	var err error
 	if p.keyFile != "" {
-		if key, err = onlyItem(p.keyFile, files[p.keyFile], ck.CKO_PRIVATE_KEY); err != nil {
-			return err
+		if in.key, err = onlyItemFile(p.keyFile, ck.CKO_PRIVATE_KEY); err != nil {
+			return nil, err
+		}
+		if err := deviceKeySize(p.keyFile, publicOf(in.key.Value)); err != nil {
+			return nil, err
 		}
 	}
 	if p.certFile != "" {
-		if cert, err = onlyItem(p.certFile, files[p.certFile], ck.CKO_CERTIFICATE); err != nil {
-			return err
+		if in.cert, err = onlyItemFile(p.certFile, ck.CKO_CERTIFICATE); err != nil {
+			return nil, err
 		}
 	}
 	if p.keyFile != "" {
-		kp, ok := publicOf(key.Value).(interface{ Equal(crypto.PublicKey) bool })
-		if !ok || !kp.Equal(publicOf(cert.Value)) {
-			return fmt.Errorf("the certificate %s is not for the key %s: their public keys differ", p.certFile, p.keyFile)
+		kp, ok := publicOf(in.key.Value).(interface{ Equal(crypto.PublicKey) bool })
+		if !ok || !kp.Equal(publicOf(in.cert.Value)) {
+			return nil, fmt.Errorf("the certificate %s is not for the key %s: their public keys differ", p.certFile, p.keyFile)
 		}
 	}
-	// A certificate alone is for a key the token already holds (one
-	// --generate made): it takes that key's CKA_ID, and is refused when
-	// the token has no such key.
-	var certKeyID []byte
 	if p.certFile != "" && p.keyFile == "" {
-		id, ok, err := t.keyIDFor(publicOf(cert.Value))
+		// A certificate alone is for the device key the token already
+		// holds (one --generate made): it takes that key's CKA_ID.
+		id, ok, err := t.keyIDFor(publicOf(in.cert.Value), labelDevicePrivKey)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !ok {
-			return fmt.Errorf("the certificate %s is not for any private key in token %q: provision --key FILE --cert %s imports its key with it",
-				p.certFile, t.slot.Token.Label, p.certFile)
+			return nil, fmt.Errorf("the certificate %s is not for the token's %q: provision --key FILE --cert %s imports a key with it",
+				p.certFile, labelDevicePrivKey, p.certFile)
 		}
-		certKeyID = id
+		in.certKeyID = id
 	}
-	labels := []string{labelDeviceCert}
+	for _, extra := range []struct{ file, label string }{{p.rootFile, labelRootCert}, {p.jitpFile, labelJITPCert}} {
+		if extra.file == "" {
+			continue
+		}
+		c, err := onlyItemFile(extra.file, ck.CKO_CERTIFICATE)
+		if err != nil {
+			return nil, err
+		}
+		in.extraCerts = append(in.extraCerts, struct {
+			label string
+			der   []byte
+		}{extra.label, c.Value.(*x509.Certificate).Raw})
+	}
+	if p.codeVerifyFile != "" {
+		if in.codeVerify, err = codeVerifyKeyIn(p.codeVerifyFile); err != nil {
+			return nil, err
+		}
+	}
+	if p.generate {
+		in.subject, _ = parseSubject(p.subject)
+		// The CSR is written after the key is made: check first that it
+		// can be, leaving no file behind.
+		_, statErr := os.Stat(p.csrFile)
+		f, err := os.OpenFile(p.csrFile, os.O_WRONLY|os.O_CREATE, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("the CSR file: %w", err)
+		}
+		f.Close()
+		if statErr != nil {
+			os.Remove(p.csrFile)
+		}
+	}
+	return in, nil
+}
+
+// labels are the provisioning labels this run stores objects under.
+func (p *provisioning) labels() []string {
+	var labels []string
+	// A new device key makes the old device certificate stale.
+	if p.certFile != "" || p.keyFile != "" || p.generate {
+		labels = append(labels, labelDeviceCert)
+	}
 	if p.keyFile != "" || p.generate {
 		labels = append(labels, labelDevicePrivKey, labelDevicePubKey)
 	}
-	for flag, label := range map[string]string{p.rootFile: labelRootCert, p.codeVerifyFile: labelCodeVerify, p.jitpFile: labelJITPCert} {
-		if flag != "" {
-			labels = append(labels, label)
+	for _, f := range []struct{ file, label string }{{p.rootFile, labelRootCert}, {p.codeVerifyFile, labelCodeVerify}, {p.jitpFile, labelJITPCert}} {
+		if f.file != "" && !slices.Contains(labels, f.label) {
+			labels = append(labels, f.label)
 		}
 	}
-	if p.certFile == "" && !p.generate && p.keyFile == "" {
-		labels = labels[1:]
+	return labels
+}
+
+// run provisions the token of t, printing the URIs of what it stores.
+// Every input is read and checked first; if a write fails, the objects
+// this run made are destroyed again and those it was to replace stay.
+func (p *provisioning) run(t *tokenSession, w io.Writer) error {
+	in, err := p.read(t)
+	if err != nil {
+		return err
 	}
+	labels := p.labels()
 	replaced, err := t.existing(labels, p.force)
 	if err != nil {
 		return err
 	}
+	var out []string
+	if err := p.write(t, in, &out); err != nil {
+		t.rollback(labels, replaced)
+		return err
+	}
+	for _, h := range replaced {
+		if err := t.s.DestroyObject(h); err != nil {
+			return fmt.Errorf("the new objects are in, but one they replace could not be destroyed: %w", err)
+		}
+	}
+	fmt.Fprintln(w, strings.Join(out, "\n"))
+	return nil
+}
+
+// write stores what p provisions, adding the URIs to out.
+func (p *provisioning) write(t *tokenSession, in *inputs, out *[]string) error {
 	var id []byte
 	switch {
 	case p.generate:
@@ -423,73 +502,87 @@ func (p *provisioning) run(t *tokenSession, w io.Writer) error {
 			return err
 		}
 		id = keyID(pub)
-		name, err := parseSubject(p.subject)
-		if err != nil {
-			return err
-		}
-		der, err := t.csr(priv, name, nil)
+		der, err := t.csr(priv, in.subject, nil)
 		if err != nil {
 			return err
 		}
 		if err := writePEM(p.csrFile, "CERTIFICATE REQUEST", der); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "%s\n%s\nCSR: %s\n", t.uri(labelDevicePrivKey, id, ck.CKO_PRIVATE_KEY), t.uri(labelDevicePubKey, id, ck.CKO_PUBLIC_KEY), p.csrFile)
+		*out = append(*out, t.uri(labelDevicePrivKey, id, ck.CKO_PRIVATE_KEY), t.uri(labelDevicePubKey, id, ck.CKO_PUBLIC_KEY), "CSR: "+p.csrFile)
 	case p.keyFile != "":
-		id = keyID(publicOf(key.Value))
-		uris, err := t.importPair(key, labelDevicePrivKey, labelDevicePubKey, id)
+		id = keyID(publicOf(in.key.Value))
+		uris, err := t.importPair(in.key, labelDevicePrivKey, labelDevicePubKey, id)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(w, strings.Join(uris, "\n"))
-	case p.certFile != "":
-		// The certificate the CA issued for a key generated earlier.
-		id = certKeyID
+		*out = append(*out, uris...)
+	default:
+		id = in.certKeyID
 	}
 	if p.certFile != "" {
-		uri, err := t.storeCert(cert.Value.(*x509.Certificate).Raw, labelDeviceCert, id)
+		uri, err := t.storeCert(in.cert.Value.(*x509.Certificate).Raw, labelDeviceCert, id)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(w, uri)
+		*out = append(*out, uri)
 	}
-	for _, extra := range []struct{ file, label string }{{p.rootFile, labelRootCert}, {p.jitpFile, labelJITPCert}} {
-		if extra.file == "" {
-			continue
-		}
-		c, err := onlyItem(extra.file, files[extra.file], ck.CKO_CERTIFICATE)
+	for _, c := range in.extraCerts {
+		uri, err := t.storeCert(c.der, c.label, nil)
 		if err != nil {
 			return err
 		}
-		uri, err := t.storeCert(c.Value.(*x509.Certificate).Raw, extra.label, nil)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(w, uri)
+		*out = append(*out, uri)
 	}
-	if p.codeVerifyFile != "" {
-		uri, err := t.codeVerifyKey(p.codeVerifyFile, files[p.codeVerifyFile])
+	if in.codeVerify != nil {
+		uri, err := t.codeVerifyKey(in.codeVerify)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(w, uri)
-	}
-	for _, h := range replaced {
-		if err := t.s.DestroyObject(h); err != nil {
-			return fmt.Errorf("the new objects are in, but one they replace could not be destroyed: %w", err)
-		}
+		*out = append(*out, uri)
 	}
 	return nil
 }
 
+// rollback destroys the objects under labels that a failed run made:
+// all but those it was to replace.
+func (t *tokenSession) rollback(labels []string, keep []ck.ObjectHandle) {
+	for _, label := range labels {
+		hs, _ := t.s.FindObjects(object.Template{object.String(ck.CKA_LABEL, label)})
+		for _, h := range hs {
+			if !slices.Contains(keep, h) {
+				t.s.DestroyObject(h)
+			}
+		}
+	}
+}
+
+// deviceKeySize refuses device keys provisioning does not take: EC
+// P-256/384/521 and RSA 2048-4096 only.
+func deviceKeySize(name string, pub crypto.PublicKey) error {
+	if k, ok := pub.(*rsa.PublicKey); ok && (k.N.BitLen() < 2048 || k.N.BitLen() > 4096) {
+		return fmt.Errorf("%s is a %d-bit RSA key: provisioning takes RSA 2048 to 4096", name, k.N.BitLen())
+	}
+	return nil
+}
+
+// onlyItemFile is onlyItem of a file.
+func onlyItemFile(name string, class ck.ObjectClass) (pki.Item, error) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return pki.Item{}, err
+	}
+	return onlyItem(name, b, class)
+}
+
 // keyIDFor finds the private key of the token whose public key is pub
 // and returns its CKA_ID; ok is false when there is none.
-func (t *tokenSession) keyIDFor(pub crypto.PublicKey) (id []byte, ok bool, err error) {
+func (t *tokenSession) keyIDFor(pub crypto.PublicKey, label string) (id []byte, ok bool, err error) {
 	want, ok := pub.(interface{ Equal(crypto.PublicKey) bool })
 	if !ok {
 		return nil, false, nil
 	}
-	hs, err := t.s.FindObjects(object.Template{object.ULong(ck.CKA_CLASS, uint(ck.CKO_PRIVATE_KEY))})
+	hs, err := t.s.FindObjects(object.Template{object.ULong(ck.CKA_CLASS, uint(ck.CKO_PRIVATE_KEY)), object.String(ck.CKA_LABEL, label)})
 	if err != nil {
 		return nil, false, err
 	}
@@ -531,7 +624,7 @@ func (t *tokenSession) existing(labels []string, force bool) ([]ck.ObjectHandle,
 func (t *tokenSession) importPair(key pki.Item, privLabel, pubLabel string, id []byte) ([]string, error) {
 	common := object.Template{object.Bool(ck.CKA_TOKEN, true), object.Bytes(ck.CKA_ID, id)}
 	// CKA_EXTRACTABLE's default is the token's choice: it is set.
-	privT := append(slicesClone(key.Template), append(common, object.String(ck.CKA_LABEL, privLabel),
+	privT := append(slices.Clone(key.Template), append(common, object.String(ck.CKA_LABEL, privLabel),
 		object.Bool(ck.CKA_PRIVATE, true), object.Bool(ck.CKA_SENSITIVE, true), object.Bool(ck.CKA_EXTRACTABLE, false))...)
 	if _, err := t.s.CreateObject(privT); err != nil {
 		return nil, fmt.Errorf("importing the private key: %w", err)
@@ -547,17 +640,26 @@ func (t *tokenSession) importPair(key pki.Item, privLabel, pubLabel string, id [
 	return []string{t.uri(privLabel, id, ck.CKO_PRIVATE_KEY), t.uri(pubLabel, id, ck.CKO_PUBLIC_KEY)}, nil
 }
 
-// codeVerifyKey stores the code-verify public key, given as a public key
-// or a certificate, as corePKCS11's "Code Verify Key" public key object.
-func (t *tokenSession) codeVerifyKey(name string, data []byte) (string, error) {
+// codeVerifyKeyIn reads the code-verify public key from a file holding
+// a public key or a certificate.
+func codeVerifyKeyIn(name string) (crypto.PublicKey, error) {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
 	items, err := pki.Parse(data)
 	if err != nil {
-		return "", fmt.Errorf("%s: %v", name, err)
+		return nil, fmt.Errorf("%s: %v", name, err)
 	}
 	if len(items) != 1 || (items[0].Kind != ck.CKO_PUBLIC_KEY && items[0].Kind != ck.CKO_CERTIFICATE) {
-		return "", fmt.Errorf("%s holds no single public key or certificate", name)
+		return nil, fmt.Errorf("%s holds no single public key or certificate", name)
 	}
-	pubT, err := pki.PublicKeyTemplate(publicOf(items[0].Value))
+	return publicOf(items[0].Value), nil
+}
+
+// codeVerifyKey stores corePKCS11's "Code Verify Key" public key object.
+func (t *tokenSession) codeVerifyKey(pub crypto.PublicKey) (string, error) {
+	pubT, err := pki.PublicKeyTemplate(pub)
 	if err != nil {
 		return "", err
 	}
@@ -568,5 +670,3 @@ func (t *tokenSession) codeVerifyKey(name string, data []byte) (string, error) {
 	}
 	return t.uri(labelCodeVerify, nil, ck.CKO_PUBLIC_KEY), nil
 }
-
-func slicesClone(t object.Template) object.Template { return append(object.Template(nil), t...) }

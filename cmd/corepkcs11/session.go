@@ -27,6 +27,7 @@ type tokenSession struct {
 	slot     client.Slot
 	s        client.Session
 	loggedIn bool
+	pin      []byte // the user PIN it logged in with, read once
 }
 
 // session opens the module and a session with the chosen token, and logs
@@ -56,7 +57,7 @@ func (o *options) session(rw bool, mode loginMode) (*tokenSession, error) {
 	}
 	if err == nil && ok {
 		if err = t.s.Login(ck.CKU_USER, pin); err == nil {
-			t.loggedIn = true
+			t.loggedIn, t.pin = true, pin
 		} else {
 			err = t.loginError(err, ck.CKU_USER)
 		}
@@ -246,13 +247,17 @@ func (t *tokenSession) find(r objectRef, u client.URI, classes ...ck.ObjectClass
 }
 
 func (r objectRef) describe() string {
+	arg := r.arg
+	if u, err := client.ParseURI(arg); err == nil {
+		arg = u.Redacted() // never a PIN in a message
+	}
 	switch {
-	case r.arg != "" && r.id != "":
-		return fmt.Sprintf("%q with id %s", r.arg, r.id)
+	case arg != "" && r.id != "":
+		return fmt.Sprintf("%q with id %s", arg, r.id)
 	case r.id != "":
 		return "with id " + r.id
 	}
-	return fmt.Sprintf("%q", r.arg)
+	return fmt.Sprintf("%q", arg)
 }
 
 func classList(classes []ck.ObjectClass) string {

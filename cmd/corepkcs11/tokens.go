@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 
+	"golang.org/x/term"
+
 	"github.com/corepkcs11/corepkcs11/ck"
 	"github.com/corepkcs11/corepkcs11/client"
 	"github.com/corepkcs11/corepkcs11/token"
@@ -45,7 +47,7 @@ type tokenRow struct {
 	Model   string    `json:"model"`
 	Flags   []string  `json:"flags"`
 	Objects *int      `json:"objects,omitempty"`
-	URI     string    `json:"uri"`
+	URI     string    `json:"uri,omitempty"`
 }
 
 var tokensCommand = command{
@@ -89,10 +91,16 @@ var tokensCommand = command{
 					continue
 				}
 				r := tokenRow{Slot: s.ID, Label: s.Token.Label, Serial: s.Token.Serial, Model: s.Token.Model,
-					Flags: tokenFlagWords(s.Token.Flags), URI: tokenURI(s.Token)}
+					Flags: tokenFlagWords(s.Token.Flags)}
 				if s.Token.Initialized() {
-					login := withPIN && ((o.token == "" && initialized == 1) || s.Token.Label == o.token)
-					if n, ok := countObjects(p, s, pin, login); ok {
+					r.URI = tokenURI(s.Token)
+					login := withPIN && ((o.slot < 0 && o.token == "" && initialized == 1) || (o.slot < 0 && s.Token.Label == o.token) ||
+						s.ID == ck.SlotID(o.slot))
+					n, ok, err := countObjects(p, s, pin, login)
+					if err != nil {
+						return err
+					}
+					if ok {
 						r.Objects = &n
 					}
 				}
@@ -106,7 +114,10 @@ var tokensCommand = command{
 				if r.Objects != nil {
 					objects = fmt.Sprintf(", %d objects", *r.Objects)
 				}
-				fmt.Printf("slot %d: %q serial %s [%s]%s\n  %s\n", r.Slot, r.Label, r.Serial, strings.Join(r.Flags, ", "), objects, r.URI)
+				fmt.Printf("slot %d: %q serial %s [%s]%s\n", r.Slot, r.Label, r.Serial, strings.Join(r.Flags, ", "), objects)
+				if r.URI != "" {
+					fmt.Printf("  %s\n", r.URI)
+				}
 			}
 			return nil
 		}
@@ -114,18 +125,22 @@ var tokensCommand = command{
 }
 
 // countObjects counts the objects a session of slot s sees, logged in
-// when a PIN is given.
-func countObjects(p client.Provider, s client.Slot, pin []byte, login bool) (int, bool) {
+// when login is true: a failed login is an error, since it used up one
+// of the PIN's tries.
+func countObjects(p client.Provider, s client.Slot, pin []byte, login bool) (int, bool, error) {
 	sess, err := p.OpenSession(s.ID, false)
 	if err != nil {
-		return 0, false
+		return 0, false, nil
 	}
 	defer sess.Close()
-	if login && sess.Login(ck.CKU_USER, pin) != nil {
-		return 0, false
+	if login {
+		if err := sess.Login(ck.CKU_USER, pin); err != nil && ck.ToRV(err) != ck.CKR_USER_ALREADY_LOGGED_IN {
+			t := &tokenSession{p: p, slot: s}
+			return 0, false, fmt.Errorf("token %q: %w", s.Token.Label, t.loginError(err, ck.CKU_USER))
+		}
 	}
 	hs, err := sess.FindObjects(nil)
-	return len(hs), err == nil
+	return len(hs), err == nil, nil
 }
 
 var initCommand = command{
@@ -168,22 +183,55 @@ var initCommand = command{
 			if reinit && !o.yes && !confirm(fmt.Sprintf("re-initialize token %q in slot %d, destroying its objects?", slot.Token.Label, slot.ID)) {
 				return errors.New("not re-initialized: not confirmed (--yes skips the question)")
 			}
-			soPIN, err := o.needSOPIN()
+			soPIN, err := newPIN(o.soPIN, "COREPKCS11_SO_PIN", o.soPINFile, "new SO PIN")
 			if err != nil {
 				return err
 			}
-			userPIN, err := o.needPIN()
+			userPIN, err := newPIN(o.pin, "COREPKCS11_PIN", o.pinFile, "new user PIN")
 			if err != nil {
+				return err
+			}
+			if err := checkNewToken(p, slot, *label, soPIN, userPIN); err != nil {
 				return err
 			}
 			tok, err := initToken(p, slot.ID, *label, soPIN, userPIN)
 			if err != nil {
 				return err
 			}
-			fmt.Printf("slot %d: token %q initialized, serial %s, user PIN set\n%s\n", slot.ID, tok.Label, tok.Serial, tokenURI(tok))
+			// No slot number: other modules (SoftHSMv2) give a token
+			// another slot in the next process; the label and serial stay.
+			fmt.Printf("token %q initialized, serial %s, user PIN set\n%s\n", tok.Label, tok.Serial, tokenURI(tok))
 			return nil
 		}
 	},
+}
+
+// checkNewToken refuses what would leave a token half made: a PIN the
+// token does not take (C_InitToken would succeed, C_InitPIN not). A
+// label another initialized token has is allowed, with a warning: the
+// serial in its URIs tells them apart.
+func checkNewToken(p client.Provider, slot client.Slot, label string, soPIN, userPIN []byte) error {
+	tok := slot.Token
+	for what, pin := range map[string][]byte{"SO PIN": soPIN, "user PIN": userPIN} {
+		if tok.MaxPIN > 0 && (uint(len(pin)) < tok.MinPIN || uint(len(pin)) > tok.MaxPIN) {
+			return fmt.Errorf("the %s has %d characters; the token takes %s", what, len(pin), pinLengths(tok))
+		}
+	}
+	slots, err := p.Slots()
+	if err != nil {
+		return err
+	}
+	for _, s := range slots {
+		if s.ID != slot.ID && s.TokenPresent && s.Token.Initialized() && s.Token.Label == label {
+			fmt.Fprintf(os.Stderr, "note: token serial %s is labelled %q too; --token will not tell them apart, URIs with serial= will\n", s.Token.Serial, label)
+		}
+	}
+	return nil
+}
+
+// pinLengths says which PIN lengths a token takes.
+func pinLengths(tok client.TokenInfo) string {
+	return fmt.Sprintf("PINs of %d to %d characters", tok.MinPIN, tok.MaxPIN)
 }
 
 // initToken initializes the token in slot with label and the SO PIN, and
@@ -205,7 +253,7 @@ func initToken(p client.Provider, slot ck.SlotID, label string, soPIN, userPIN [
 	}
 	defer s.Logout()
 	if err := s.InitPIN(userPIN); err != nil {
-		return client.TokenInfo{}, fmt.Errorf("setting the user PIN: %w", err)
+		return client.TokenInfo{}, fmt.Errorf("the token is initialized, but setting the user PIN failed (%w): set one with corepkcs11 pin unlock", err)
 	}
 	slots, err := p.Slots()
 	if err != nil {
@@ -222,21 +270,21 @@ func initToken(p client.Provider, slot ck.SlotID, label string, soPIN, userPIN [
 // initSlot picks the slot init works on: the named token (to
 // re-initialize), or the first free slot.
 func (o *options) initSlot(p client.Provider) (client.Slot, bool, error) {
-	if o.token != "" || o.slot >= 0 {
-		s, err := o.pickSlot(p)
-		if err != nil && o.slot >= 0 {
-			slots, _ := p.Slots()
-			for _, sl := range slots {
-				if sl.ID == ck.SlotID(o.slot) && sl.TokenPresent {
-					return sl, sl.Token.Initialized(), nil
-				}
-			}
-		}
-		return s, true, err
-	}
 	slots, err := p.Slots()
 	if err != nil {
 		return client.Slot{}, false, err
+	}
+	switch {
+	case o.slot >= 0:
+		for _, s := range slots {
+			if s.ID == ck.SlotID(o.slot) && s.TokenPresent {
+				return s, s.Token.Initialized(), nil
+			}
+		}
+		return client.Slot{}, false, fmt.Errorf("slot %d has no token; %s", o.slot, describeSlots(slots))
+	case o.token != "":
+		s, err := o.pickSlot(p)
+		return s, err == nil, err
 	}
 	for _, s := range slots {
 		if s.TokenPresent && !s.Token.Initialized() {
@@ -253,26 +301,28 @@ var pinChangeCommand = command{
 	example: "corepkcs11 pin change --pin 1234 --new-pin 5678",
 	common:  withModule | withToken | withPIN,
 	setup: func(fs *flag.FlagSet) func(*options, []string) error {
-		newPIN := fs.String("new-pin", "", "the new user `PIN` (default: $COREPKCS11_NEW_PIN, else a prompt on a terminal)")
+		newPINFlag := fs.String("new-pin", "", "the new user `PIN` (default: $COREPKCS11_NEW_PIN, else two prompts on a terminal)")
 		return func(o *options, args []string) error {
 			if len(args) > 0 {
 				return usagef("pin change takes no arguments")
 			}
-			next, ok, err := pinFrom(*newPIN, "COREPKCS11_NEW_PIN", "", "new user PIN", true)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return usagef("give the new PIN with --new-pin or $COREPKCS11_NEW_PIN")
+			if *newPINFlag == "" && os.Getenv("COREPKCS11_NEW_PIN") == "" && !term.IsTerminal(int(os.Stdin.Fd())) {
+				return usagef("give the new user PIN with --new-pin or $COREPKCS11_NEW_PIN, or run it on a terminal")
 			}
 			t, err := o.session(true, mustLogin)
 			if err != nil {
 				return err
 			}
 			defer t.close()
-			old, _ := o.needPIN()
-			if err := t.s.SetPIN(old, next); err != nil {
-				return fmt.Errorf("changing the PIN: %w", err)
+			next, err := newPIN(*newPINFlag, "COREPKCS11_NEW_PIN", "", "new user PIN")
+			if err != nil {
+				return err
+			}
+			if err := t.s.SetPIN(t.pin, next); err != nil {
+				if ck.ToRV(err) == ck.CKR_PIN_LEN_RANGE || ck.ToRV(err) == ck.CKR_PIN_INVALID {
+					return fmt.Errorf("the new PIN is refused (%v): the token takes %s", err, pinLengths(t.slot.Token))
+				}
+				return t.loginError(err, ck.CKU_USER)
 			}
 			fmt.Printf("user PIN of %q changed\n", t.slot.Token.Label)
 			return nil
@@ -287,17 +337,14 @@ var pinUnlockCommand = command{
 	example: "corepkcs11 pin unlock --so-pin so-secret --new-pin 1234",
 	common:  withModule | withToken | withSOPIN,
 	setup: func(fs *flag.FlagSet) func(*options, []string) error {
-		newPIN := fs.String("new-pin", "", "the new user `PIN` (default: $COREPKCS11_NEW_PIN, else a prompt on a terminal)")
+		newPINFlag := fs.String("new-pin", "", "the new user `PIN` (default: $COREPKCS11_NEW_PIN, else two prompts on a terminal)")
 		return func(o *options, args []string) error {
 			if len(args) > 0 {
 				return usagef("pin unlock takes no arguments")
 			}
-			next, ok, err := pinFrom(*newPIN, "COREPKCS11_NEW_PIN", "", "new user PIN", true)
+			next, err := newPIN(*newPINFlag, "COREPKCS11_NEW_PIN", "", "new user PIN")
 			if err != nil {
 				return err
-			}
-			if !ok {
-				return usagef("give the new PIN with --new-pin or $COREPKCS11_NEW_PIN")
 			}
 			soPIN, err := o.needSOPIN()
 			if err != nil {
