@@ -58,7 +58,7 @@ func (s *Signer) Public() crypto.PublicKey { return s.pub }
 // Sign signs a digest: ECDSA signatures come back in DER, as crypto.Signer
 // requires; RSA keys sign PKCS#1 v1.5, or PSS when opts is *rsa.PSSOptions.
 func (s *Signer) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
-	mc, input, err := s.mechanism(digest, opts)
+	mc, input, err := SignMechanism(s.pub, digest, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -152,12 +152,16 @@ func (s *Signer) sigLen() int {
 	return 2 * s.size
 }
 
-func (s *Signer) mechanism(digest []byte, opts crypto.SignerOpts) (Mechanism, []byte, error) {
+// SignMechanism is how a crypto.Signer over a token key of public key pub
+// signs digest with opts: the mechanism and its input. ECDSA signs the
+// digest as it is (the signature comes back as r||s); RSA signs PSS when
+// opts is *rsa.PSSOptions, else PKCS#1 v1.5 over the DigestInfo.
+func SignMechanism(pub crypto.PublicKey, digest []byte, opts crypto.SignerOpts) (Mechanism, []byte, error) {
 	h := opts.HashFunc()
 	if h != 0 && len(digest) != h.Size() {
 		return Mechanism{}, nil, fmt.Errorf("token: digest is %d bytes, %v needs %d", len(digest), h, h.Size())
 	}
-	switch s.pub.(type) {
+	switch pub.(type) {
 	case *ecdsa.PublicKey:
 		return Mechanism{Type: ck.CKM_ECDSA}, digest, nil
 	case *rsa.PublicKey:
@@ -178,5 +182,5 @@ func (s *Signer) mechanism(digest []byte, opts crypto.SignerOpts) (Mechanism, []
 		}
 		return Mechanism{Type: ck.CKM_RSA_PKCS}, info, nil
 	}
-	return Mechanism{}, nil, fmt.Errorf("token: %T keys cannot sign", s.pub)
+	return Mechanism{}, nil, fmt.Errorf("token: %T keys cannot sign", pub)
 }

@@ -42,7 +42,7 @@ type options struct {
 }
 
 func defineCommon(fs *flag.FlagSet, which commonFlags) *options {
-	o := &options{slot: -1, has: which}
+	o := &options{slot: -1}
 	if which&withModule != 0 {
 		fs.StringVar(&o.module, "module", "", "`PATH` of a PKCS#11 module to use (default: corepkcs11's engine in this process, on its store)")
 		fs.StringVar(&o.store, "store", "", "`DIR` of corepkcs11's store, without --module (default: $COREPKCS11_STORE, else ~/.local/share/corepkcs11)")
@@ -52,11 +52,11 @@ func defineCommon(fs *flag.FlagSet, which commonFlags) *options {
 		fs.IntVar(&o.slot, "slot", -1, "`N`: the token in slot N, instead of --token")
 	}
 	if which&withPIN != 0 {
-		fs.StringVar(&o.pin, "pin", "", "the user `PIN` (default: $COREPKCS11_PIN, --pin-file, else a prompt on a terminal)")
+		fs.StringVar(&o.pin, "pin", "", "the user `PIN`, which other users see in ps: prefer --pin-file, $COREPKCS11_PIN or the prompt on a terminal")
 		fs.StringVar(&o.pinFile, "pin-file", "", "`FILE` whose first line is the user PIN")
 	}
 	if which&withSOPIN != 0 {
-		fs.StringVar(&o.soPIN, "so-pin", "", "the Security Officer's `PIN` (default: $COREPKCS11_SO_PIN, --so-pin-file, else a prompt on a terminal)")
+		fs.StringVar(&o.soPIN, "so-pin", "", "the Security Officer's `PIN`, which other users see in ps: prefer --so-pin-file, $COREPKCS11_SO_PIN or the prompt")
 		fs.StringVar(&o.soPINFile, "so-pin-file", "", "`FILE` whose first line is the SO PIN")
 	}
 	if which&withJSON != 0 {

@@ -20,9 +20,9 @@ import (
 
 	"github.com/corepkcs11/corepkcs11/ck"
 	"github.com/corepkcs11/corepkcs11/client"
-	"github.com/corepkcs11/corepkcs11/mech"
 	"github.com/corepkcs11/corepkcs11/object"
 	"github.com/corepkcs11/corepkcs11/pki"
+	"github.com/corepkcs11/corepkcs11/token"
 )
 
 // corePKCS11's provisioning labels (core_pkcs11_config.h).
@@ -46,33 +46,15 @@ type tokenSigner struct {
 func (ts tokenSigner) Public() crypto.PublicKey { return ts.pub }
 
 func (ts tokenSigner) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
-	switch ts.pub.(type) {
-	case *ecdsa.PublicKey:
-		raw, err := ts.s.Sign(client.Mechanism{Type: ck.CKM_ECDSA}, ts.key, digest)
-		if err != nil {
-			return nil, err
-		}
-		return pki.ECDSASignatureToDER(raw)
-	case *rsa.PublicKey:
-		h := opts.HashFunc()
-		if pss, ok := opts.(*rsa.PSSOptions); ok {
-			salt := pss.SaltLength
-			if salt <= 0 {
-				salt = h.Size()
-			}
-			p, ok := mech.PSSParamsFor(h, salt)
-			if !ok {
-				return nil, fmt.Errorf("PSS with %v", h)
-			}
-			return ts.s.Sign(client.Mechanism{Type: ck.CKM_RSA_PKCS_PSS, Param: p}, ts.key, digest)
-		}
-		info, ok := mech.DigestInfo(h, digest)
-		if !ok {
-			return nil, fmt.Errorf("PKCS#1 v1.5 with %v", h)
-		}
-		return ts.s.Sign(client.Mechanism{Type: ck.CKM_RSA_PKCS}, ts.key, info)
+	m, input, err := token.SignMechanism(ts.pub, digest, opts)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("%T keys cannot sign", ts.pub)
+	sig, err := ts.s.Sign(m, ts.key, input)
+	if _, isEC := ts.pub.(*ecdsa.PublicKey); isEC && err == nil {
+		return pki.ECDSASignatureToDER(sig)
+	}
+	return sig, err
 }
 
 // signerFor is a crypto.Signer for a private key of the token.
