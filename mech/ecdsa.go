@@ -8,6 +8,7 @@ import (
 
 	"github.com/corepkcs11/corepkcs11/ck"
 	"github.com/corepkcs11/corepkcs11/object"
+	"github.com/corepkcs11/corepkcs11/pki"
 )
 
 // EC mechanisms work on the curves object.Curves lists, P-256 to P-521,
@@ -62,15 +63,17 @@ type ecdsaSigner struct {
 
 func (s *ecdsaSigner) Len() int { return 2 * curveSize(&s.key.PublicKey) }
 
+// Sign signs with SignASN1 and takes r and s out of its DER, which
+// costs less than ecdsa.Sign's big integers on every signature.
 func (s *ecdsaSigner) Sign(data []byte) ([]byte, error) {
-	r, sv, err := ecdsa.Sign(rand.Reader, s.key, s.message(data))
+	der, err := ecdsa.SignASN1(rand.Reader, s.key, s.message(data))
 	if err != nil {
 		return nil, ck.Wrap(ck.CKR_FUNCTION_FAILED, err)
 	}
-	n := curveSize(&s.key.PublicKey)
-	sig := make([]byte, 2*n)
-	r.FillBytes(sig[:n])
-	sv.FillBytes(sig[n:])
+	sig, err := pki.ECDSASignatureToRaw(der, curveSize(&s.key.PublicKey))
+	if err != nil {
+		return nil, ck.Wrap(ck.CKR_FUNCTION_FAILED, err)
+	}
 	return sig, nil
 }
 

@@ -28,22 +28,25 @@ const (
 // bytes. It rejects trailing data, negative or zero values, non-minimal
 // encodings and values longer than size.
 func ECDSASignatureToRaw(der []byte, size int) ([]byte, error) {
-	var r, s big.Int
+	var r, s []byte
 	input := cryptobyte.String(der)
 	var seq cryptobyte.String
 	if !input.ReadASN1(&seq, asn1.SEQUENCE) || !input.Empty() ||
 		!seq.ReadASN1Integer(&r) || !seq.ReadASN1Integer(&s) || !seq.Empty() {
 		return nil, ErrMalformed
 	}
-	if r.Sign() <= 0 || s.Sign() <= 0 {
-		return nil, fmt.Errorf("%w: r and s must be positive", ErrMalformed)
-	}
-	if len(r.Bytes()) > size || len(s.Bytes()) > size {
-		return nil, fmt.Errorf("%w: r or s longer than %d bytes", ErrMalformed, size)
-	}
 	raw := make([]byte, 2*size)
-	r.FillBytes(raw[:size])
-	s.FillBytes(raw[size:])
+	for i, v := range [][]byte{r, s} {
+		// cryptobyte refused negative and non-minimal encodings, and
+		// gives the magnitude without leading zeros.
+		if len(v) == 1 && v[0] == 0 {
+			return nil, fmt.Errorf("%w: r and s must be positive", ErrMalformed)
+		}
+		if len(v) > size {
+			return nil, fmt.Errorf("%w: r or s longer than %d bytes", ErrMalformed, size)
+		}
+		copy(raw[(i+1)*size-len(v):(i+1)*size], v)
+	}
 	return raw, nil
 }
 
