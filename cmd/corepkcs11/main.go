@@ -28,4 +28,5 @@ var commands = []command{
 	decryptCommand,
 	backupCommand,
 	qualifyCommand,
+	benchCommand,
 }

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestBenchFormats(t *testing.T) {
+	for _, c := range []struct {
+		got, want string
+	}{
+		{formatRate(22.66), "22.7"}, {formatRate(495.2), "495"}, {formatRate(4.5), "4.50"}, {formatRate(30512), "30.5k"},
+		{formatRate(156e3), "156k"}, {formatRate(2.013e6), "2.01M"}, {formatRate(0.5), "0.5"},
+		{formatRatio(1.123), "1.12×"}, {formatRatio(2260), "2260×"}, {formatRatio(0.0000442), "0.000044×"}, {formatRatio(0.0049), "0.0049×"},
+		{formatMB(25 << 20), "25.0 MiB"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}
+
+func TestBenchTable(t *testing.T) {
+	var b bytes.Buffer
+	writeTable(&b, [][]string{{"operation", "[1] a"}, {"sign", "—"}, {"verify ÷ x", "1.5k 2.00×"}})
+	want := "operation   [1] a\nsign        —\nverify ÷ x  1.5k 2.00×\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+func TestBenchUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"bench", "--threads", "1,x"}, {"bench", "--threads", "0"}, {"bench", "--objects", "0"}, {"bench", "--secs", "0"}, {"bench", "extra"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := exitCode(args, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "corepkcs11 bench --help") {
+			t.Errorf("%v: exit status %d, stderr %q", args, code, stderr.String())
+		}
+	}
+	ops := benchOps(10, []int{1, 2})
+	if len(ops) != 17+4 || ops[len(ops)-1].base != "rsaSign/1" || ops[1].label != "C_Initialize + C_Login, 10 objects" {
+		t.Errorf("benchOps: %+v", ops)
+	}
+}
