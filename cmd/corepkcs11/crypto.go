@@ -97,19 +97,11 @@ var signCommand = command{
 				return err
 			}
 			ref := objectRef{arg: *key, id: *id}
-			u, err := ref.prepare(o)
-			if err != nil {
-				return err
-			}
-			t, err := o.session(false, mustLogin)
+			t, h, _, err := o.openObject(ref, false, mustLogin, ck.CKO_PRIVATE_KEY, ck.CKO_SECRET_KEY)
 			if err != nil {
 				return err
 			}
 			defer t.close()
-			h, _, err := t.find(ref, u, ck.CKO_PRIVATE_KEY, ck.CKO_SECRET_KEY)
-			if err != nil {
-				return err
-			}
 			// The key type, not the public key, which not every module
 			// gives of a private key.
 			kt, err := t.keyType(h)
@@ -160,19 +152,11 @@ var verifyCommand = command{
 				return err
 			}
 			ref := objectRef{arg: *key, id: *id}
-			u, err := ref.prepare(o)
-			if err != nil {
-				return err
-			}
-			t, err := o.session(false, loginIfPIN)
+			t, h, _, err := o.openObject(ref, false, loginIfPIN, ck.CKO_PUBLIC_KEY, ck.CKO_SECRET_KEY)
 			if err != nil {
 				return err
 			}
 			defer t.close()
-			h, _, err := t.find(ref, u, ck.CKO_PUBLIC_KEY, ck.CKO_SECRET_KEY)
-			if err != nil {
-				return err
-			}
 			kt, err := t.keyType(h)
 			if err != nil {
 				return err
@@ -376,24 +360,15 @@ func cryptCommand(decrypt bool) command {
 			if err != nil {
 				return err
 			}
-			ref := objectRef{arg: *key, id: *id}
-			u, err := ref.prepare(o)
-			if err != nil {
-				return err
-			}
-			t, err := o.session(false, mustLogin)
-			if err != nil {
-				return err
-			}
-			defer t.close()
 			classes := []ck.ObjectClass{ck.CKO_SECRET_KEY, ck.CKO_PUBLIC_KEY}
 			if decrypt {
 				classes = []ck.ObjectClass{ck.CKO_SECRET_KEY, ck.CKO_PRIVATE_KEY}
 			}
-			h, class, err := t.find(ref, u, classes...)
+			t, h, class, err := o.openObject(objectRef{arg: *key, id: *id}, false, mustLogin, classes...)
 			if err != nil {
 				return err
 			}
+			defer t.close()
 			kt, err := t.keyType(h)
 			if err != nil {
 				return err

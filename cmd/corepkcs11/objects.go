@@ -153,19 +153,11 @@ var deleteCommand = command{
 			if err != nil {
 				return err
 			}
-			u, err := ref.prepare(o)
-			if err != nil {
-				return err
-			}
-			t, err := o.session(true, loginIfPIN)
+			t, h, _, err := o.openObject(ref, true, loginIfPIN)
 			if err != nil {
 				return err
 			}
 			defer t.close()
-			h, _, err := t.find(ref, u)
-			if err != nil {
-				return err
-			}
 			info, err := t.describe(h)
 			if err != nil {
 				return err
@@ -201,19 +193,11 @@ var exportCommand = command{
 			if err != nil {
 				return err
 			}
-			u, err := ref.prepare(o)
-			if err != nil {
-				return err
-			}
-			t, err := o.session(false, loginIfPIN)
+			t, h, class, err := o.openObject(ref, false, loginIfPIN, ck.CKO_CERTIFICATE, ck.CKO_PUBLIC_KEY, ck.CKO_PRIVATE_KEY)
 			if err != nil {
 				return err
 			}
 			defer t.close()
-			h, class, err := t.find(ref, u, ck.CKO_CERTIFICATE, ck.CKO_PUBLIC_KEY, ck.CKO_PRIVATE_KEY)
-			if err != nil {
-				return err
-			}
 			blockType, data, err := t.exportable(h, class)
 			if err != nil {
 				return err

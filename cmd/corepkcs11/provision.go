@@ -144,19 +144,11 @@ var csrCommand = command{
 				return err
 			}
 			ref := objectRef{arg: *key}
-			u, err := ref.prepare(o)
-			if err != nil {
-				return err
-			}
-			t, err := o.session(false, mustLogin)
+			t, h, _, err := o.openObject(ref, false, mustLogin, ck.CKO_PRIVATE_KEY)
 			if err != nil {
 				return err
 			}
 			defer t.close()
-			h, _, err := t.find(ref, u, ck.CKO_PRIVATE_KEY)
-			if err != nil {
-				return err
-			}
 			der, err := t.csr(h, name, san)
 			if err != nil {
 				return err
@@ -207,19 +199,11 @@ var selfsignCommand = command{
 				return err
 			}
 			ref := objectRef{arg: *key}
-			u, err := ref.prepare(o)
-			if err != nil {
-				return err
-			}
-			t, err := o.session(true, mustLogin)
+			t, h, _, err := o.openObject(ref, true, mustLogin, ck.CKO_PRIVATE_KEY)
 			if err != nil {
 				return err
 			}
 			defer t.close()
-			h, _, err := t.find(ref, u, ck.CKO_PRIVATE_KEY)
-			if err != nil {
-				return err
-			}
 			signer, err := t.signerFor(h)
 			if err != nil {
 				return err

@@ -141,6 +141,26 @@ type objectRef struct {
 	id  string
 }
 
+// openObject opens the token an object reference names (its URI may
+// choose the token and the module) and finds the object in it, of one of
+// the classes; the caller closes the session.
+func (o *options) openObject(ref objectRef, rw bool, mode loginMode, classes ...ck.ObjectClass) (*tokenSession, ck.ObjectHandle, ck.ObjectClass, error) {
+	u, err := ref.prepare(o)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	t, err := o.session(rw, mode)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	h, class, err := t.find(ref, u, classes...)
+	if err != nil {
+		t.close()
+		return nil, 0, 0, err
+	}
+	return t, h, class, nil
+}
+
 // prepare reads a URI reference before the token is chosen: its token
 // and module-path choose them when the flags do not.
 func (r objectRef) prepare(o *options) (client.URI, error) {
