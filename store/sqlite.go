@@ -105,7 +105,18 @@ func OpenSQLite(dir string) (Store, error) {
 	return s, nil
 }
 
+// migrate brings the schema to schemaVersion. A store already there,
+// every open but the first, is only read: a write transaction would cost
+// each C_Initialize a commit and an fsync, and wait on other processes'
+// writers.
 func (s *sqliteStore) migrate() error {
+	var current int
+	if err := s.db.QueryRow("PRAGMA user_version").Scan(&current); err != nil {
+		return err
+	}
+	if current == schemaVersion {
+		return nil
+	}
 	return s.tx(func(tx *sql.Tx) error {
 		var v int
 		if err := tx.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
