@@ -42,6 +42,25 @@ func signMechanism(name string, kt ck.KeyType) (client.Mechanism, error) {
 	return m, nil
 }
 
+// signingKey opens the key sign or verify names (of one of classes) and
+// picks the mechanism for it by its key type, not its public key, which
+// not every module gives of a private key. The caller closes t.
+func (o *options) signingKey(ref objectRef, mechName string, mode loginMode, classes ...ck.ObjectClass) (
+	t *tokenSession, h ck.ObjectHandle, kt ck.KeyType, m client.Mechanism, err error) {
+	t, h, _, err = o.openObject(ref, false, mode, classes...)
+	if err != nil {
+		return nil, 0, 0, m, err
+	}
+	if kt, err = t.keyType(h); err == nil {
+		m, err = signMechanism(mechName, kt)
+	}
+	if err != nil {
+		t.close()
+		return nil, 0, 0, m, err
+	}
+	return t, h, kt, m, nil
+}
+
 // pssOf is the hash of a hash-then-sign PSS mechanism, or 0.
 func pssOf(t ck.MechanismType) crypto.Hash {
 	switch t {
@@ -96,22 +115,11 @@ var signCommand = command{
 			if err != nil {
 				return err
 			}
-			ref := objectRef{arg: *key, id: *id}
-			t, h, _, err := o.openObject(ref, false, mustLogin, ck.CKO_PRIVATE_KEY, ck.CKO_SECRET_KEY)
+			t, h, kt, m, err := o.signingKey(objectRef{arg: *key, id: *id}, *mechName, mustLogin, ck.CKO_PRIVATE_KEY, ck.CKO_SECRET_KEY)
 			if err != nil {
 				return err
 			}
 			defer t.close()
-			// The key type, not the public key, which not every module
-			// gives of a private key.
-			kt, err := t.keyType(h)
-			if err != nil {
-				return err
-			}
-			m, err := signMechanism(*mechName, kt)
-			if err != nil {
-				return err
-			}
 			sig, err := t.s.Sign(m, h, signInput(m, *mechName, data))
 			if err != nil {
 				return fmt.Errorf("signing with %v: %w", m.Type, err)
@@ -151,21 +159,12 @@ var verifyCommand = command{
 			if err != nil {
 				return err
 			}
-			ref := objectRef{arg: *key, id: *id}
-			t, h, _, err := o.openObject(ref, false, loginIfPIN, ck.CKO_PUBLIC_KEY, ck.CKO_SECRET_KEY)
+			t, h, _, m, err := o.signingKey(objectRef{arg: *key, id: *id}, *mechName, loginIfPIN, ck.CKO_PUBLIC_KEY, ck.CKO_SECRET_KEY)
 			if err != nil {
 				return err
 			}
 			defer t.close()
-			kt, err := t.keyType(h)
-			if err != nil {
-				return err
-			}
 			pub, _ := t.publicKey(h)
-			m, err := signMechanism(*mechName, kt)
-			if err != nil {
-				return err
-			}
 			if ec, ok := pub.(*ecdsa.PublicKey); ok {
 				size := (ec.Curve.Params().BitSize + 7) / 8
 				if raw, err := pki.ECDSASignatureToRaw(sig, size); err == nil {
