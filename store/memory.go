@@ -34,12 +34,16 @@ func (o Object) clone() Object {
 	return o
 }
 
-func (m *memory) Snapshot() (Snapshot, error) {
+func (m *memory) Snapshot(objectsOf func(uint) bool) (Snapshot, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	snap := Snapshot{Generation: m.gen, NextTokenID: m.nextID, Objects: map[uint][]Object{}}
 	for _, id := range slices.Sorted(maps.Keys(m.tokens)) {
 		snap.Tokens = append(snap.Tokens, m.tokens[id].clone())
+		if objectsOf == nil || !objectsOf(id) {
+			continue
+		}
+		snap.Objects[id] = []Object{}
 		for _, uid := range slices.Sorted(maps.Keys(m.objects[id])) {
 			snap.Objects[id] = append(snap.Objects[id], m.objects[id][uid].clone())
 		}

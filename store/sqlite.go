@@ -184,8 +184,8 @@ func (s *sqliteStore) Generation() (uint64, error) {
 
 var errClosed = errors.New("store: closed")
 
-func (s *sqliteStore) Snapshot() (Snapshot, error) {
-	snap, err := s.readSnapshot()
+func (s *sqliteStore) Snapshot(objectsOf func(uint) bool) (Snapshot, error) {
+	snap, err := s.readSnapshot(objectsOf)
 	if err != nil {
 		return snap, err
 	}
@@ -203,10 +203,10 @@ func (s *sqliteStore) Snapshot() (Snapshot, error) {
 	}); err != nil {
 		return snap, fmt.Errorf("store: %w", err)
 	}
-	return s.readSnapshot()
+	return s.readSnapshot(objectsOf)
 }
 
-func (s *sqliteStore) readSnapshot() (Snapshot, error) {
+func (s *sqliteStore) readSnapshot(objectsOf func(uint) bool) (Snapshot, error) {
 	snap := Snapshot{Objects: map[uint][]Object{}}
 	// A read transaction sees one state of the database: WAL readers are
 	// isolated from commits made while they read.
@@ -235,22 +235,35 @@ func (s *sqliteStore) readSnapshot() (Snapshot, error) {
 	if err := rows.Err(); err != nil {
 		return snap, fmt.Errorf("store: %w", err)
 	}
-	rows, err = tx.Query("SELECT token, uid, version, public, sealed, mac FROM objects ORDER BY token, uid")
+	for _, t := range snap.Tokens {
+		if objectsOf == nil || !objectsOf(t.ID) {
+			continue
+		}
+		objs, err := readObjects(tx, t.ID)
+		if err != nil {
+			return snap, fmt.Errorf("store: %w", err)
+		}
+		snap.Objects[t.ID] = objs
+	}
+	return snap, nil
+}
+
+// readObjects reads the objects of one token, a range of the primary key.
+func readObjects(tx *sql.Tx, token uint) ([]Object, error) {
+	objs := []Object{}
+	rows, err := tx.Query("SELECT uid, version, public, sealed, mac FROM objects WHERE token = ? ORDER BY uid", token)
 	if err != nil {
-		return snap, fmt.Errorf("store: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var o Object
-		if err := rows.Scan(&o.Token, &o.UID, &o.Version, &o.Public, &o.Sealed, &o.MAC); err != nil {
-			return snap, fmt.Errorf("store: %w", err)
+		o := Object{Token: token}
+		if err := rows.Scan(&o.UID, &o.Version, &o.Public, &o.Sealed, &o.MAC); err != nil {
+			return nil, err
 		}
-		snap.Objects[o.Token] = append(snap.Objects[o.Token], o)
+		objs = append(objs, o)
 	}
-	if err := rows.Err(); err != nil {
-		return snap, fmt.Errorf("store: %w", err)
-	}
-	return snap, nil
+	return objs, rows.Err()
 }
 
 func (s *sqliteStore) CreateToken(t Token) (Token, error) {

@@ -48,22 +48,32 @@ type Object struct {
 	Epoch uint64
 }
 
-// Snapshot is everything a store holds, read at one instant.
+// Snapshot is what a store holds, read at one instant: every token, and
+// the objects of the tokens the reader asked for.
 type Snapshot struct {
 	// Generation counts the writes committed to the store, by any process;
 	// every record in the snapshot has a Version at most Generation.
-	Generation  uint64
-	Tokens      []Token           // by ascending ID
-	Objects     map[uint][]Object // by token ID
-	NextTokenID uint              // the ID the next created token will get
+	Generation uint64
+	Tokens     []Token // by ascending ID
+	// Objects holds, by token ID, the objects of the tokens asked for
+	// (see Store.Snapshot) by ascending UID: an entry, empty if the token
+	// has no objects, for each token asked for, and none for the others.
+	Objects     map[uint][]Object
+	NextTokenID uint // the ID the next created token will get
 }
+
+// AllObjects asks Store.Snapshot for the objects of every token.
+func AllObjects(uint) bool { return true }
 
 // Store persists tokens and objects. Every write is one atomic, durable
 // transaction that advances the store's generation, and every method is
 // safe for concurrent use, also by several processes on one store.
 type Store interface {
-	// Snapshot reads every token and object in one consistent view.
-	Snapshot() (Snapshot, error)
+	// Snapshot reads every token, and the objects of each token for which
+	// objectsOf returns true (none if it is nil), in one consistent view.
+	// Objects are most of a store: a process reads those of the tokens it
+	// uses, when it first uses them, not all of them at C_Initialize.
+	Snapshot(objectsOf func(token uint) bool) (Snapshot, error)
 	// Generation is the number of writes committed so far, by any
 	// process, or a little more while a write is committing. It is cheap:
 	// callers poll it to learn whether to take a Snapshot.

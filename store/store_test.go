@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"testing"
@@ -33,6 +34,7 @@ func TestConformance(t *testing.T) {
 		{"compare and swap", testCompareAndSwap},
 		{"reset", testReset},
 		{"update error keeps record", testUpdateError},
+		{"snapshot of some tokens' objects", testSnapshotSelection},
 	}
 	for bname, open := range backends(t) {
 		for _, tt := range tests {
@@ -43,7 +45,7 @@ func TestConformance(t *testing.T) {
 
 func snapshot(t *testing.T, s Store) Snapshot {
 	t.Helper()
-	snap, err := s.Snapshot()
+	snap, err := s.Snapshot(AllObjects)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,6 +190,48 @@ func testReset(t *testing.T, s Store) {
 	}
 	if _, err := s.ResetToken(Token{ID: 7, Keys: []byte{}}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("ResetToken of a missing token = %v", err)
+	}
+}
+
+// testSnapshotSelection: a snapshot reads every token but only the
+// objects of the tokens asked for, with an entry, empty or not, for each
+// of those and none for the others.
+func testSnapshotSelection(t *testing.T, s Store) {
+	var toks []Token
+	for id := range uint(3) {
+		toks = append(toks, must[Token](t)(s.CreateToken(Token{ID: id, Keys: []byte{}})))
+	}
+	must[uint64](t)(s.PutObjects(Object{Token: 0, Epoch: toks[0].Epoch, UID: "a", Public: []byte{1}},
+		Object{Token: 1, Epoch: toks[1].Epoch, UID: "b", Public: []byte{2}}))
+	for _, tt := range []struct {
+		name      string
+		objectsOf func(uint) bool
+		want      map[uint]int // objects by token, for the tokens read
+	}{
+		{"none", nil, map[uint]int{}},
+		{"token 1", func(id uint) bool { return id == 1 }, map[uint]int{1: 1}},
+		{"tokens 0 and 2", func(id uint) bool { return id != 1 }, map[uint]int{0: 1, 2: 0}},
+		{"all", AllObjects, map[uint]int{0: 1, 1: 1, 2: 0}},
+	} {
+		snap, err := s.Snapshot(tt.objectsOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(snap.Tokens) != 3 {
+			t.Errorf("%s: %d tokens, want every one", tt.name, len(snap.Tokens))
+		}
+		got := map[uint]int{}
+		for id, objs := range snap.Objects {
+			got[id] = len(objs)
+			for _, o := range objs {
+				if o.Token != id {
+					t.Errorf("%s: object %s of token %d listed under token %d", tt.name, o.UID, o.Token, id)
+				}
+			}
+		}
+		if !maps.Equal(got, tt.want) {
+			t.Errorf("%s: objects by token %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }
 

@@ -71,9 +71,9 @@ func TestBackupRestores(t *testing.T) {
 	copied, err := store.OpenSQLite(rdir)
 	must(t, err)
 	defer copied.Close()
-	a, err := orig.Snapshot()
+	a, err := orig.Snapshot(store.AllObjects)
 	must(t, err)
-	c, err := copied.Snapshot()
+	c, err := copied.Snapshot(store.AllObjects)
 	must(t, err)
 	if len(a.Tokens) != 1 || len(c.Tokens) != 1 || !bytes.Equal(a.Tokens[0].Keys, c.Tokens[0].Keys) {
 		t.Fatal("the restored token's key envelope differs")

@@ -119,7 +119,7 @@ func (m *Module) Initialize() error {
 		}
 		own = true
 	}
-	snap, err := st.Snapshot()
+	snap, err := st.Snapshot(store.AllObjects)
 	if err != nil {
 		if own {
 			st.Close()

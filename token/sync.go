@@ -62,7 +62,7 @@ func (m *Module) reload(st store.Store, force bool) error {
 	} else if gen <= applied && !force {
 		return nil // the reload this one waited for brought it up to date
 	}
-	snap, err := st.Snapshot()
+	snap, err := st.Snapshot(store.AllObjects)
 	if err != nil {
 		return m.storeFailed(st, err)
 	}

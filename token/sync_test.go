@@ -127,7 +127,7 @@ func TestSyncCreateRacesReinit(t *testing.T) {
 	hs.beforePut = func() { must(t, b.InitToken(slot, []byte(soPIN), "new")) }
 	_, err := a.CreateObject(ha, dataTemplate("made for the old token", false))
 	wantRV(t, "C_CreateObject across a re-initialization", err, ck.CKR_USER_NOT_LOGGED_IN)
-	if snap, _ := mem.Snapshot(); len(snap.Objects[uint(slot)]) != 0 {
+	if snap, _ := mem.Snapshot(store.AllObjects); len(snap.Objects[uint(slot)]) != 0 {
 		t.Fatal("the re-initialized token holds an object made for the one before")
 	}
 }
@@ -164,9 +164,9 @@ type countingStore struct {
 	snaps atomic.Int64
 }
 
-func (c *countingStore) Snapshot() (store.Snapshot, error) {
+func (c *countingStore) Snapshot(objectsOf func(uint) bool) (store.Snapshot, error) {
 	c.snaps.Add(1)
-	return c.Store.Snapshot()
+	return c.Store.Snapshot(objectsOf)
 }
 
 // A writer killed between raising the change signal and committing must
