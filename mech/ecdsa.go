@@ -63,12 +63,20 @@ type ecdsaSigner struct {
 
 func (s *ecdsaSigner) Len() int { return 2 * curveSize(&s.key.PublicKey) }
 
-// Sign signs with SignASN1 and takes r and s out of its DER, which
-// costs less than ecdsa.Sign's big integers on every signature.
+// Sign signs with the installed Backend or SignASN1 and takes r and s
+// out of the DER, which costs less than ecdsa.Sign's big integers on
+// every signature.
 func (s *ecdsaSigner) Sign(data []byte) ([]byte, error) {
-	der, err := ecdsa.SignASN1(rand.Reader, s.key, s.message(data))
-	if err != nil {
-		return nil, ck.Wrap(ck.CKR_FUNCTION_FAILED, err)
+	digest := s.message(data)
+	der, ok := []byte(nil), false
+	if b := installed(); b != nil {
+		der, ok = b.SignECDSA(s.key, digest)
+	}
+	if !ok {
+		var err error
+		if der, err = ecdsa.SignASN1(rand.Reader, s.key, digest); err != nil {
+			return nil, ck.Wrap(ck.CKR_FUNCTION_FAILED, err)
+		}
 	}
 	sig, err := pki.ECDSASignatureToRaw(der, curveSize(&s.key.PublicKey))
 	if err != nil {

@@ -121,6 +121,15 @@ func (p pkcs1Scheme) sign(key *rsa.PrivateKey, msg []byte) ([]byte, error) {
 	if p.h == 0 && len(msg) > key.Size()-11 {
 		return nil, ck.Errorf(ck.CKR_DATA_LEN_RANGE, "CKM_RSA_PKCS signs at most %d bytes with this key", key.Size()-11)
 	}
+	if b := installed(); b != nil {
+		tbs := msg
+		if p.h != 0 {
+			tbs, _ = DigestInfo(p.h, msg)
+		}
+		if sig, ok := b.SignRSA(key, RSASignature{}, tbs); ok {
+			return sig, nil
+		}
+	}
 	sig, err := rsa.SignPKCS1v15(nil, key, p.h, msg)
 	if err != nil {
 		return nil, ck.Wrap(ck.CKR_FUNCTION_FAILED, err)
@@ -203,6 +212,11 @@ func (p pssScheme) checkInput(key *rsa.PublicKey, digest []byte) error {
 func (p pssScheme) sign(key *rsa.PrivateKey, digest []byte) ([]byte, error) {
 	if err := p.checkInput(&key.PublicKey, digest); err != nil {
 		return nil, err
+	}
+	if b := installed(); b != nil {
+		if sig, ok := b.SignRSA(key, RSASignature{PSS: true, Hash: p.h, SaltLen: p.saltLen}, digest); ok {
+			return sig, nil
+		}
 	}
 	sig, err := rsa.SignPSS(rand.Reader, key, p.h, digest, &rsa.PSSOptions{SaltLength: p.saltLen, Hash: p.h})
 	if err != nil {

@@ -22,6 +22,9 @@ func cpkInitialize(pInitArgs C.CK_VOID_PTR) (result C.CK_RV) {
 			return rv("C_Initialize", err)
 		}
 	}
+	if err := useCryptoBackend(); err != nil {
+		return rv("C_Initialize", err)
+	}
 	return rv("C_Initialize", engine.Initialize())
 }
 
