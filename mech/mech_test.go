@@ -220,6 +220,9 @@ func TestParameterAndInputErrors(t *testing.T) {
 		{"PSS mixed MGF", ck.CKM_RSA_PKCS_PSS, rsaKey, pssParam(ck.CKM_SHA256, ck.CKG_MGF1_SHA1, 32), nil, ck.CKR_MECHANISM_PARAM_INVALID},
 		{"SHA256 PSS with SHA384", ck.CKM_SHA256_RSA_PKCS_PSS, rsaKey, pssParam(ck.CKM_SHA384, ck.CKG_MGF1_SHA384, 32), nil, ck.CKR_MECHANISM_PARAM_INVALID},
 		{"PSS wrong digest length", ck.CKM_RSA_PKCS_PSS, rsaKey, pssParam(ck.CKM_SHA256, ck.CKG_MGF1_SHA256, 32), []byte("short"), ck.CKR_DATA_LEN_RANGE},
+		// Go's crypto/rsa cannot sign without a salt (sLen 0): the
+		// libcrypto backend can (mech/libcrypto's tests).
+		{"PSS without salt on Go's crypto", ck.CKM_RSA_PKCS_PSS, rsaKey, pssParam(ck.CKM_SHA256, ck.CKG_MGF1_SHA256, 0), nil, ck.CKR_MECHANISM_PARAM_INVALID},
 		{"PSS salt too long", ck.CKM_RSA_PKCS_PSS, rsaKey, pssParam(ck.CKM_SHA256, ck.CKG_MGF1_SHA256, 240), make([]byte, 32), ck.CKR_MECHANISM_PARAM_INVALID},
 		{"RSA_PKCS input too long", ck.CKM_RSA_PKCS, rsaKey, nil, make([]byte, 250), ck.CKR_DATA_LEN_RANGE},
 		{"RSA_X_509 input longer than the modulus", ck.CKM_RSA_X_509, rsaKey, nil, make([]byte, 257), ck.CKR_DATA_LEN_RANGE},

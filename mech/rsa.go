@@ -67,6 +67,9 @@ func rsaSignature(t ck.MechanismType, h crypto.Hash, kind ParamKind, scheme func
 			if err != nil {
 				return nil, err
 			}
+			if pss, ok := s.(pssScheme); ok && pss.saltLen == 0 && installed() == nil {
+				return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v with sLen 0 needs the libcrypto backend: Go's crypto/rsa always adds a salt", t)
+			}
 			return &rsaSigner{feed: newFeed(s.hash()), scheme: s, key: priv}, nil
 		},
 		NewVerifier: func(key any, p Param) (Verifier, error) {
@@ -217,6 +220,10 @@ func (p pssScheme) sign(key *rsa.PrivateKey, digest []byte) ([]byte, error) {
 		if sig, ok := b.SignRSA(key, RSASignature{PSS: true, Hash: p.h, SaltLen: p.saltLen}, digest); ok {
 			return sig, nil
 		}
+	}
+	if p.saltLen == 0 {
+		// crypto/rsa reads a salt length of 0 as "as long as possible".
+		return nil, ck.Errorf(ck.CKR_FUNCTION_FAILED, "a PSS signature without salt: the libcrypto backend declined it and Go's crypto/rsa cannot make one")
 	}
 	sig, err := rsa.SignPSS(rand.Reader, key, p.h, digest, &rsa.PSSOptions{SaltLength: p.saltLen, Hash: p.h})
 	if err != nil {

@@ -151,6 +151,7 @@ func TestMechanisms(t *testing.T) {
 	msg := []byte("message")
 	sum := digest(crypto.SHA256, "message")
 	pss, _ := mech.PSSParamsFor(crypto.SHA256, 32)
+	noSalt, _ := mech.PSSParamsFor(crypto.SHA256, 0)
 	for _, c := range []struct {
 		m      ck.MechanismType
 		p      mech.Param
@@ -160,6 +161,12 @@ func TestMechanisms(t *testing.T) {
 		{ck.CKM_SHA256_RSA_PKCS, nil, rk, func(sig []byte) bool { return rsa.VerifyPKCS1v15(&rk.PublicKey, crypto.SHA256, sum, sig) == nil }},
 		{ck.CKM_SHA256_RSA_PKCS_PSS, pss, rk, func(sig []byte) bool {
 			return rsa.VerifyPSS(&rk.PublicKey, crypto.SHA256, sum, sig, &rsa.PSSOptions{SaltLength: 32}) == nil
+		}},
+		// Go's crypto/rsa cannot make this one: a PSS signature without
+		// salt, the same each time.
+		{ck.CKM_SHA256_RSA_PKCS_PSS, noSalt, rk, func(sig []byte) bool {
+			again, _ := b.SignRSA(rk, mech.RSASignature{PSS: true, Hash: crypto.SHA256}, sum)
+			return bytes.Equal(sig, again) && rsa.VerifyPSS(&rk.PublicKey, crypto.SHA256, sum, sig, nil) == nil
 		}},
 		{ck.CKM_ECDSA_SHA256, nil, ek, func(sig []byte) bool {
 			return ecdsa.Verify(&ek.PublicKey, sum, new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:]))
