@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/miekg/pkcs11"
@@ -15,6 +16,7 @@ import (
 	"github.com/corepkcs11/corepkcs11/ck"
 	"github.com/corepkcs11/corepkcs11/client"
 	"github.com/corepkcs11/corepkcs11/mech"
+	"github.com/corepkcs11/corepkcs11/mech/libcrypto"
 	"github.com/corepkcs11/corepkcs11/object"
 	"github.com/corepkcs11/corepkcs11/token"
 )
@@ -519,17 +521,19 @@ func benchPrivate(onToken bool) object.Template {
 		object.Bool(ck.CKA_EXTRACTABLE, false), object.Bool(ck.CKA_SIGN, true), object.String(ck.CKA_LABEL, "bench-key")}
 }
 
-// benchBackend says which crypto library ran the operations: Go's for
-// corepkcs11, else the crypto libraries the process mapped once the
-// module had run.
+// benchBackend says which crypto library ran the operations. The
+// corepkcs11 module signs on OpenSSL's libcrypto when it loads it (and
+// nothing else in this process does), on Go's crypto otherwise; the
+// engine in this process always runs on Go's crypto. For other modules
+// it names the crypto libraries the process mapped once the module had
+// run.
 func benchBackend(ours, engine bool) string {
 	libs := mappedCryptoLibraries()
 	if ours {
-		s := "Go crypto (crypto/ecdsa, crypto/rsa)"
-		if len(libs) > 0 && !engine {
-			s += "; the process also mapped " + strings.Join(libs, ", ")
+		if !engine && slices.Contains(libs, libcrypto.Library) {
+			return "OpenSSL libcrypto (" + libcrypto.Library + ", loaded by the module) for RSA and ECDSA signatures; Go crypto for the rest"
 		}
-		return s
+		return mech.GoCrypto
 	}
 	if len(libs) == 0 {
 		return "unknown: no known crypto library mapped in the process"
