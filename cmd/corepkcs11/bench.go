@@ -27,14 +27,15 @@ var benchCommand = command{
 	name:    "bench",
 	summary: "measure PKCS#11 modules, the engine and Go's crypto, side by side",
 	about: "Measures, one after the other in one run, each --module through its C ABI, corepkcs11's engine in\n" +
-		"this program, and Go's crypto called directly as a ceiling: C_Initialize + C_Login with 0 and with\n" +
-		"--objects objects, EC P-256 key generation, sign (CKM_ECDSA) and verify, RSA-2048 sign\n" +
-		"(CKM_SHA256_RSA_PKCS) and verify, AES-GCM, HMAC-SHA256, SHA-256, C_GenerateRandom, durable object\n" +
-		"create, find by label and destroy, and signing at each --threads count, each thread in a session of\n" +
-		"its own. Each module runs in a process of its own on a fresh token in a temporary directory\n" +
-		"($COREPKCS11_STORE, $SOFTHSM2_CONF; corepkcs11's with COREPKCS11_KDF=fast), which also gives the\n" +
-		"resident memory of a host that loads it. Prints operations per second and each figure's ratio to\n" +
-		"the first column; — where a module lacks the mechanism. Figures are of this machine and this run.",
+		"this program, and as ceilings Go's crypto called directly and `openssl speed` (when openssl is\n" +
+		"installed; not with --quick): C_Initialize + C_Login with 0 and with --objects objects, EC P-256 key\n" +
+		"generation, sign (CKM_ECDSA) and verify, RSA-2048 sign (CKM_SHA256_RSA_PKCS) and verify, AES-GCM,\n" +
+		"HMAC-SHA256, SHA-256, C_GenerateRandom, durable object create, find by label and destroy, and\n" +
+		"signing at each --threads count, each thread in a session of its own. Each module runs in a process\n" +
+		"of its own on a fresh token in a temporary directory ($COREPKCS11_STORE, $SOFTHSM2_CONF;\n" +
+		"corepkcs11's with COREPKCS11_KDF=fast), which also gives the resident memory of a host that loads\n" +
+		"it. Prints operations per second and each figure's ratio to the first column; — where a module lacks\n" +
+		"the mechanism. Figures are of this machine and this run.",
 	example: "corepkcs11 bench --module build/libcorepkcs11.so --module /usr/lib/softhsm/libsofthsm2.so --secs 2",
 	common:  withJSON,
 	setup: func(fs *flag.FlagSet) func(*options, []string) error {
@@ -101,7 +102,7 @@ const benchChildVar = "COREPKCS11_BENCH_CHILD"
 // benchSpec is what a child process measures.
 type benchSpec struct {
 	Role     string // "measure", or "probe" (the resident memory of a host)
-	Kind     string // "module", "engine" or "go"
+	Kind     string // "module", "engine", "go" or "openssl"
 	Path     string // the module's
 	Dir      string // the child's scratch directory: stores, SoftHSMv2's configuration
 	Out      string // the file the child writes its result to
@@ -166,6 +167,10 @@ func benchChild(spec string) error {
 	case sp.Kind == "go":
 		col := &benchColumn{}
 		benchGo(sp, col)
+		result = col
+	case sp.Kind == "openssl":
+		col := &benchColumn{}
+		benchOpenSSL(sp, col)
 		result = col
 	default:
 		col := &benchColumn{}
@@ -304,6 +309,11 @@ func runBench(cfg benchConfig, w io.Writer) error {
 	}
 	runs = append(runs, &benchRun{name: "corepkcs11 (in-process)", spec: benchSpec{Kind: "engine"}},
 		&benchRun{name: "Go crypto", spec: benchSpec{Kind: "go"}})
+	// What OpenSSL reaches by itself is the limit of the rows libcrypto
+	// computes; --quick proves the command works and leaves it out.
+	if _, err := exec.LookPath("openssl"); err == nil && !cfg.quick {
+		runs = append(runs, &benchRun{name: "openssl speed", spec: benchSpec{Kind: "openssl"}})
+	}
 	for i, r := range runs {
 		dir := filepath.Join(tmp, strconv.Itoa(i+1))
 		if err := benchDir(dir); err != nil {

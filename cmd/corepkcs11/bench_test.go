@@ -44,3 +44,24 @@ func TestBenchUsage(t *testing.T) {
 		t.Errorf("benchOps: %+v", ops)
 	}
 }
+
+// TestParseOpenSSLSpeed reads the tables of `openssl speed ecdsap256
+// rsa2048` as OpenSSL 3.0 prints them.
+func TestParseOpenSSLSpeed(t *testing.T) {
+	out := `version: 3.0.19
+                  sign    verify    sign/s verify/s
+rsa 2048 bits 0.001036s 0.000051s    965.4  19649.0
+                              sign    verify    sign/s verify/s
+ 256 bits ecdsa (nistp256)   0.0001s   0.0002s  11022.3   4347.0
+`
+	got := parseOpenSSLSpeed(out)
+	want := map[string]float64{"rsaSign": 965.4, "rsaVerify": 19649.0, "ecSign": 11022.3, "ecVerify": 4347.0}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: got %v, want %v", k, got[k], v)
+		}
+	}
+}
