@@ -5,7 +5,10 @@
 // OpenSSL, runs on Go's crypto alone where libcrypto.so.3 is missing, and
 // never exports or clashes with the host's OpenSSL symbols. It signs with
 // RSA (PKCS#1 v1.5 and PSS) and ECDSA private keys, each imported once
-// into an EVP_PKEY and kept while the Go key lives.
+// into an EVP_PKEY and kept while the Go key lives. It works in an
+// OpenSSL library context of its own, so that the host's OpenSSL
+// configuration (openssl.cnf, its providers) neither applies to it nor
+// sees its keys.
 //
 // openssl.c declares the few prototypes of the 3.0 API it calls itself,
 // so that building needs no OpenSSL headers.
@@ -59,8 +62,10 @@ func load() (*Backend, error) {
 	path := C.CString(Library)
 	defer C.free(unsafe.Pointer(path))
 	switch r := C.cpk_load(path); {
-	case r < 0:
+	case r == -1:
 		return nil, fmt.Errorf("libcrypto: %s does not load: %s", Library, C.GoString(C.cpk_dlerror()))
+	case r == -2:
+		return nil, fmt.Errorf("libcrypto: %s made no library context (OSSL_LIB_CTX_new)", Library)
 	case r > 0:
 		return nil, fmt.Errorf("libcrypto: %s has no %s", Library, C.GoString(C.cpk_missing(r)))
 	}

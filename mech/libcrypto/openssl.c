@@ -9,6 +9,7 @@
 
 // The functions, by index into fn; names lists them in the same order.
 enum {
+	LIB_CTX_NEW,
 	D2I_AUTOPRIVATEKEY,
 	PKEY_FREE,
 	CTX_NEW_FROM_PKEY,
@@ -28,7 +29,8 @@ enum {
 };
 
 static const char *const names[NFUNCS] = {
-	"d2i_AutoPrivateKey",
+	"OSSL_LIB_CTX_new",
+	"d2i_AutoPrivateKey_ex",
 	"EVP_PKEY_free",
 	"EVP_PKEY_CTX_new_from_pkey",
 	"EVP_PKEY_CTX_free",
@@ -47,9 +49,14 @@ static const char *const names[NFUNCS] = {
 
 static void *fn[NFUNCS];
 
+// libctx is the module's own OpenSSL library context: the host's
+// configuration (openssl.cnf, providers it loaded, a FIPS-only default)
+// does not reach it, and it gets OpenSSL's default provider on first use.
+static void *libctx;
+
 // cpk_load opens path and resolves every function: 0 on success, else
 // the index of the first missing one plus one, or -1 if the library
-// does not load.
+// does not load, or -2 if it makes no library context.
 int cpk_load(const char *path) {
 	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (h == NULL) {
@@ -61,7 +68,8 @@ int cpk_load(const char *path) {
 			return i + 1;
 		}
 	}
-	return 0;
+	libctx = ((void *(*)(void))fn[LIB_CTX_NEW])();
+	return libctx == NULL ? -2 : 0;
 }
 
 const char *cpk_missing(int i) { return names[i - 1]; }
@@ -86,7 +94,7 @@ static void pop(void) { ((int (*)(void))fn[ERR_POP_TO_MARK])(); }
 EVP_PKEY *cpk_import(const unsigned char *der, long len) {
 	const unsigned char *p = der;
 	mark();
-	EVP_PKEY *k = ((EVP_PKEY *(*)(EVP_PKEY **, const unsigned char **, long))fn[D2I_AUTOPRIVATEKEY])(NULL, &p, len);
+	EVP_PKEY *k = ((EVP_PKEY *(*)(EVP_PKEY **, const unsigned char **, long, void *, const char *))fn[D2I_AUTOPRIVATEKEY])(NULL, &p, len, libctx, NULL);
 	pop();
 	return k;
 }
@@ -97,7 +105,7 @@ void cpk_free_ctx(EVP_PKEY_CTX *c) { ((void (*)(EVP_PKEY_CTX *))fn[CTX_FREE])(c)
 
 const EVP_MD *cpk_md(const char *name) {
 	mark();
-	const EVP_MD *md = ((EVP_MD *(*)(void *, const char *, const char *))fn[MD_FETCH])(NULL, name, NULL);
+	const EVP_MD *md = ((EVP_MD *(*)(void *, const char *, const char *))fn[MD_FETCH])(libctx, name, NULL);
 	pop();
 	return md;
 }
@@ -108,7 +116,7 @@ const EVP_MD *cpk_md(const char *name) {
 // (6) with md for the digest and MGF1 and a salt of saltlen bytes.
 EVP_PKEY_CTX *cpk_sign_ctx(EVP_PKEY *k, int padding, const EVP_MD *md, int saltlen) {
 	mark();
-	EVP_PKEY_CTX *c = ((EVP_PKEY_CTX *(*)(void *, EVP_PKEY *, const char *))fn[CTX_NEW_FROM_PKEY])(NULL, k, NULL);
+	EVP_PKEY_CTX *c = ((EVP_PKEY_CTX *(*)(void *, EVP_PKEY *, const char *))fn[CTX_NEW_FROM_PKEY])(libctx, k, NULL);
 	if (c == NULL) {
 		pop();
 		return NULL;
