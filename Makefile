@@ -45,17 +45,25 @@ generate:
 
 SOURCES := $(shell find . -path ./build -prune -o \( -name '*.go' -o -name '*.c' -o -name '*.h' \) -print | grep -v _test.go) go.mod go.sum
 
+# The module and the command are built without the symbol table, DWARF
+# and the build's file paths (README: Footprint; scripts/footprint.sh).
+# Go's own function table stays: a panic the module logs still names each
+# frame's function, file and line (interop's TestPanicLog). make -B module
+# command BUILDFLAGS= builds them with symbols, for gdb or perf. The
+# interop tests build the module with the same flags (interop/main_test.go).
+BUILDFLAGS ?= -trimpath -ldflags='-s -w'
+
 # The PKCS#11 module any host can dlopen.
 module: build/libcorepkcs11.so
 
-build/libcorepkcs11.so: $(SOURCES)
-	$(GO) build -buildmode=c-shared -o $@ ./module
+build/libcorepkcs11.so: $(SOURCES) Makefile
+	$(GO) build $(BUILDFLAGS) -buildmode=c-shared -o $@ ./module
 
 # The command (go install ./cmd/corepkcs11 installs it too).
 command: build/corepkcs11
 
-build/corepkcs11: $(SOURCES)
-	$(GO) build -o $@ ./cmd/corepkcs11
+build/corepkcs11: $(SOURCES) Makefile
+	$(GO) build $(BUILDFLAGS) -o $@ ./cmd/corepkcs11
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: the command, the module, and
 # a p11-kit module file naming the module, so that p11-kit-aware programs

@@ -1,7 +1,10 @@
 package interop
 
 import (
+	"debug/elf"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -30,4 +33,55 @@ func TestDebugLog(t *testing.T) {
 			t.Errorf("the log contains a PIN")
 		}
 	}
+}
+
+// TestPanicLog builds the module as make module does (without symbol
+// table, DWARF or file paths) plus an exported entry that panics (the
+// tag corepkcs11_panic, module/diag_panic.go), and calls it from C
+// (testdata/panic.c): the host gets CKR_GENERAL_ERROR and the log, at its
+// default level, the panic with a stack that names each frame's function,
+// file (relative to the module path) and line: Go's function table, which
+// the stripping keeps, is what the stack is printed from.
+func TestPanicLog(t *testing.T) {
+	e := newEnv(t)
+	dir := t.TempDir()
+	so := filepath.Join(dir, "libcorepkcs11-panic.so")
+	args := append(append([]string{"build"}, buildFlags...), "-tags", "corepkcs11_panic", "-buildmode=c-shared", "-o", so, "../module")
+	build := exec.Command("go", args...)
+	build.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	f, err := elf.Open(so)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{".symtab", ".debug_info"} {
+		if f.Section(name) != nil {
+			t.Errorf("the module has a %s section: not built as make module builds it", name)
+		}
+	}
+	f.Close()
+	bin := filepath.Join(dir, "panic")
+	if out, err := exec.Command("gcc", "-O1", "-Wall", "-Werror", "-I", "../module", "-o", bin, "testdata/panic.c", "-ldl").CombinedOutput(); err != nil {
+		t.Fatalf("compiling testdata/panic.c: %v\n%s", err, out)
+	}
+	out, err := e.try("", bin, so)
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", bin, err, out)
+	}
+	b, err := os.ReadFile(e.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := string(b)
+	if n := strings.Count(log, "msg=panic"); n != 2 {
+		t.Errorf("%d panics logged, want 2:\n%s", n, log)
+	}
+	mustContain(t, "panic log", log, "level=ERROR", "function=corepkcs11_panic", "assignment to entry in nil map",
+		"main.corepkcs11_panic()", "main.recoverPanic(", "github.com/corepkcs11/corepkcs11/module/diag_panic.go:", "github.com/corepkcs11/corepkcs11/module/log.go:")
+	if src, _ := filepath.Abs("../module"); strings.Contains(log, src) {
+		t.Errorf("the stack names files by the build's paths (%s): not built with -trimpath", src)
+	}
+	t.Logf("the log:\n%s", log)
 }

@@ -17,6 +17,11 @@ import (
 // modulePath is the module under test, built once by TestMain.
 var modulePath string
 
+// buildFlags are those make module builds the module with (the Makefile's
+// BUILDFLAGS): the tests load the module as it ships, without symbol
+// table, DWARF or file paths.
+var buildFlags = []string{"-trimpath", "-ldflags=-s -w"}
+
 func TestMain(m *testing.M) {
 	if role := os.Getenv(roleVar); role != "" {
 		// A child process of a multi-process test (processes_test.go).
@@ -28,7 +33,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	modulePath = filepath.Join(dir, "libcorepkcs11.so")
-	build := exec.Command("go", "build", "-buildmode=c-shared", "-o", modulePath, "../module")
+	build := exec.Command("go", append(append([]string{"build"}, buildFlags...), "-buildmode=c-shared", "-o", modulePath, "../module")...)
 	build.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building the module: %v\n%s", err, out)

@@ -42,6 +42,12 @@ if command -v nm >/dev/null 2>&1; then
 	grep -qw C_GetFunctionList <<<"$syms" ||
 		fail "the installed module does not export C_GetFunctionList"
 fi
+if command -v readelf >/dev/null 2>&1; then
+	# make module strips the symbol table and DWARF (BUILDFLAGS).
+	sections=$(readelf -S -W "$dest/usr/lib/corepkcs11/libcorepkcs11.so")
+	! grep -qE ' \.(symtab|debug_info) ' <<<"$sections" ||
+		fail "the installed module has a symbol table or DWARF: build/libcorepkcs11.so was built with other BUILDFLAGS than the Makefile's (make -B module command rebuilds it)"
+fi
 module=$(sed -n 's/^module: *//p' "$dest$configs/corepkcs11.module")
 [ "$module" = /usr/lib/corepkcs11/libcorepkcs11.so ] || fail "the module file names '$module', not /usr/lib/corepkcs11/libcorepkcs11.so"
 grep -qx 'critical: no' "$dest$configs/corepkcs11.module" || fail "the module file has no 'critical: no'"
