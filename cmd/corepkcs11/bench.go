@@ -446,7 +446,7 @@ func (r *benchReport) text(w io.Writer) {
 
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "— the module lacks the mechanism or function, or the row does not apply to it; notes below say which failed.")
-	fmt.Fprintf(w, "Each figure: %s, after one untimed run; 1 MiB rows are MiB/s. Keys are token objects (EC, RSA) or session\n", r.duration())
+	fmt.Fprintf(w, "Each figure: %s; 1 MiB rows are MiB/s. Keys are token objects (EC, RSA) or session\n", benchTiming(r.duration(), r.cfg.quick))
 	fmt.Fprintln(w, "objects (AES, HMAC); the objects are public 32-byte data objects; the threads rows sign in one session per thread.")
 	fmt.Fprintln(w, "C_Initialize + C_Login is C_Initialize, C_OpenSession, C_Login (user) and C_Finalize.")
 	fmt.Fprintf(w, "PIN: corepkcs11's bench tokens derive keys from PINs at the fast cost (COREPKCS11_KDF=fast: %s), as CI and\n", kdfText(token.FastKDF))
