@@ -19,14 +19,21 @@ func (*findOp) busy() bool { return true }
 // empty template finds every object the application can see
 // (C_FindObjectsInit).
 func (m *Module) FindObjectsInit(h ck.SessionHandle, tmpl object.Template) error {
-	s, err := m.startOp(h, opFind)
+	s, t, err := m.tokenSession(h)
 	if err != nil {
+		return err
+	}
+	// The first search reads the token's objects, before the session is
+	// locked: no lock is held across the read.
+	if err := t.ensureLoaded(); err != nil {
+		return err
+	}
+	if err := s.start(opFind); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
 	op := &findOp{}
 	if q, ok := object.NewQuery(tmpl); ok {
-		t := s.token
 		t.mu.RLock()
 		for _, e := range t.objects.find(q, t.visibleLocked) {
 			op.handles = append(op.handles, e.handle)

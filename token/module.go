@@ -93,7 +93,7 @@ func New(cfg Config) *Module {
 	return &Module{cfg: cfg, log: log}
 }
 
-// Initialize opens the store and loads its tokens (C_Initialize).
+// Initialize opens the store and reads its tokens (C_Initialize).
 func (m *Module) Initialize() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -119,7 +119,9 @@ func (m *Module) Initialize() error {
 		}
 		own = true
 	}
-	snap, err := st.Snapshot(store.AllObjects)
+	// The token records only: each token's objects are read when a call
+	// first needs them (see Token.ensureLoaded).
+	snap, err := st.Snapshot(nil)
 	if err != nil {
 		if own {
 			st.Close()

@@ -9,7 +9,8 @@ import (
 )
 
 // objectLocked returns the entry for h if this application can see it;
-// t.mu is held.
+// t.mu is held. A token whose objects are not loaded yet needs no load
+// here: this process has no handle of any of its token objects.
 func (t *Token) objectLocked(h ck.ObjectHandle) (*entry, error) {
 	e, ok := t.objects.byHandle[h]
 	if !ok || !t.visibleLocked(e) {
@@ -64,6 +65,12 @@ func (t *Token) add(s *Session, objs ...*object.Object) ([]ck.ObjectHandle, erro
 	}
 	var gen uint64
 	if len(toStore) > 0 {
+		// A token object this process stores joins the token's objects as
+		// this process knows them (see installLocked), so they are read
+		// first if no call has needed them yet.
+		if err := t.ensureLoaded(); err != nil {
+			return nil, err
+		}
 		var err error
 		if gen, err = t.store.PutObjects(toStore...); err != nil {
 			return nil, storeError(err)
@@ -331,7 +338,7 @@ func (m *Module) SetAttributeValue(h ck.SessionHandle, oh ck.ObjectHandle, tmpl 
 		if errors.Is(err, store.ErrConflict) {
 			// Changed or destroyed elsewhere: a snapshot brings the newer
 			// version for the next attempt, or shows the handle gone.
-			if err := m.reload(t.store, true); err != nil {
+			if err := m.reload(t.store, true, nil); err != nil {
 				return err
 			}
 			continue

@@ -198,18 +198,27 @@ func (s *Session) lock() error {
 // picks up other processes' changes, then locks session h and claims
 // the kind's table slot (see claim). The caller unlocks s.mu.
 func (m *Module) startOp(h ck.SessionHandle, k opKind) (*Session, error) {
-	if err := m.refresh(); err != nil {
-		return nil, err
-	}
-	s, err := m.lockedSession(h)
+	s, _, err := m.tokenSession(h)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.claim(k); err != nil {
-		s.mu.Unlock()
+	if err := s.start(k); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// start locks the session and claims the table slot of kind k (see
+// claim); on success the caller unlocks s.mu.
+func (s *Session) start(k opKind) error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	if err := s.claim(k); err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	return nil
 }
 
 // lockedSession finds and locks a session; the caller unlocks s.mu.

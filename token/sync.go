@@ -12,6 +12,15 @@ import (
 // advances its generation, and every record carries the generation that
 // wrote it, so a process can tell a snapshot's records from the newer ones
 // it wrote itself meanwhile, and never goes back to an older state.
+//
+// A token's objects are read when a call first needs them (a search, or
+// storing a token object: see Token.ensureLoaded), not at C_Initialize:
+// most of a store is objects, and a process that only logs in, or signs
+// with a key it finds, should not pay for reading and decoding every
+// object of every token. Until then the token is unloaded: its record is
+// kept up to date, and its index holds only session objects, so no
+// handle of one of its token objects exists in this process. Once loaded
+// it stays loaded until C_Finalize, and every snapshot reads its objects.
 
 // refresh picks up what other processes committed to the store since the
 // last call. It is called at the start of functions that read token
@@ -32,7 +41,18 @@ func (m *Module) refresh() error {
 	if gen <= applied {
 		return nil
 	}
-	return m.reload(st, false)
+	return m.reload(st, false, nil)
+}
+
+// ensureLoaded reads the token's objects from the store if no call has
+// needed them yet; no lock is held while they are read. The snapshot it
+// takes is newer than the start of the calling function, so the call
+// sees every object committed before it started.
+func (t *Token) ensureLoaded() error {
+	if t.loaded.Load() {
+		return nil
+	}
+	return t.m.reload(t.store, true, t)
 }
 
 // storeFailed is the CKR for a failure of st: C_Finalize may have closed
@@ -46,23 +66,39 @@ func (m *Module) storeFailed(st store.Store, err error) error {
 	return ck.Wrap(ck.CKR_DEVICE_ERROR, err)
 }
 
-// reload reads a snapshot of st and applies it. Reloads run one at a
-// time, so that a change costs one snapshot however many calls notice it;
-// no lock that other calls need is held while the store is read. force
-// takes the snapshot even if the signal shows no change: a write that
-// lost a compare-and-swap knows better.
-func (m *Module) reload(st store.Store, force bool) error {
+// reload reads a snapshot of st and applies it: every token record, and
+// the objects of the loaded tokens and of load (nil for none), which is
+// then loaded. Reloads run one at a time, so that a change costs one
+// snapshot however many calls notice it, and a token's objects are read
+// once however many calls need them first; no lock that other calls need
+// is held while the store is read. force takes the snapshot even if the
+// signal shows no change: a write that lost a compare-and-swap knows
+// better.
+func (m *Module) reload(st store.Store, force bool, load *Token) error {
 	m.reloading.Lock()
 	defer m.reloading.Unlock()
+	if load != nil && load.loaded.Load() {
+		return nil // the reload this one waited for loaded it
+	}
+	// Which tokens are loaded changes only here, under m.reloading: the
+	// snapshot holds the objects of every token loaded when it is applied.
 	m.mu.RLock()
 	applied := m.applied
+	read := make(map[uint]bool, len(m.tokens)+1)
+	for id, t := range m.tokens {
+		if t.loaded.Load() {
+			read[uint(id)] = true
+		}
+	}
 	m.mu.RUnlock()
-	if gen, err := st.Generation(); err != nil {
+	if load != nil {
+		read[uint(load.slot)] = true
+	} else if gen, err := st.Generation(); err != nil {
 		return m.storeFailed(st, err)
 	} else if gen <= applied && !force {
 		return nil // the reload this one waited for brought it up to date
 	}
-	snap, err := st.Snapshot(store.AllObjects)
+	snap, err := st.Snapshot(func(id uint) bool { return read[id] })
 	if err != nil {
 		return m.storeFailed(st, err)
 	}
@@ -72,10 +108,15 @@ func (m *Module) reload(st store.Store, force bool) error {
 		return ck.CKR_CRYPTOKI_NOT_INITIALIZED
 	}
 	m.applyLocked(snap)
+	if load != nil && !load.loaded.Load() {
+		// Not in the snapshot, or its record did not decode (logged).
+		return ck.Errorf(ck.CKR_TOKEN_NOT_PRESENT, "the token in slot %d could not be read from the store", load.slot)
+	}
 	return nil
 }
 
-// applyLocked makes the module's tokens those of snap; m.mu is held.
+// applyLocked makes the module's tokens those of snap, and the objects of
+// each token whose objects snap holds those of snap; m.mu is held.
 func (m *Module) applyLocked(snap store.Snapshot) {
 	seen := map[ck.SlotID]bool{}
 	for _, rec := range snap.Tokens {
@@ -92,7 +133,13 @@ func (m *Module) applyLocked(snap store.Snapshot) {
 			m.tokens[id] = t
 		}
 		t.mu.Lock()
-		t.applyLocked(rec, snap.Objects[rec.ID], snap.Generation)
+		if objs, read := snap.Objects[rec.ID]; read {
+			if t.applyLocked(rec, objs, snap.Generation) {
+				t.loaded.Store(true)
+			}
+		} else {
+			t.applyRecordLocked(rec)
+		}
 		t.mu.Unlock()
 	}
 	for id, t := range m.tokens {
@@ -121,15 +168,27 @@ func (t *Token) version() uint64 {
 	return t.rec.Version
 }
 
-// applyLocked brings the token up to date with a snapshot taken at
-// generation gen: its record rec and its objects objs. Records this
-// process wrote after the snapshot are newer and are kept.
-func (t *Token) applyLocked(rec store.Token, objs []store.Object, gen uint64) {
+// applyRecordLocked installs the token's record rec from a snapshot, if
+// it is newer than the one in memory, and reports whether the token's
+// record is now at least rec's (not if rec does not decode). It is all a
+// snapshot changes of a token whose objects are not loaded.
+func (t *Token) applyRecordLocked(rec store.Token) bool {
 	if rec.Version > t.rec.Version {
 		if err := t.setRecordLocked(rec); err != nil {
 			t.m.log.Error("token record unreadable", "slot", t.slot, "err", err)
-			return
+			return false
 		}
+	}
+	return true
+}
+
+// applyLocked brings the token up to date with a snapshot taken at
+// generation gen: its record rec and its objects objs, and reports
+// whether it could (not if the record does not decode). Records this
+// process wrote after the snapshot are newer and are kept.
+func (t *Token) applyLocked(rec store.Token, objs []store.Object, gen uint64) bool {
+	if !t.applyRecordLocked(rec) {
+		return false
 	}
 	present := make(map[string]bool, len(objs))
 	for _, r := range objs {
@@ -155,6 +214,7 @@ func (t *Token) applyLocked(rec store.Token, objs []store.Object, gen uint64) {
 		}
 	}
 	t.seen = max(t.seen, gen)
+	return true
 }
 
 // setRecordLocked installs a newer token record. A new token key (the

@@ -18,6 +18,50 @@ import (
 // refuses every edited record; before one, nothing can tell, and the
 // public objects are taken as they are (README, "Reliability").
 func TestTamperedRecordsRefused(t *testing.T) {
+	dir, slot := tamperedStore(t)
+	m2 := sqliteModule(t, dir)
+	h2 := mustOpen(t, m2, slot, true)
+	byLabel := func(label string) int {
+		return len(find(t, m2, h2, object.Template{object.String(ck.CKA_LABEL, label)}))
+	}
+	if byLabel("Code Verify Kez") != 1 || byLabel("Stripped Key") != 1 {
+		t.Fatal("before login, public records are taken as stored")
+	}
+	edited := find(t, m2, h2, object.Template{object.String(ck.CKA_LABEL, "Code Verify Kez")})[0]
+	must(t, m2.Login(h2, ck.CKU_USER, []byte(userPIN)))
+	for label, want := range tamperedAfterLogin {
+		if got := byLabel(label); got != want {
+			t.Errorf("after login, %d objects labelled %q, want %d", got, label, want)
+		}
+	}
+	_, err := m2.GetAttributes(h2, edited, ck.CKA_LABEL)
+	wantRV(t, "after login, reading the edited key found before", err, ck.CKR_OBJECT_HANDLE_INVALID)
+}
+
+// TestTamperedRecordsRefusedFirstReadAfterLogin: a process that logs in
+// before it first needs the objects reads them with the token key at
+// hand, and refuses the edited records at once.
+func TestTamperedRecordsRefusedFirstReadAfterLogin(t *testing.T) {
+	dir, slot := tamperedStore(t)
+	m := sqliteModule(t, dir)
+	h := userSession(t, m, slot)
+	for label, want := range tamperedAfterLogin {
+		if got := len(find(t, m, h, object.Template{object.String(ck.CKA_LABEL, label)})); got != want {
+			t.Errorf("%d objects labelled %q, want %d", got, label, want)
+		}
+	}
+}
+
+// tamperedAfterLogin is what a logged-in search finds in tamperedStore,
+// by label.
+var tamperedAfterLogin = map[string]int{"Code Verify Kez": 0, "Code Verify Key": 0, "Stripped Key": 0, "Device Priv TLS Key": 0, "Untouched Key": 1}
+
+// tamperedStore makes a SQLite store whose token holds four keys, three
+// of them then edited in the file: a public key's label ("Code Verify
+// Key" becomes "Code Verify Kez"), the MAC of "Stripped Key", one bit of
+// the sealed "Device Priv TLS Key"; "Untouched Key" is left as it was.
+func tamperedStore(t *testing.T) (string, ck.SlotID) {
+	t.Helper()
 	dir := t.TempDir()
 	m := sqliteModule(t, dir)
 	slot := readyToken(t, m, "tamper")
@@ -70,19 +114,5 @@ func TestTamperedRecordsRefused(t *testing.T) {
 	if edited != 3 {
 		t.Fatalf("edited %d records, want 3", edited)
 	}
-
-	m2 := sqliteModule(t, dir)
-	h2 := mustOpen(t, m2, slot, true)
-	byLabel := func(label string) int {
-		return len(find(t, m2, h2, object.Template{object.String(ck.CKA_LABEL, label)}))
-	}
-	if byLabel("Code Verify Kez") != 1 || byLabel("Stripped Key") != 1 {
-		t.Fatal("before login, public records are taken as stored")
-	}
-	must(t, m2.Login(h2, ck.CKU_USER, []byte(userPIN)))
-	for label, want := range map[string]int{"Code Verify Kez": 0, "Code Verify Key": 0, "Stripped Key": 0, "Device Priv TLS Key": 0, "Untouched Key": 1} {
-		if got := byLabel(label); got != want {
-			t.Errorf("after login, %d objects labelled %q, want %d", got, label, want)
-		}
-	}
+	return dir, slot
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/corepkcs11/corepkcs11/ck"
 	"github.com/corepkcs11/corepkcs11/object"
@@ -27,7 +28,7 @@ type Token struct {
 	sealer   *sealer     // holds the token key: nil until a login in this process unlocks it
 	user     ck.UserType // who is logged in, if loggedIn
 	loggedIn bool
-	objects  index
+	objects  index // the token's objects once loaded, and the session objects
 	byUID    map[string]*entry
 	// records holds the newest record known of each token object, read
 	// from the store or written by this process, whether it could be
@@ -39,6 +40,11 @@ type Token struct {
 	// seen is the generation of the newest snapshot applied.
 	seen   uint64
 	ro, rw int // this application's open sessions
+
+	// loaded is set once the token's objects are in memory (see
+	// ensureLoaded); it changes only under m.reloading and t.mu, and is
+	// read without them by calls that need the objects.
+	loaded atomic.Bool
 }
 
 func newToken(m *Module, rec store.Token) (*Token, error) {
@@ -343,7 +349,7 @@ func (t *Token) reinit(soPIN []byte, label string, kdf KDF) error {
 		}
 		// Another process wrote the token record (a PIN counter, a new
 		// PIN wrap): read it and try again from it.
-		if err := t.m.reload(t.store, true); err != nil {
+		if err := t.m.reload(t.store, true, nil); err != nil {
 			return err
 		}
 	}
