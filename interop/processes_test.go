@@ -171,6 +171,64 @@ func TestProcessesMixed(t *testing.T) {
 	}
 }
 
+// TestProcessesChangesBeforeFirstFind: process A initializes the module
+// and logs in, which reads no object (issue 17); only after other
+// processes destroyed and created objects, or re-initialized the token,
+// does it make its first search, which must find the token as it is
+// then: no destroyed object, every new one, nothing of the token before
+// a re-initialization, whose end of A's login A must see too.
+func TestProcessesChangesBeforeFirstFind(t *testing.T) {
+	for _, reinit := range []bool{false, true} {
+		e := newEnv(t)
+		e.initToken(t, "mp")
+		e.runChild(t, "data", "create", "kept", "doomed")
+		dir := t.TempDir()
+		ready, start := filepath.Join(dir, "ready"), filepath.Join(dir, "start")
+		first := e.child(t, "first-find", ready, start)
+		done := make(chan string, 1)
+		go func() {
+			out, err := first.CombinedOutput()
+			if err != nil {
+				out = fmt.Appendf(out, "\nexit: %v", err)
+			}
+			done <- string(out)
+		}()
+		if err := waitFile(ready); err != nil {
+			t.Fatal(err, <-done)
+		}
+		want, wantState := "born,kept", "CKS_RW_USER_FUNCTIONS"
+		if reinit {
+			e.initToken(t, "mp2")
+			e.runChild(t, "data", "create", "reborn")
+			want, wantState = "reborn", "CKS_RW_PUBLIC_SESSION"
+		} else {
+			e.runChild(t, "data", "destroy", "doomed")
+			e.runChild(t, "data", "create", "born")
+		}
+		if err := os.WriteFile(start, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out := <-done
+		if got := field(out, "labels"); got != want {
+			t.Errorf("re-initialized %v: the first search finds %q, want %q:\n%s", reinit, got, want, out)
+		}
+		if got := field(out, "state"); got != wantState {
+			t.Errorf("re-initialized %v: the session is in state %s after the first search, want %s:\n%s", reinit, got, wantState, out)
+		}
+	}
+}
+
+// runChild runs a child in role with args to its end, failing the test
+// if it fails.
+func (e env) runChild(t *testing.T, role string, args ...string) string {
+	t.Helper()
+	out, err := e.child(t, role, args...).CombinedOutput()
+	if err != nil || field(string(out), "error") != "" {
+		t.Fatalf("%s %v: %v\n%s", role, args, err, out)
+	}
+	return string(out)
+}
+
 // killRounds runs a child that changes the token's keys (role) until it
 // is killed with SIGKILL, at a random moment after its first completed
 // change, while three others sign; allowed lists the errors a signer may
@@ -565,6 +623,54 @@ var roles = map[string]role{
 				fmt.Println("step=1")
 			}
 		}
+	}},
+	// data create|destroy LABEL...: create public "mixed" data objects
+	// with these labels, or destroy the ones with them.
+	"data": {"user", func(p *pkcs11.Ctx, h pkcs11.SessionHandle, args []string) error {
+		for _, label := range args[1:] {
+			tmpl := []*pkcs11.Attribute{pkcs11.NewAttribute(pkcs11.CKA_CLASS, pkcs11.CKO_DATA), pkcs11.NewAttribute(pkcs11.CKA_TOKEN, true),
+				pkcs11.NewAttribute(pkcs11.CKA_PRIVATE, false), pkcs11.NewAttribute(pkcs11.CKA_APPLICATION, "mixed"), pkcs11.NewAttribute(pkcs11.CKA_LABEL, label)}
+			if args[0] == "create" {
+				if _, err := p.CreateObject(h, tmpl); err != nil {
+					return fmt.Errorf("create %s: %w", label, err)
+				}
+				continue
+			}
+			if err := p.FindObjectsInit(h, tmpl[3:]); err != nil {
+				return err
+			}
+			found, _, err := p.FindObjects(h, 2)
+			p.FindObjectsFinal(h)
+			if err != nil || len(found) != 1 {
+				return fmt.Errorf("finding %s: %d objects, %v", label, len(found), err)
+			}
+			if err := p.DestroyObject(h, found[0]); err != nil {
+				return fmt.Errorf("destroy %s: %w", label, err)
+			}
+		}
+		return nil
+	}},
+	// first-find READY START: once logged in, create the file READY and
+	// wait for the file START; then print the labels of the "mixed" data
+	// objects a search finds, and the session's state.
+	"first-find": {"user", func(p *pkcs11.Ctx, h pkcs11.SessionHandle, args []string) error {
+		if err := os.WriteFile(args[0], nil, 0o600); err != nil {
+			return err
+		}
+		if err := waitFile(args[1]); err != nil {
+			return err
+		}
+		found, err := findLabels(p, h)
+		if err != nil {
+			return err
+		}
+		info, err := p.GetSessionInfo(h)
+		if err != nil {
+			return err
+		}
+		state := map[uint]string{pkcs11.CKS_RW_PUBLIC_SESSION: "CKS_RW_PUBLIC_SESSION", pkcs11.CKS_RW_USER_FUNCTIONS: "CKS_RW_USER_FUNCTIONS"}[info.State]
+		fmt.Printf("labels=%s\nstate=%s\n", strings.Join(slices.Sorted(maps.Keys(found)), ","), state)
+		return nil
 	}},
 	// mixed K N MARKERS: process K of a few, N times: create a token data
 	// object and announce it with a file in MARKERS; check that every
