@@ -424,8 +424,8 @@ func (r *benchReport) text(w io.Writer) {
 		label string
 		rss   func(c benchColumn) int64
 	}{
-		{"resident memory, logged in, 0 objects", func(c benchColumn) int64 { return c.RSS0 }},
-		{fmt.Sprintf("resident memory, logged in, %d objects", r.cfg.objects), func(c benchColumn) int64 { return c.RSSN }},
+		{"resident memory, logged in, searched, 0 objects", func(c benchColumn) int64 { return c.RSS0 }},
+		{fmt.Sprintf("resident memory, logged in, searched, %d objects", r.cfg.objects), func(c benchColumn) int64 { return c.RSSN }},
 	} {
 		row := []string{m.label}
 		first := m.rss(r.runs[0].col)
@@ -463,7 +463,7 @@ func (r *benchReport) text(w io.Writer) {
 		fmt.Fprintf(w, ", which adds to each login: %s", strings.Join(costs, ", "))
 	}
 	fmt.Fprintln(w, ".")
-	fmt.Fprintln(w, "Resident memory (VmRSS) is that of a new process that loaded the module and logged in; before loading:")
+	fmt.Fprintln(w, "Resident memory (VmRSS) is that of a new process that loaded the module, logged in and listed the data objects; before loading:")
 	var base []string
 	for i, run := range r.runs {
 		if run.col.RSSBase > 0 {

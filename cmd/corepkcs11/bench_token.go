@@ -431,8 +431,14 @@ func benchProbe(sp benchSpec) (r benchProbeResult) {
 	}
 	defer p.Close()
 	slot, err := benchFindToken(p, benchLabel)
+	var s client.Session
 	if err == nil {
-		_, err = benchLogin(p, slot)
+		s, err = benchLogin(p, slot)
+	}
+	if err == nil {
+		// A search makes a module hold the token's objects: corepkcs11
+		// reads them at the first call that needs them.
+		_, err = s.FindObjects(object.Template{object.ULong(ck.CKA_CLASS, uint(ck.CKO_DATA))})
 	}
 	if err != nil {
 		r.Err = err.Error()
