@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -38,7 +37,17 @@ type benchTarget struct {
 	col   *benchColumn
 	clock benchClock
 	rec   func(id string, measure func() (float64, error))
-	ours  bool // corepkcs11, whose tokens have a PIN derivation cost
+	ours  bool   // corepkcs11, whose tokens have a PIN derivation cost
+	c     *cHost // the C host of a module's frequent calls; nil for the engine
+}
+
+// rate measures a row's operation: j from the C host for a module, op in
+// this process for the engine.
+func (b *benchTarget) rate(j cJob, op func() error) (float64, error) {
+	if b.c != nil {
+		return b.c.rate(b.clock, j, 1)
+	}
+	return b.clock.rate(benchQuickCount, op)
 }
 
 // open loads and initializes the module (C_Initialize), or the engine.
@@ -52,16 +61,6 @@ func (b *benchTarget) open() (client.Provider, error) {
 // benchToken measures a PKCS#11 module through its C ABI, or the engine
 // in this process, on fresh tokens of its own.
 func benchToken(sp benchSpec, col *benchColumn) {
-	if sp.Kind == "module" {
-		// This process is the module's host, and its goroutines spend
-		// nearly all their time in cgo calls into the module. When no P
-		// is idle, Go's scheduler takes the P of a goroutine that stays
-		// in a cgo call for over 20 µs (an ECDSA signature does), and
-		// the call's return then waits to get one back: at 2 threads on
-		// 2 CPUs that cost a third of the signatures. A C host has no
-		// such scheduler, so the host keeps a P idle for each thread.
-		runtime.GOMAXPROCS(runtime.NumCPU() + slices.Max(sp.Threads))
-	}
 	b := &benchTarget{sp: sp, col: col, clock: sp.clock(), rec: col.recorder(sp)}
 	if err := b.run(); err != nil {
 		col.Err = oneLine(err)
@@ -191,6 +190,11 @@ func (b *benchTarget) run() error {
 	if s, err = benchLogin(p, slot); err != nil {
 		return err
 	}
+	if sp.Kind == "module" {
+		if b.c, err = newCHost(sp.Path, slot); err != nil {
+			return err
+		}
+	}
 	b.keys(p, slot, s)
 	b.objects(s)
 	return nil
@@ -226,7 +230,7 @@ func (b *benchTarget) keys(p client.Provider, slot ck.SlotID, s client.Session) 
 		if ecErr != nil {
 			return 0, ecErr
 		}
-		return clock.rate(benchQuickCount, ecSign(s))
+		return b.rate(cJob{kind: loopSign, mech: ck.CKM_ECDSA, key: ecPriv, in: digest, outLen: 512}, ecSign(s))
 	})
 	rec("ecVerify", func() (float64, error) {
 		if ecErr != nil {
@@ -236,7 +240,8 @@ func (b *benchTarget) keys(p client.Provider, slot ck.SlotID, s client.Session) 
 		if err != nil {
 			return 0, err
 		}
-		return clock.rate(benchQuickCount, func() error { return s.Verify(ecdsaMech, ecPub, digest, sig) })
+		return b.rate(cJob{kind: loopVerify, mech: ck.CKM_ECDSA, key: ecPub, in: digest, sig: sig},
+			func() error { return s.Verify(ecdsaMech, ecPub, digest, sig) })
 	})
 
 	rsaPubT := object.Template{object.Bool(ck.CKA_TOKEN, true), object.Bool(ck.CKA_VERIFY, true), object.String(ck.CKA_LABEL, "bench-rsa"),
@@ -250,7 +255,7 @@ func (b *benchTarget) keys(p client.Provider, slot ck.SlotID, s client.Session) 
 		if rsaErr != nil {
 			return 0, rsaErr
 		}
-		return clock.rate(benchQuickCount, rsaSign(s))
+		return b.rate(cJob{kind: loopSign, mech: ck.CKM_SHA256_RSA_PKCS, key: rsaPriv, in: digest, outLen: 512}, rsaSign(s))
 	})
 	rec("rsaVerify", func() (float64, error) {
 		if rsaErr != nil {
@@ -260,7 +265,8 @@ func (b *benchTarget) keys(p client.Provider, slot ck.SlotID, s client.Session) 
 		if err != nil {
 			return 0, err
 		}
-		return clock.rate(benchQuickCount, func() error { return s.Verify(rsaMech, rsaPub, digest, sig) })
+		return b.rate(cJob{kind: loopVerify, mech: ck.CKM_SHA256_RSA_PKCS, key: rsaPub, in: digest, sig: sig},
+			func() error { return s.Verify(rsaMech, rsaPub, digest, sig) })
 	})
 
 	aesKey, aesErr := s.GenerateKey(client.Mechanism{Type: ck.CKM_AES_KEY_GEN}, object.Template{
@@ -276,7 +282,7 @@ func (b *benchTarget) keys(p client.Provider, slot ck.SlotID, s client.Session) 
 			if aesErr != nil {
 				return 0, aesErr
 			}
-			return clock.rate(benchQuickCount, func() error {
+			return b.rate(cJob{kind: loopEncrypt, mech: ck.CKM_AES_GCM, key: aesKey, in: msg, outLen: len(msg) + 16}, func() error {
 				m := client.Mechanism{Type: ck.CKM_AES_GCM, Param: mech.GCMParams{IV: iv.next(), IVBits: 96, TagBits: 128}}
 				_, err := s.Encrypt(m, aesKey, msg)
 				return err
@@ -294,7 +300,7 @@ func (b *benchTarget) keys(p client.Provider, slot ck.SlotID, s client.Session) 
 		if macErr != nil {
 			return 0, macErr
 		}
-		return clock.rate(benchQuickCount, func() error {
+		return b.rate(cJob{kind: loopSign, mech: ck.CKM_SHA256_HMAC, key: macKey, in: kib, outLen: 64}, func() error {
 			_, err := s.Sign(client.Mechanism{Type: ck.CKM_SHA256_HMAC}, macKey, kib)
 			return err
 		})
@@ -306,14 +312,14 @@ func (b *benchTarget) keys(p client.Provider, slot ck.SlotID, s client.Session) 
 	}{{"sha64", 64}, {"sha1M", 1 << 20}} {
 		msg := make([]byte, c.size)
 		rec(c.id, func() (float64, error) {
-			return clock.rate(benchQuickCount, func() error {
+			return b.rate(cJob{kind: loopDigest, mech: ck.CKM_SHA256, in: msg, outLen: 64}, func() error {
 				_, err := s.Digest(client.Mechanism{Type: ck.CKM_SHA256}, msg)
 				return err
 			})
 		})
 	}
 	rec("rand32", func() (float64, error) {
-		return clock.rate(benchQuickCount, func() error {
+		return b.rate(cJob{kind: loopRandom, outLen: 32}, func() error {
 			_, err := s.Random(32)
 			return err
 		})
@@ -330,6 +336,13 @@ func (b *benchTarget) keys(p client.Provider, slot ck.SlotID, s client.Session) 
 			rec(threadsID(c.id, n), func() (float64, error) {
 				if c.err != nil {
 					return 0, c.err
+				}
+				if b.c != nil {
+					key, m := ecPriv, ck.CKM_ECDSA
+					if c.id == "rsaSign" {
+						key, m = rsaPriv, ck.CKM_SHA256_RSA_PKCS
+					}
+					return b.c.rate(clock, cJob{kind: loopSign, mech: m, key: key, in: digest, outLen: 512}, n)
 				}
 				ops := make([]func() error, n)
 				for i := range n {
@@ -351,7 +364,7 @@ func (b *benchTarget) objects(s client.Session) {
 	clock, rec := b.clock, b.rec
 	i := 0
 	rec("find", func() (float64, error) {
-		return clock.rate(benchQuickCount, func() error {
+		return b.rate(cJob{kind: loopFind, objects: b.sp.Objects}, func() error {
 			label := fmt.Sprintf("bench-data-%d", i%b.sp.Objects)
 			i += 7919 // a prime: labels all over the token
 			hs, err := s.FindObjects(object.Template{object.String(ck.CKA_LABEL, label)})
