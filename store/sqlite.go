@@ -79,6 +79,9 @@ func OpenSQLite(dir string) (Store, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "foreign_keys(ON)")
+	// With keepWAL: the last connection to close truncates the WAL it
+	// keeps, so the next open has nothing to replay.
+	q.Add("_pragma", "journal_size_limit(0)")
 	q.Set("_txlock", "immediate")
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
@@ -86,6 +89,7 @@ func OpenSQLite(dir string) (Store, error) {
 	}
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
+	keepWAL(db)
 	s := &sqliteStore{db: db, path: path}
 	if err := s.migrate(); err != nil {
 		db.Close()
@@ -103,6 +107,28 @@ func OpenSQLite(dir string) (Store, error) {
 	}
 	s.signal.raise(gen)
 	return s, nil
+}
+
+// keepWAL makes the store's connection keep the -wal and -shm files when
+// it closes. SQLite deletes them when its last connection to a database
+// closes, so each C_Initialize of a process alone on the store created
+// two files and each C_Finalize removed them: two thirds of a
+// C_Initialize + C_Login + C_Finalize on ext4 (1.9 ms, 1.15 ms without).
+// A failure only costs that time, so it is ignored.
+func keepWAL(db *sql.DB) {
+	c, err := db.Conn(context.Background())
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	c.Raw(func(dc any) error {
+		if fc, ok := dc.(interface {
+			FileControlPersistWAL(dbName string, mode int) (int, error)
+		}); ok {
+			fc.FileControlPersistWAL("main", 1)
+		}
+		return nil
+	})
 }
 
 // migrate brings the schema to schemaVersion. A store already there,

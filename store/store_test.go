@@ -281,6 +281,48 @@ func TestSQLitePersistenceAndChanges(t *testing.T) {
 	}
 }
 
+// TestSQLiteKeepsWAL: the last connection to close keeps the -wal and
+// -shm files, so that the next open creates none, and leaves the WAL empty
+// with every commit in the database, so that the next open replays nothing.
+func TestSQLiteKeepsWAL(t *testing.T) {
+	dir := t.TempDir()
+	s, err := OpenSQLite(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	must[Token](t)(s.CreateToken(Token{ID: 0, Label: "kept", Keys: []byte{}}))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wal, err := os.Stat(filepath.Join(dir, FileName+"-wal"))
+	if err != nil {
+		t.Fatalf("the WAL file went with the last connection: %v", err)
+	}
+	if wal.Size() != 0 {
+		t.Errorf("the WAL file holds %d bytes after the last close, want 0", wal.Size())
+	}
+	if _, err := os.Stat(filepath.Join(dir, FileName+"-shm")); err != nil {
+		t.Errorf("the -shm file went with the last connection: %v", err)
+	}
+	// The database alone, copied elsewhere, holds the commit.
+	copied := t.TempDir()
+	data, err := os.ReadFile(filepath.Join(dir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(copied, FileName), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := OpenSQLite(copied)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if toks := snapshot(t, c).Tokens; len(toks) != 1 || toks[0].Label != "kept" {
+		t.Fatalf("the database file alone holds %v", toks)
+	}
+}
+
 func TestSQLitePermissions(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "new")
 	s, err := OpenSQLite(dir)

@@ -35,6 +35,9 @@ func (t *Token) checkPIN(user ck.UserType, pin []byte) (tokenSecret, error) {
 // opened: a caller that writes the envelope back checks, inside its write,
 // that the token key is still that one.
 func (t *Token) checkPINOf(user ck.UserType, pin []byte) (tokenSecret, envelope, error) {
+	t.m.mu.RLock()
+	applied := t.m.applied
+	t.m.mu.RUnlock()
 	// Copies, taken under the lock: a refresh may replace t.env while the
 	// slow derivation runs.
 	t.mu.RLock()
@@ -46,8 +49,9 @@ func (t *Token) checkPINOf(user ck.UserType, pin []byte) (tokenSecret, envelope,
 		u := *env.User
 		w = &u
 	}
-	locked := *failures(&t.rec, user) >= t.m.cfg.MaxPINFailures
+	failed := *failures(&t.rec, user)
 	t.mu.RUnlock()
+	locked := failed >= t.m.cfg.MaxPINFailures
 	if w == nil {
 		return tokenSecret{}, env, ck.CKR_USER_PIN_NOT_INITIALIZED
 	}
@@ -55,6 +59,16 @@ func (t *Token) checkPINOf(user ck.UserType, pin []byte) (tokenSecret, envelope,
 		return tokenSecret{}, env, ck.CKR_PIN_LOCKED
 	}
 	sec, unwrapErr := w.unwrap(roleOf(user), pin)
+	if unwrapErr == nil && failed == 0 {
+		// Nothing to reset: if no process has written to the store since
+		// the state read above, the token is the one whose key the PIN
+		// opened and its count is 0, and the login needs no write
+		// transaction (a third of a fast-KDF login's time). Otherwise
+		// the update below checks both.
+		if gen, err := t.store.Generation(); err == nil && gen <= applied {
+			return sec, env, nil
+		}
+	}
 	updated, err := t.store.UpdateToken(uint(t.slot), func(rec *store.Token) error {
 		n := failures(rec, user)
 		switch {

@@ -21,6 +21,20 @@ type hookStore struct {
 	store.Store
 	mu                          sync.Mutex
 	beforePut, afterPut, update func()
+	generation                  func() // before a read of the generation
+}
+
+func (h *hookStore) setGeneration(f func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.generation = f
+}
+
+func (h *hookStore) Generation() (uint64, error) {
+	if f := takeHook(&h.mu, &h.generation); f != nil {
+		f()
+	}
+	return h.Store.Generation()
 }
 
 func takeHook(mu *sync.Mutex, f *func()) func() {
@@ -107,16 +121,35 @@ func TestSyncSetRacesLogoutAndNewerWrite(t *testing.T) {
 	}
 }
 
-// B re-initializes the token while A checks the user PIN: A must not log
-// in with the key of the token before.
+// B re-initializes the token while A checks the user PIN and resets its
+// failure count: A must not log in with the key of the token before.
 func TestSyncLoginRacesReinit(t *testing.T) {
 	_, hs, a, b, slot := twoModules(t)
 	ha, ha2 := mustOpen(t, a, slot, true), mustOpen(t, a, slot, false)
+	wantRV(t, "a wrong PIN", a.Login(ha, ck.CKU_USER, []byte("wrong")), ck.CKR_PIN_INCORRECT)
 	hs.update = func() {
 		must(t, b.InitToken(slot, []byte(soPIN), "new"))
 		find(t, a, ha2, nil)
 	}
 	wantRV(t, "the old user PIN on the re-initialized token", a.Login(ha, ck.CKU_USER, []byte(userPIN)), ck.CKR_USER_PIN_NOT_INITIALIZED)
+}
+
+// A login with no failure count to reset writes nothing, having checked
+// that no process wrote since A read the token's state: B re-initializes
+// the token between that read and the check, and A must not log in with
+// the key of the token before.
+func TestSyncLoginRacesReinitWithoutWrite(t *testing.T) {
+	_, hs, a, b, slot := twoModules(t)
+	ha, ha2 := mustOpen(t, a, slot, true), mustOpen(t, a, slot, false)
+	// The login's first read of the generation is its refresh; the next
+	// is the check after the PIN opened the key.
+	hs.setGeneration(func() {
+		hs.setGeneration(func() {
+			must(t, b.InitToken(slot, []byte(soPIN), "new"))
+			find(t, a, ha2, nil)
+		})
+	})
+	wantRV(t, "the old user PIN on the token re-initialized meanwhile", a.Login(ha, ck.CKU_USER, []byte(userPIN)), ck.CKR_USER_PIN_NOT_INITIALIZED)
 }
 
 // B re-initializes the token while A creates an object: the new token
