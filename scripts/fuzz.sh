@@ -16,6 +16,7 @@ targets=(
 	"pki FuzzECDSASignature"
 	"mech FuzzSignerInput"
 	"mech FuzzCipher"
+	"mech/libcrypto FuzzSign"
 	"token FuzzDecodeRecord"
 )
 for t in "${targets[@]}"; do

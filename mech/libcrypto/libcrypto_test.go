@@ -259,3 +259,50 @@ func TestKeysFreed(t *testing.T) {
 	}
 	t.Fatal("the libcrypto copy of an unreachable key was never freed")
 }
+
+// FuzzSign throws any input at every scheme: libcrypto signs it or
+// declines, and whatever it signs Go's crypto verifies.
+func FuzzSign(f *testing.F) {
+	f.Add(uint8(0), uint16(0), []byte("a digest of any length"))
+	f.Add(uint8(1), uint16(32), make([]byte, 32))
+	f.Add(uint8(2), uint16(0), make([]byte, 66))
+	b, err := Load()
+	if err != nil {
+		f.Fatal(err)
+	}
+	ek, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		f.Fatal(err)
+	}
+	rk := rsaKey()
+	hashes := []crypto.Hash{crypto.SHA1, crypto.SHA224, crypto.SHA256, crypto.SHA384, crypto.SHA512, crypto.SHA3_256}
+	f.Fuzz(func(t *testing.T, scheme uint8, salt uint16, msg []byte) {
+		switch scheme % 3 {
+		case 0:
+			if sig, ok := b.SignECDSA(ek, msg); ok && !ecdsa.VerifyASN1(&ek.PublicKey, msg, sig) {
+				t.Fatal("an ECDSA signature Go does not verify")
+			}
+		case 1:
+			if sig, ok := b.SignRSA(rk, mech.RSASignature{}, msg); ok && rsa.VerifyPKCS1v15(&rk.PublicKey, 0, msg, sig) != nil {
+				t.Fatal("a PKCS#1 v1.5 signature Go does not verify")
+			}
+		case 2:
+			h := hashes[int(salt)%len(hashes)]
+			s := mech.RSASignature{PSS: true, Hash: h, SaltLen: int(salt) % 300}
+			sig, ok := b.SignRSA(rk, s, msg)
+			if !ok {
+				return
+			}
+			if len(msg) != h.Size() {
+				t.Fatalf("a PSS signature of a %d-byte input with a %d-byte hash", len(msg), h.Size())
+			}
+			opts := &rsa.PSSOptions{Hash: h, SaltLength: s.SaltLen}
+			if s.SaltLen == 0 {
+				opts.SaltLength = rsa.PSSSaltLengthAuto
+			}
+			if err := rsa.VerifyPSS(&rk.PublicKey, h, msg, sig, opts); err != nil {
+				t.Fatalf("a PSS signature Go does not verify: %v", err)
+			}
+		}
+	})
+}
