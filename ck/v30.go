@@ -11,6 +11,36 @@ const (
 // is a different, older mechanism: RFC 3394 over PKCS#7 padding.
 const CKM_AES_KEY_WRAP_KWP MechanismType = 0x210b
 
+// ECDSA over SHA-3 digests, and MGF1 over SHA-3 for RSA-PSS and OAEP
+// (PKCS#11 3.0 sections 6.3 and 2.1.7).
+const (
+	CKM_ECDSA_SHA3_224 MechanismType = 0x1047
+	CKM_ECDSA_SHA3_256 MechanismType = 0x1048
+	CKM_ECDSA_SHA3_384 MechanismType = 0x1049
+	CKM_ECDSA_SHA3_512 MechanismType = 0x104a
+
+	CKG_MGF1_SHA3_224 MGF = 0x6
+	CKG_MGF1_SHA3_256 MGF = 0x7
+	CKG_MGF1_SHA3_384 MGF = 0x8
+	CKG_MGF1_SHA3_512 MGF = 0x9
+)
+
 func init() {
-	namesMechanismType[CKM_AES_KEY_WRAP_KWP] = "CKM_AES_KEY_WRAP_KWP"
+	for t, name := range map[MechanismType]string{
+		CKM_AES_KEY_WRAP_KWP: "CKM_AES_KEY_WRAP_KWP",
+		CKM_ECDSA_SHA3_224:   "CKM_ECDSA_SHA3_224",
+		CKM_ECDSA_SHA3_256:   "CKM_ECDSA_SHA3_256",
+		CKM_ECDSA_SHA3_384:   "CKM_ECDSA_SHA3_384",
+		CKM_ECDSA_SHA3_512:   "CKM_ECDSA_SHA3_512",
+	} {
+		namesMechanismType[t] = name
+	}
+	for g, name := range map[MGF]string{
+		CKG_MGF1_SHA3_224: "CKG_MGF1_SHA3_224",
+		CKG_MGF1_SHA3_256: "CKG_MGF1_SHA3_256",
+		CKG_MGF1_SHA3_384: "CKG_MGF1_SHA3_384",
+		CKG_MGF1_SHA3_512: "CKG_MGF1_SHA3_512",
+	} {
+		namesMGF[g] = name
+	}
 }

@@ -207,7 +207,8 @@ func keySizeUnit(m *mech.Mechanism, flags ck.Flags) (string, error) {
 				u = "bits"
 			}
 		case ck.CKK_AES, ck.CKK_DES, ck.CKK_DES2, ck.CKK_DES3,
-			ck.CKK_SHA_1_HMAC, ck.CKK_SHA224_HMAC, ck.CKK_SHA256_HMAC, ck.CKK_SHA384_HMAC, ck.CKK_SHA512_HMAC:
+			ck.CKK_SHA_1_HMAC, ck.CKK_SHA224_HMAC, ck.CKK_SHA256_HMAC, ck.CKK_SHA384_HMAC, ck.CKK_SHA512_HMAC,
+			ck.CKK_SHA3_224_HMAC, ck.CKK_SHA3_256_HMAC, ck.CKK_SHA3_384_HMAC, ck.CKK_SHA3_512_HMAC:
 			u = "bytes"
 		default:
 			return "", fmt.Errorf("%v: no key size unit for %v (add it to keySizeUnit)", m.Type, kt)

@@ -189,13 +189,12 @@ func (o *Object) finish() error {
 	case ck.CKO_CERTIFICATE:
 		return o.finishCertificate()
 	case ck.CKO_PUBLIC_KEY, ck.CKO_PRIVATE_KEY, ck.CKO_SECRET_KEY:
-		switch ck.KeyType(o.sub) {
-		case ck.CKK_EC:
+		switch kt := ck.KeyType(o.sub); {
+		case kt == ck.CKK_EC:
 			return o.finishEC()
-		case ck.CKK_RSA:
+		case kt == ck.CKK_RSA:
 			return o.finishRSA()
-		case ck.CKK_GENERIC_SECRET, ck.CKK_AES, ck.CKK_DES, ck.CKK_DES2, ck.CKK_DES3,
-			ck.CKK_SHA_1_HMAC, ck.CKK_SHA224_HMAC, ck.CKK_SHA256_HMAC, ck.CKK_SHA384_HMAC, ck.CKK_SHA512_HMAC:
+		case kt == ck.CKK_DES || kt == ck.CKK_DES2 || kt == ck.CKK_DES3 || slices.Contains(valueKeyTypes, kt):
 			return o.finishSecret()
 		}
 	}

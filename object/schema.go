@@ -206,16 +206,22 @@ var schemas = map[schemaKey]schema{
 	{ck.CKO_PRIVATE_KEY, uint(ck.CKK_EC)}:            newSchema(storageRules, keyRules, privateKeyRules, ecPrivateRules),
 	{ck.CKO_PUBLIC_KEY, uint(ck.CKK_RSA)}:            newSchema(storageRules, keyRules, publicKeyRules, rsaPublicRules),
 	{ck.CKO_PRIVATE_KEY, uint(ck.CKK_RSA)}:           newSchema(storageRules, keyRules, privateKeyRules, rsaPrivateRules),
-	{ck.CKO_SECRET_KEY, uint(ck.CKK_GENERIC_SECRET)}: newSchema(storageRules, keyRules, secretKeyRules, secretValueRules),
-	{ck.CKO_SECRET_KEY, uint(ck.CKK_AES)}:            newSchema(storageRules, keyRules, secretKeyRules, secretValueRules),
-	{ck.CKO_SECRET_KEY, uint(ck.CKK_SHA_1_HMAC)}:     newSchema(storageRules, keyRules, secretKeyRules, secretValueRules),
-	{ck.CKO_SECRET_KEY, uint(ck.CKK_SHA224_HMAC)}:    newSchema(storageRules, keyRules, secretKeyRules, secretValueRules),
-	{ck.CKO_SECRET_KEY, uint(ck.CKK_SHA256_HMAC)}:    newSchema(storageRules, keyRules, secretKeyRules, secretValueRules),
-	{ck.CKO_SECRET_KEY, uint(ck.CKK_SHA384_HMAC)}:    newSchema(storageRules, keyRules, secretKeyRules, secretValueRules),
-	{ck.CKO_SECRET_KEY, uint(ck.CKK_SHA512_HMAC)}:    newSchema(storageRules, keyRules, secretKeyRules, secretValueRules),
 	{ck.CKO_SECRET_KEY, uint(ck.CKK_DES)}:            newSchema(storageRules, keyRules, secretKeyRules, desValueRules),
 	{ck.CKO_SECRET_KEY, uint(ck.CKK_DES2)}:           newSchema(storageRules, keyRules, secretKeyRules, desValueRules),
 	{ck.CKO_SECRET_KEY, uint(ck.CKK_DES3)}:           newSchema(storageRules, keyRules, secretKeyRules, desValueRules),
+}
+
+// valueKeyTypes are the secret key types whose CKA_VALUE is any run of
+// bytes: a generic secret, an AES key, and the HMAC key types of each
+// hash.
+var valueKeyTypes = []ck.KeyType{ck.CKK_GENERIC_SECRET, ck.CKK_AES,
+	ck.CKK_SHA_1_HMAC, ck.CKK_SHA224_HMAC, ck.CKK_SHA256_HMAC, ck.CKK_SHA384_HMAC, ck.CKK_SHA512_HMAC,
+	ck.CKK_SHA3_224_HMAC, ck.CKK_SHA3_256_HMAC, ck.CKK_SHA3_384_HMAC, ck.CKK_SHA3_512_HMAC}
+
+func init() {
+	for _, kt := range valueKeyTypes {
+		schemas[schemaKey{ck.CKO_SECRET_KEY, uint(kt)}] = newSchema(storageRules, keyRules, secretKeyRules, secretValueRules)
+	}
 }
 
 // subtypeAttr is the attribute that picks the schema within a class.

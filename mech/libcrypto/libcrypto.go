@@ -76,7 +76,8 @@ func load() (*Backend, error) {
 	// OpenSSL's names for the hashes PSS can use; each is fetched once
 	// and kept for the life of the process.
 	for h, name := range map[crypto.Hash]string{crypto.SHA1: "SHA1", crypto.SHA224: "SHA2-224", crypto.SHA256: "SHA2-256",
-		crypto.SHA384: "SHA2-384", crypto.SHA512: "SHA2-512"} {
+		crypto.SHA384: "SHA2-384", crypto.SHA512: "SHA2-512", crypto.SHA3_224: "SHA3-224", crypto.SHA3_256: "SHA3-256",
+		crypto.SHA3_384: "SHA3-384", crypto.SHA3_512: "SHA3-512"} {
 		cname := C.CString(name)
 		if md := C.cpk_md(cname); md != nil {
 			b.md[h] = md
