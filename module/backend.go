@@ -44,14 +44,16 @@ var spareProcs sync.Once
 // of a cgo call that lasts over 20 µs when no P is idle (an ECDSA P-256
 // signature lasts about 30), and the call's return then queues for a P
 // under the scheduler's lock. With one P per CPU, two threads signing
-// ECDSA got 1.42-1.47 times one thread's rate; with twice as many, 1.64-1.76
-// (OpenSSL itself, in two threads, 2.0). The Ps are idle otherwise: the
-// module's own goroutines are few and mostly asleep.
+// ECDSA got 1.42-1.47 times one thread's rate; with twice as many,
+// 1.70-2.02 (OpenSSL itself, in two threads, 2.0). The Ps are idle
+// otherwise: the module's own goroutines are few and mostly asleep.
+//
+// The base is the runtime's own GOMAXPROCS, which follows a container's
+// CPU quota, not the host's CPU count; setting it stops the runtime from
+// following later changes of the quota.
 func addSpareProcs() {
 	if getenv("GOMAXPROCS") != "" {
 		return
 	}
-	if n := 2 * runtime.NumCPU(); runtime.GOMAXPROCS(0) < n {
-		runtime.GOMAXPROCS(n)
-	}
+	runtime.GOMAXPROCS(2 * runtime.GOMAXPROCS(0))
 }
