@@ -49,7 +49,7 @@ func (t *Token) checkPINOf(user ck.UserType, pin []byte) (tokenSecret, envelope,
 		u := *env.User
 		w = &u
 	}
-	failed := *failures(&t.rec, user)
+	failed, epoch := *failures(&t.rec, user), t.rec.Epoch
 	t.mu.RUnlock()
 	locked := failed >= t.m.cfg.MaxPINFailures
 	if w == nil {
@@ -72,6 +72,8 @@ func (t *Token) checkPINOf(user ck.UserType, pin []byte) (tokenSecret, envelope,
 	updated, err := t.store.UpdateToken(uint(t.slot), func(rec *store.Token) error {
 		n := failures(rec, user)
 		switch {
+		case rec.Epoch != epoch:
+			return errReinitialized // the PIN opened the key of the token before
 		case *n >= t.m.cfg.MaxPINFailures:
 			return ck.CKR_PIN_LOCKED // locked by another process meanwhile
 		case unwrapErr != nil:
@@ -87,6 +89,8 @@ func (t *Token) checkPINOf(user ck.UserType, pin []byte) (tokenSecret, envelope,
 	case err == nil:
 		t.recordWritten(updated)
 	case errors.Is(err, errUnchanged):
+	case errors.Is(err, errReinitialized):
+		return tokenSecret{}, env, err
 	case ck.ToRV(err) == ck.CKR_PIN_LOCKED:
 		return tokenSecret{}, env, ck.CKR_PIN_LOCKED
 	case err != nil:
@@ -148,6 +152,12 @@ func (m *Module) Login(h ck.SessionHandle, user ck.UserType, pin []byte) error {
 	// the PIN is checked again against the token as it is now.
 	for range maxWriteAttempts {
 		sec, env, err := t.checkPINOf(user, pin)
+		if errors.Is(err, errReinitialized) {
+			if err := m.refresh(); err != nil {
+				return err
+			}
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -306,5 +316,6 @@ func (t *Token) updateEnvelope(from envelope, change func(*envelope, *store.Toke
 }
 
 // errReinitialized ends a write derived from a token key that another
-// process replaced with C_InitToken.
+// process replaced with C_InitToken, or a PIN check that opened it: the
+// check starts again on the token as it is.
 var errReinitialized = errors.New("the token was re-initialized by another process")

@@ -140,16 +140,47 @@ func TestSyncLoginRacesReinit(t *testing.T) {
 // the key of the token before.
 func TestSyncLoginRacesReinitWithoutWrite(t *testing.T) {
 	_, hs, a, b, slot := twoModules(t)
-	ha, ha2 := mustOpen(t, a, slot, true), mustOpen(t, a, slot, false)
+	ha := mustOpen(t, a, slot, true)
 	// The login's first read of the generation is its refresh; the next
 	// is the check after the PIN opened the key.
 	hs.setGeneration(func() {
-		hs.setGeneration(func() {
-			must(t, b.InitToken(slot, []byte(soPIN), "new"))
-			find(t, a, ha2, nil)
-		})
+		hs.setGeneration(func() { must(t, b.InitToken(slot, []byte(soPIN), "new")) })
 	})
 	wantRV(t, "the old user PIN on the token re-initialized meanwhile", a.Login(ha, ck.CKU_USER, []byte(userPIN)), ck.CKR_USER_PIN_NOT_INITIALIZED)
+}
+
+// B locks the user PIN with wrong PINs while A's login derives its key:
+// A's right PIN comes after the lock and must not log in.
+func TestSyncLoginRacesLockout(t *testing.T) {
+	_, hs, a, b, slot := twoModules(t)
+	ha, hb := mustOpen(t, a, slot, true), mustOpen(t, b, slot, true)
+	hs.setGeneration(func() {
+		hs.setGeneration(func() {
+			for b.Login(hb, ck.CKU_USER, []byte("wrong")) != ck.CKR_PIN_LOCKED {
+			}
+		})
+	})
+	wantRV(t, "the right PIN after another process locked it", a.Login(ha, ck.CKU_USER, []byte(userPIN)), ck.CKR_PIN_LOCKED)
+}
+
+// B enters a wrong PIN while A's login derives its key: A's right PIN
+// comes after it and resets the count.
+func TestSyncLoginResetsRacingFailure(t *testing.T) {
+	mem, hs, a, b, slot := twoModules(t)
+	ha, hb := mustOpen(t, a, slot, true), mustOpen(t, b, slot, true)
+	hs.setGeneration(func() {
+		hs.setGeneration(func() {
+			wantRV(t, "B's wrong PIN", b.Login(hb, ck.CKU_USER, []byte("wrong")), ck.CKR_PIN_INCORRECT)
+		})
+	})
+	must(t, a.Login(ha, ck.CKU_USER, []byte(userPIN)))
+	snap, err := mem.Snapshot(store.AllObjects)
+	must(t, err)
+	for _, rec := range snap.Tokens {
+		if rec.UserFailures != 0 {
+			t.Errorf("the user PIN's failure count is %d after A's login, want 0", rec.UserFailures)
+		}
+	}
 }
 
 // B re-initializes the token while A creates an object: the new token
