@@ -47,6 +47,7 @@ func TestMain(m *testing.M) {
 // env is a fresh store for one test, with the module's log in a file.
 type env struct {
 	store, log string
+	extra      []string // more environment variables, NAME=value
 }
 
 func newEnv(t *testing.T) env {
@@ -56,7 +57,7 @@ func newEnv(t *testing.T) env {
 }
 
 func (e env) vars() []string {
-	return append(os.Environ(), "COREPKCS11_STORE="+e.store, "COREPKCS11_LOG_FILE="+e.log)
+	return append(append(os.Environ(), "COREPKCS11_STORE="+e.store, "COREPKCS11_LOG_FILE="+e.log), e.extra...)
 }
 
 // run runs a command against the env's store and returns its combined
