@@ -44,6 +44,9 @@ typedef struct {
 // The run's shared state: the main thread sets deadline and quick before
 // each slice's start barrier, the workers read it after.
 typedef struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	int go; // the barriers are made
 	pthread_barrier_t start, end;
 	int slices;
 	double deadline;
@@ -122,6 +125,11 @@ static void *work(void *p) {
 	int ok = opened ? 1 : fail(w, "C_OpenSession", rv);
 	// One untimed call: the check that the module can, and the warm-up.
 	ok = ok && op(w);
+	pthread_mutex_lock(&st->mu);
+	while (!st->go) {
+		pthread_cond_wait(&st->cond, &st->mu);
+	}
+	pthread_mutex_unlock(&st->mu);
 	for (int k = 0; k < st->slices; k++) {
 		pthread_barrier_wait(&st->start);
 		w->count = 0;
@@ -144,12 +152,17 @@ static void *work(void *p) {
 // slice of quick_count operations per thread), and returns the slice with
 // the highest rate.
 loop_result loop_run(const loop_job *j, int threads, int slices, double slice_secs, long quick_count) {
+	// Each run's IVs start from a prefix of their own: the bench's rows
+	// encrypt under one key, one run after the other.
+	static unsigned int runs;
+	runs++;
 	loop_result r = {0, 0, CKR_OK, NULL};
 	run_state st;
 	st.slices = quick_count > 0 ? 1 : slices;
 	st.quick = quick_count;
-	pthread_barrier_init(&st.start, NULL, threads + 1);
-	pthread_barrier_init(&st.end, NULL, threads + 1);
+	st.go = 0;
+	pthread_mutex_init(&st.mu, NULL);
+	pthread_cond_init(&st.cond, NULL);
 	thread_arg *args = calloc(threads, sizeof *args);
 	pthread_t *ids = calloc(threads, sizeof *ids);
 	for (int i = 0; i < threads; i++) {
@@ -157,9 +170,30 @@ loop_result loop_run(const loop_job *j, int threads, int slices, double slice_se
 		args[i].w.j = j;
 		args[i].w.out = malloc(j->outLen > 0 ? j->outLen : 1);
 		args[i].w.next = (CK_ULONG)i * 104729 % (j->objects > 0 ? j->objects : 1);
-		args[i].w.iv[0] = (CK_BYTE)i;
-		pthread_create(&ids[i], NULL, work, &args[i]);
+		args[i].w.iv[0] = (CK_BYTE)(runs >> 16);
+		args[i].w.iv[1] = (CK_BYTE)(runs >> 8);
+		args[i].w.iv[2] = (CK_BYTE)runs;
+		args[i].w.iv[3] = (CK_BYTE)i;
 	}
+	// The barriers count the threads, so they are made once the threads
+	// are: the threads wait for them at the go signal.
+	int started = 0;
+	for (; started < threads; started++) {
+		if (pthread_create(&ids[started], NULL, work, &args[started]) != 0) {
+			break;
+		}
+	}
+	if (started < threads) {
+		r.rv = CKR_HOST_MEMORY;
+		r.fn = "pthread_create";
+		st.slices = 0;
+	}
+	pthread_barrier_init(&st.start, NULL, started + 1);
+	pthread_barrier_init(&st.end, NULL, started + 1);
+	pthread_mutex_lock(&st.mu);
+	st.go = 1;
+	pthread_cond_broadcast(&st.cond);
+	pthread_mutex_unlock(&st.mu);
 	double best = 0;
 	for (int k = 0; k < st.slices; k++) {
 		double t0 = now();
@@ -177,17 +211,21 @@ loop_result loop_run(const loop_job *j, int threads, int slices, double slice_se
 			r.secs = secs;
 		}
 	}
-	for (int i = 0; i < threads; i++) {
+	for (int i = 0; i < started; i++) {
 		pthread_join(ids[i], NULL);
 		if (r.rv == CKR_OK && args[i].w.rv != CKR_OK) {
 			r.rv = args[i].w.rv;
 			r.fn = args[i].w.fn;
 		}
+	}
+	for (int i = 0; i < threads; i++) {
 		free(args[i].w.out);
 	}
 	free(args);
 	free(ids);
 	pthread_barrier_destroy(&st.start);
 	pthread_barrier_destroy(&st.end);
+	pthread_cond_destroy(&st.cond);
+	pthread_mutex_destroy(&st.mu);
 	return r;
 }

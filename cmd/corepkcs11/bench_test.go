@@ -54,14 +54,28 @@ rsa 2048 bits 0.001036s 0.000051s    965.4  19649.0
                               sign    verify    sign/s verify/s
  256 bits ecdsa (nistp256)   0.0001s   0.0002s  11022.3   4347.0
 `
-	got := parseOpenSSLSpeed(out)
-	want := map[string]float64{"rsaSign": 965.4, "rsaVerify": 19649.0, "ecSign": 11022.3, "ecVerify": 4347.0}
-	if len(got) != len(want) {
-		t.Fatalf("got %v, want %v", got, want)
-	}
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("%s: got %v, want %v", k, got[k], v)
+	// OpenSSL 3.2 and later: the key size padded, and encryption and
+	// decryption columns after sign and verify.
+	out32 := `                   sign    verify    encrypt   decrypt   sign/s verify/s  encr./s  decr./s
+rsa  2048 bits 0.000953s 0.000027s 0.000028s 0.000949s   1049.2  36496.1  35512.3   1053.4
+                              sign    verify    sign/s verify/s
+ 256 bits ecdsa (nistp256)   0.0000s   0.0001s  30012.0  10011.5
+`
+	for _, c := range []struct {
+		out  string
+		want map[string]float64
+	}{
+		{out, map[string]float64{"rsaSign": 965.4, "rsaVerify": 19649.0, "ecSign": 11022.3, "ecVerify": 4347.0}},
+		{out32, map[string]float64{"rsaSign": 1049.2, "rsaVerify": 36496.1, "ecSign": 30012.0, "ecVerify": 10011.5}},
+	} {
+		got := parseOpenSSLSpeed(c.out)
+		if len(got) != len(c.want) {
+			t.Fatalf("got %v, want %v", got, c.want)
+		}
+		for k, v := range c.want {
+			if got[k] != v {
+				t.Errorf("%s: got %v, want %v", k, got[k], v)
+			}
 		}
 	}
 }
