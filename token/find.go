@@ -24,9 +24,16 @@ func (m *Module) FindObjectsInit(h ck.SessionHandle, tmpl object.Template) error
 		return err
 	}
 	// The first search reads the token's objects, before the session is
-	// locked: no lock is held across the read.
-	if err := t.ensureLoaded(); err != nil {
-		return err
+	// locked: no lock is held across the read. A search already active
+	// is refused first, as it is on a loaded token.
+	if !t.loaded.Load() {
+		if err := s.start(opFind); err != nil {
+			return err
+		}
+		s.mu.Unlock()
+		if err := t.ensureLoaded(); err != nil {
+			return err
+		}
 	}
 	if err := s.start(opFind); err != nil {
 		return err
