@@ -15,6 +15,7 @@ import (
 var benchRows = []string{
 	"C_Initialize + C_Login, 0 objects",
 	"C_Initialize + C_Login, 50 objects",
+	"C_Initialize + C_Login + a search, 50 objects",
 	"C_Initialize + C_Login, strong PIN KDF",
 	"EC P-256 key generation",
 	"EC P-256 sign (CKM_ECDSA, 32 B digest)",

@@ -240,6 +240,7 @@ func benchOps(objects int, threads []int) []benchOp {
 	ops := []benchOp{
 		{id: "login0", label: "C_Initialize + C_Login, 0 objects"},
 		{id: "loginN", label: fmt.Sprintf("C_Initialize + C_Login, %d objects", objects)},
+		{id: "loginFindN", label: fmt.Sprintf("C_Initialize + C_Login + a search, %d objects", objects)},
 		{id: "loginStrong", label: "C_Initialize + C_Login, strong PIN KDF"},
 		{id: "ecGen", label: "EC P-256 key generation"},
 		{id: "ecSign", label: "EC P-256 sign (CKM_ECDSA, 32 B digest)"},

@@ -40,7 +40,7 @@ func TestBenchUsage(t *testing.T) {
 		}
 	}
 	ops := benchOps(10, []int{1, 2})
-	if len(ops) != 17+4 || ops[len(ops)-1].base != "rsaSign/1" || ops[1].label != "C_Initialize + C_Login, 10 objects" {
+	if len(ops) != 18+4 || ops[len(ops)-1].base != "rsaSign/1" || ops[1].label != "C_Initialize + C_Login, 10 objects" {
 		t.Errorf("benchOps: %+v", ops)
 	}
 }

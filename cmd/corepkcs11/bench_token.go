@@ -181,6 +181,9 @@ func (b *benchTarget) run() error {
 		col.Notes = append(col.Notes, fmt.Sprintf("resident memory with %d objects: %s", sp.Objects, oneLine(err)))
 	}
 	b.rec("loginN", func() (float64, error) { return b.clock.rate(benchQuickCount, b.loginCycle(slot)) })
+	// What a tool that logs in and looks for its key pays: a module that
+	// reads objects at first use reads them here.
+	b.rec("loginFindN", func() (float64, error) { return b.clock.rate(2, b.loginFindCycle(slot)) })
 
 	// The operations, in one session logged in as the user.
 	if p, err = b.open(); err != nil {
@@ -416,6 +419,30 @@ func (b *benchTarget) loginCycle(slot ck.SlotID) func() error {
 			return err
 		}
 		return s.Login(ck.CKU_USER, []byte(benchUserPIN))
+	}
+}
+
+// loginFindCycle is loginCycle with a search by label among the objects
+// before C_Finalize.
+func (b *benchTarget) loginFindCycle(slot ck.SlotID) func() error {
+	return func() error {
+		p, err := b.open()
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		s, err := p.OpenSession(slot, false)
+		if err != nil {
+			return err
+		}
+		if err := s.Login(ck.CKU_USER, []byte(benchUserPIN)); err != nil {
+			return err
+		}
+		hs, err := s.FindObjects(object.Template{object.String(ck.CKA_LABEL, "bench-data-0")})
+		if err == nil && len(hs) != 1 {
+			err = fmt.Errorf("%d objects labelled bench-data-0, not 1", len(hs))
+		}
+		return err
 	}
 }
 
