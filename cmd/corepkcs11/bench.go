@@ -449,6 +449,7 @@ func (r *benchReport) text(w io.Writer) {
 	fmt.Fprintln(w, "— the module lacks the mechanism or function, or the row does not apply to it; notes below say which failed.")
 	fmt.Fprintf(w, "Each figure: %s; 1 MiB rows are MiB/s. Keys are token objects (EC, RSA) or session\n", benchTiming(r.duration(), r.cfg.quick))
 	fmt.Fprintln(w, "objects (AES, HMAC); the objects are public 32-byte data objects; the threads rows sign in one session per thread.")
+	fmt.Fprintln(w, "An operation's threads rows take their slices in turn, so that their ratio compares the same moments.")
 	fmt.Fprintln(w, "A module's sign, verify, AES-GCM, HMAC, SHA-256, C_GenerateRandom, find and threads rows are timed in loops written in C,")
 	fmt.Fprintln(w, "in threads of their own, as a C host calls a module; the other rows go through Go (miekg/pkcs11), the engine's are Go calls.")
 	fmt.Fprintln(w, "C_Initialize + C_Login is C_Initialize, C_OpenSession, C_Login (user) and C_Finalize.")

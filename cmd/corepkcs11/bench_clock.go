@@ -14,6 +14,7 @@ import (
 type benchClock struct {
 	d     time.Duration
 	quick bool
+	one   bool // d is one slice, not split
 }
 
 // errBenchDone ends a loop early without failing it: an operation that
@@ -40,10 +41,39 @@ func benchTiming(duration string, quick bool) string {
 
 // slices is how many slices, and how long each, the clock times.
 func (c benchClock) slices() (int, time.Duration) {
-	if c.quick {
+	switch {
+	case c.quick:
 		return 1, 0
+	case c.one:
+		return 1, c.d
 	}
 	return benchSlices, c.d / benchSlices
+}
+
+// inTurn runs the measures (each of one operation at one thread count)
+// slice by slice in turn, each slice measure after measure, and returns
+// each one's best slice: the ratios of the threads rows then compare the
+// same moments of a shared machine, where measures taken one after the
+// other would each see different neighbours. A measure that fails stops
+// being run.
+func (c benchClock) inTurn(measures []func(slice benchClock) (float64, error)) ([]float64, []error) {
+	best, errs := make([]float64, len(measures)), make([]error, len(measures))
+	slices, length := c.slices()
+	slice := benchClock{d: length, quick: c.quick, one: true}
+	for range slices {
+		for i, m := range measures {
+			if errs[i] != nil {
+				continue
+			}
+			r, err := m(slice)
+			if err != nil {
+				errs[i] = err
+				continue
+			}
+			best[i] = max(best[i], r)
+		}
+	}
+	return best, errs
 }
 
 // rate runs op once untimed (the check that the module can do it, and the

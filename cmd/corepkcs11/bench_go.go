@@ -137,13 +137,34 @@ func benchGo(sp benchSpec, col *benchColumn) {
 		})
 	})
 
-	for _, n := range sp.Threads {
-		ecOps, rsaOps := make([]func() error, n), make([]func() error, n)
-		for i := range n {
-			ecOps[i], rsaOps[i] = ecSign, rsaSign
+	for _, c := range []struct {
+		id   string
+		sign func() error
+	}{{"ecSign", ecSign}, {"rsaSign", rsaSign}} {
+		measures := make([]func(benchClock) (float64, error), len(sp.Threads))
+		for k, n := range sp.Threads {
+			ops := make([]func() error, n)
+			for i := range n {
+				ops[i] = c.sign
+			}
+			measures[k] = func(slice benchClock) (float64, error) { return slice.rateThreads(benchQuickCount, ops) }
 		}
-		rec(threadsID("ecSign", n), func() (float64, error) { return clock.rateThreads(benchQuickCount, ecOps) })
-		rec(threadsID("rsaSign", n), func() (float64, error) { return clock.rateThreads(benchQuickCount, rsaOps) })
+		recThreads(rec, c.id, sp.Threads, clock, measures)
+	}
+}
+
+// recThreads measures the threads rows of one operation in turn (see
+// benchClock.inTurn) and records them.
+func recThreads(rec func(string, func() (float64, error)), id string, threads []int, clock benchClock, measures []func(benchClock) (float64, error)) {
+	var best []float64
+	var errs []error
+	for k, n := range threads {
+		rec(threadsID(id, n), func() (float64, error) {
+			if best == nil {
+				best, errs = clock.inTurn(measures)
+			}
+			return best[k], errs[k]
+		})
 	}
 }
 

@@ -331,22 +331,21 @@ func (b *benchTarget) keys(p client.Provider, slot ck.SlotID, s client.Session) 
 
 	// Each thread signs in a session of its own; the user's login
 	// covers them all.
-	for _, n := range b.sp.Threads {
-		for _, c := range []struct {
-			id   string
-			err  error
-			sign func(client.Session) func() error
-		}{{"ecSign", ecErr, ecSign}, {"rsaSign", rsaErr, rsaSign}} {
-			rec(threadsID(c.id, n), func() (float64, error) {
+	for _, c := range []struct {
+		id   string
+		err  error
+		key  ck.ObjectHandle
+		mech ck.MechanismType
+		sign func(client.Session) func() error
+	}{{"ecSign", ecErr, ecPriv, ck.CKM_ECDSA, ecSign}, {"rsaSign", rsaErr, rsaPriv, ck.CKM_SHA256_RSA_PKCS, rsaSign}} {
+		measures := make([]func(benchClock) (float64, error), len(b.sp.Threads))
+		for k, n := range b.sp.Threads {
+			measures[k] = func(slice benchClock) (float64, error) {
 				if c.err != nil {
 					return 0, c.err
 				}
 				if b.c != nil {
-					key, m := ecPriv, ck.CKM_ECDSA
-					if c.id == "rsaSign" {
-						key, m = rsaPriv, ck.CKM_SHA256_RSA_PKCS
-					}
-					return b.c.rate(clock, cJob{kind: loopSign, mech: m, key: key, in: digest, outLen: 512}, n)
+					return b.c.rate(slice, cJob{kind: loopSign, mech: c.mech, key: c.key, in: digest, outLen: 512}, n)
 				}
 				ops := make([]func() error, n)
 				for i := range n {
@@ -357,9 +356,10 @@ func (b *benchTarget) keys(p client.Provider, slot ck.SlotID, s client.Session) 
 					defer ts.Close()
 					ops[i] = c.sign(ts)
 				}
-				return clock.rateThreads(benchQuickCount, ops)
-			})
+				return slice.rateThreads(benchQuickCount, ops)
+			}
 		}
+		recThreads(rec, c.id, b.sp.Threads, clock, measures)
 	}
 }
 
