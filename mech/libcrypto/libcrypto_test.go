@@ -194,11 +194,7 @@ func TestMechanisms(t *testing.T) {
 	}
 }
 
-func cached[K any](c *cache[K], key *K) bool {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.keys[weak.Make(key)] != nil
-}
+func cached[K any](c *cache[K], key *K) bool { return c.held(weak.Make(key)) }
 
 // TestConcurrent signs with one key from many goroutines at once: each
 // signature takes a context of its own (run with -race).
@@ -250,10 +246,7 @@ func TestKeysFreed(t *testing.T) {
 	key = nil
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
 		runtime.GC()
-		b.ec.mu.RLock()
-		_, held := b.ec.keys[wp]
-		b.ec.mu.RUnlock()
-		if !held {
+		if !b.ec.held(wp) {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)

@@ -63,70 +63,58 @@ type ctxConfig struct {
 	salt    C.int
 }
 
-// maxIdle is how many contexts a key keeps for each configuration: one
-// per thread signing with it at once, on the machines this runs on.
-const maxIdle = 8
-
 // pkey is a Go key imported into libcrypto, with the signing contexts
 // made for it. Making and initializing an EVP_PKEY_CTX costs about a
 // fifth of an ECDSA P-256 signature, so contexts are kept and reused, each
-// by one signature at a time.
+// by one signature at a time, in a sync.Pool per configuration: threads
+// signing with one key at once take and give them back without a lock
+// they would contend for.
 type pkey struct {
-	k    *C.EVP_PKEY // nil when libcrypto refused the key: Go signs
-	mu   sync.Mutex
-	idle map[ctxConfig][]*C.EVP_PKEY_CTX
+	k     *C.EVP_PKEY // nil when libcrypto refused the key: Go signs
+	pools sync.Map    // ctxConfig to *sync.Pool of *signCtx
 }
+
+// signCtx holds a signing context. The pool drops idle ones at garbage
+// collections, and the cleanup then frees the context; it holds its own
+// reference to the key, so it may outlive the pkey.
+type signCtx struct{ c *C.EVP_PKEY_CTX }
 
 func (p *pkey) sign(cfg ctxConfig, max int, tbs []byte) ([]byte, bool) {
 	if p.k == nil || len(tbs) == 0 {
 		return nil, false
 	}
-	c := p.take(cfg)
-	if c == nil {
-		return nil, false
+	pool := p.pool(cfg)
+	sc, _ := pool.Get().(*signCtx)
+	if sc == nil {
+		c := C.cpk_sign_ctx(p.k, cfg.padding, cfg.md, cfg.salt)
+		if c == nil {
+			return nil, false
+		}
+		sc = &signCtx{c: c}
+		runtime.AddCleanup(sc, func(c *C.EVP_PKEY_CTX) { C.cpk_free_ctx(c) }, c)
 	}
 	sig := make([]byte, max)
 	n := C.size_t(len(sig))
-	ok := C.cpk_sign(c, (*C.uchar)(&sig[0]), &n, (*C.uchar)(&tbs[0]), C.size_t(len(tbs))) == 1
-	p.give(cfg, c)
+	ok := C.cpk_sign(sc.c, (*C.uchar)(&sig[0]), &n, (*C.uchar)(&tbs[0]), C.size_t(len(tbs))) == 1
+	pool.Put(sc)
 	if !ok || int(n) > max {
 		return nil, false
 	}
 	return sig[:n], true
 }
 
-// take returns an idle context for cfg, or a new one.
-func (p *pkey) take(cfg ctxConfig) *C.EVP_PKEY_CTX {
-	p.mu.Lock()
-	if cs := p.idle[cfg]; len(cs) > 0 {
-		c := cs[len(cs)-1]
-		p.idle[cfg] = cs[:len(cs)-1]
-		p.mu.Unlock()
-		return c
+// pool returns the pool of contexts for cfg.
+func (p *pkey) pool(cfg ctxConfig) *sync.Pool {
+	if v, ok := p.pools.Load(cfg); ok {
+		return v.(*sync.Pool)
 	}
-	p.mu.Unlock()
-	return C.cpk_sign_ctx(p.k, cfg.padding, cfg.md, cfg.salt)
+	v, _ := p.pools.LoadOrStore(cfg, &sync.Pool{})
+	return v.(*sync.Pool)
 }
 
-// give keeps c for the next signature with cfg, or frees it.
-func (p *pkey) give(cfg ctxConfig, c *C.EVP_PKEY_CTX) {
-	p.mu.Lock()
-	if cs := p.idle[cfg]; len(cs) < maxIdle {
-		p.idle[cfg] = append(cs, c)
-		p.mu.Unlock()
-		return
-	}
-	p.mu.Unlock()
-	C.cpk_free_ctx(c)
-}
-
-// free releases the key and its contexts; nothing signs with them any more.
+// free releases the key; contexts still pooled keep their own reference
+// and are freed by their cleanups.
 func (p *pkey) free() {
-	for _, cs := range p.idle {
-		for _, c := range cs {
-			C.cpk_free_ctx(c)
-		}
-	}
 	if p.k != nil {
 		C.cpk_free_pkey(p.k)
 	}
@@ -134,45 +122,37 @@ func (p *pkey) free() {
 
 // cache holds the libcrypto copy of each Go key of type K that has
 // signed, for as long as the Go key lives: the engine keeps one parsed
-// key per object, so each object's key is imported once.
+// key per object, so each object's key is imported once. Lookups take no
+// lock, so that threads signing at once do not contend for one.
 type cache[K any] struct {
-	mu   sync.RWMutex
-	keys map[weak.Pointer[K]]*pkey
+	keys sync.Map // weak.Pointer[K] to *pkey
 }
 
 // get returns key's copy, importing it on first use.
 func (c *cache[K]) get(key *K) *pkey {
 	wp := weak.Make(key)
-	c.mu.RLock()
-	p := c.keys[wp]
-	c.mu.RUnlock()
-	if p != nil {
-		return p
+	if v, ok := c.keys.Load(wp); ok {
+		return v.(*pkey)
 	}
-	p = &pkey{k: importKey(key), idle: map[ctxConfig][]*C.EVP_PKEY_CTX{}}
-	c.mu.Lock()
-	if q := c.keys[wp]; q != nil {
-		c.mu.Unlock()
+	p := &pkey{k: importKey(key)}
+	if v, loaded := c.keys.LoadOrStore(wp, p); loaded {
 		p.free()
-		return q
+		return v.(*pkey)
 	}
-	if c.keys == nil {
-		c.keys = map[weak.Pointer[K]]*pkey{}
-	}
-	c.keys[wp] = p
-	c.mu.Unlock()
 	runtime.AddCleanup(key, c.drop, wp)
 	return p
 }
 
+// held reports whether key has a copy in libcrypto.
+func (c *cache[K]) held(wp weak.Pointer[K]) bool {
+	_, ok := c.keys.Load(wp)
+	return ok
+}
+
 // drop frees the copy of a key the garbage collector found unreachable.
 func (c *cache[K]) drop(wp weak.Pointer[K]) {
-	c.mu.Lock()
-	p := c.keys[wp]
-	delete(c.keys, wp)
-	c.mu.Unlock()
-	if p != nil {
-		p.free()
+	if v, ok := c.keys.LoadAndDelete(wp); ok {
+		v.(*pkey).free()
 	}
 }
 
