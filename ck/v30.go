@@ -25,13 +25,29 @@ const (
 	CKG_MGF1_SHA3_512 MGF = 0x9
 )
 
+// Edwards and Montgomery curves (PKCS#11 3.0 sections 2.3.5 to 2.3.10):
+// their key types, key pair generations, and EdDSA.
+const (
+	CKK_EC_EDWARDS    KeyType = 0x40
+	CKK_EC_MONTGOMERY KeyType = 0x41
+
+	CKM_EC_EDWARDS_KEY_PAIR_GEN    MechanismType = 0x1055
+	CKM_EC_MONTGOMERY_KEY_PAIR_GEN MechanismType = 0x1056
+	CKM_EDDSA                      MechanismType = 0x1057
+)
+
 func init() {
+	namesKeyType[CKK_EC_EDWARDS] = "CKK_EC_EDWARDS"
+	namesKeyType[CKK_EC_MONTGOMERY] = "CKK_EC_MONTGOMERY"
 	for t, name := range map[MechanismType]string{
-		CKM_AES_KEY_WRAP_KWP: "CKM_AES_KEY_WRAP_KWP",
-		CKM_ECDSA_SHA3_224:   "CKM_ECDSA_SHA3_224",
-		CKM_ECDSA_SHA3_256:   "CKM_ECDSA_SHA3_256",
-		CKM_ECDSA_SHA3_384:   "CKM_ECDSA_SHA3_384",
-		CKM_ECDSA_SHA3_512:   "CKM_ECDSA_SHA3_512",
+		CKM_EC_EDWARDS_KEY_PAIR_GEN:    "CKM_EC_EDWARDS_KEY_PAIR_GEN",
+		CKM_EC_MONTGOMERY_KEY_PAIR_GEN: "CKM_EC_MONTGOMERY_KEY_PAIR_GEN",
+		CKM_EDDSA:                      "CKM_EDDSA",
+		CKM_AES_KEY_WRAP_KWP:           "CKM_AES_KEY_WRAP_KWP",
+		CKM_ECDSA_SHA3_224:             "CKM_ECDSA_SHA3_224",
+		CKM_ECDSA_SHA3_256:             "CKM_ECDSA_SHA3_256",
+		CKM_ECDSA_SHA3_384:             "CKM_ECDSA_SHA3_384",
+		CKM_ECDSA_SHA3_512:             "CKM_ECDSA_SHA3_512",
 	} {
 		namesMechanismType[t] = name
 	}

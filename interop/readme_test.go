@@ -199,7 +199,7 @@ func keySizeUnit(m *mech.Mechanism, flags ck.Flags) (string, error) {
 	for _, kt := range m.KeyTypes {
 		var u string
 		switch kt {
-		case ck.CKK_RSA, ck.CKK_EC:
+		case ck.CKK_RSA, ck.CKK_EC, ck.CKK_EC_EDWARDS:
 			u = "bits"
 		case ck.CKK_GENERIC_SECRET:
 			u = "bytes"

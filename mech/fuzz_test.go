@@ -24,8 +24,11 @@ func FuzzSignerInput(f *testing.F) {
 	f.Fuzz(func(t *testing.T, which uint8, param, msg []byte) {
 		m := signers[int(which)%len(signers)]
 		key := any(ecKey)
-		if m.Accepts(ck.CKK_RSA) {
+		switch {
+		case m.Accepts(ck.CKK_RSA):
 			key = rsaKey
+		case m.Accepts(ck.CKK_EC_EDWARDS):
+			key = edKey
 		}
 		s, err := m.NewSigner(key, paramFrom(m.Param, param))
 		if err != nil {
@@ -77,6 +80,11 @@ func paramFrom(kind ParamKind, b []byte) Param {
 		c.CounterBits = ulong(0)
 		copy(c.Block[:], tail(b, object.ULongSize))
 		return c
+	case EdDSAParam:
+		if ulong(0)%3 == 0 {
+			return nil
+		}
+		return EdDSAParams{Prehash: ulong(0)%2 == 0, Context: tail(b, object.ULongSize)}
 	}
 	return b
 }

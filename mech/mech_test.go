@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
@@ -21,12 +22,14 @@ import (
 var (
 	keysOnce sync.Once
 	ecKey    *ecdsa.PrivateKey
+	edKey    ed25519.PrivateKey
 	rsaKey   *rsa.PrivateKey
 )
 
 func keys() {
 	keysOnce.Do(func() {
 		ecKey, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		_, edKey, _ = ed25519.GenerateKey(rand.Reader)
 		rsaKey, _ = rsa.GenerateKey(rand.Reader, 2048)
 	})
 }

@@ -32,7 +32,17 @@ const (
 	GCMParam
 	// CTRParam: CK_AES_CTR_PARAMS, as CTRParams.
 	CTRParam
+	// EdDSAParam: CK_EDDSA_PARAMS, as EdDSAParams, or no parameter at
+	// all (nil), which PKCS#11 3.0 gives for Ed25519 without context.
+	EdDSAParam
 )
+
+// EdDSAParams is CK_EDDSA_PARAMS: phFlag selects the prehash variant
+// (Ed25519ph), and a context selects Ed25519ctx without it.
+type EdDSAParams struct {
+	Prehash bool
+	Context []byte
+}
 
 // PSSParams is CK_RSA_PKCS_PSS_PARAMS.
 type PSSParams struct {

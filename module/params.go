@@ -46,10 +46,21 @@ func decodeParam(k mech.ParamKind, p unsafe.Pointer, n C.CK_ULONG) (mech.Param, 
 		}
 		return v, nil
 	}
+	if k == mech.EdDSAParam && p == nil && n == 0 {
+		return nil, nil // pure EdDSA: the parameter is optional
+	}
 	if p == nil {
 		return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "the parameter is missing")
 	}
 	switch k {
+	case mech.EdDSAParam:
+		if v, ok := structAt[C.CK_EDDSA_PARAMS](p, n); ok {
+			ctx, err := input((*C.CK_BYTE)(v.pContextData), v.ulContextDataLen)
+			if err != nil {
+				return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "pContextData is NULL with a length")
+			}
+			return mech.EdDSAParams{Prehash: v.phFlag != 0, Context: ctx}, nil
+		}
 	case mech.ULongParam:
 		if v, ok := structAt[C.CK_MAC_GENERAL_PARAMS](p, n); ok {
 			return uint(*v), nil

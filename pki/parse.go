@@ -3,6 +3,7 @@ package pki
 import (
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
@@ -101,7 +102,7 @@ func CertificateTemplate(cert *x509.Certificate) object.Template {
 	}
 }
 
-// PrivateKeyTemplate describes an EC or RSA private key as a CKO_PRIVATE_KEY.
+// PrivateKeyTemplate describes an EC, Ed25519 or RSA private key as a CKO_PRIVATE_KEY.
 func PrivateKeyTemplate(key any) (object.Template, error) {
 	class := object.ULong(ck.CKA_CLASS, uint(ck.CKO_PRIVATE_KEY))
 	switch k := key.(type) {
@@ -116,6 +117,9 @@ func PrivateKeyTemplate(key any) (object.Template, error) {
 		}
 		return object.Template{class, object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_EC)),
 			object.Bytes(ck.CKA_EC_PARAMS, c.Params), object.Bytes(ck.CKA_VALUE, d)}, nil
+	case ed25519.PrivateKey:
+		return object.Template{class, object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_EC_EDWARDS)),
+			object.Bytes(ck.CKA_EC_PARAMS, object.Ed25519Params), object.Bytes(ck.CKA_VALUE, k.Seed())}, nil
 	case *rsa.PrivateKey:
 		if len(k.Primes) != 2 {
 			return nil, errors.New("pki: multi-prime RSA keys are not supported")
@@ -135,7 +139,7 @@ func PrivateKeyTemplate(key any) (object.Template, error) {
 	return nil, fmt.Errorf("pki: %T keys are not supported", key)
 }
 
-// PublicKeyTemplate describes an EC or RSA public key as a CKO_PUBLIC_KEY.
+// PublicKeyTemplate describes an EC, Ed25519 or RSA public key as a CKO_PUBLIC_KEY.
 func PublicKeyTemplate(pub any) (object.Template, error) {
 	class := object.ULong(ck.CKA_CLASS, uint(ck.CKO_PUBLIC_KEY))
 	switch k := pub.(type) {
@@ -146,6 +150,9 @@ func PublicKeyTemplate(pub any) (object.Template, error) {
 		}
 		return object.Template{class, object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_EC)),
 			object.Bytes(ck.CKA_EC_PARAMS, c.Params), object.Bytes(ck.CKA_EC_POINT, object.ECPoint(k))}, nil
+	case ed25519.PublicKey:
+		return object.Template{class, object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_EC_EDWARDS)),
+			object.Bytes(ck.CKA_EC_PARAMS, object.Ed25519Params), object.Bytes(ck.CKA_EC_POINT, object.EdwardsPoint(k))}, nil
 	case *rsa.PublicKey:
 		return object.Template{class, object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_RSA)),
 			object.Bytes(ck.CKA_MODULUS, k.N.Bytes()),
@@ -171,6 +178,9 @@ func PublicKeyOf(t object.Template) (crypto.PublicKey, error) {
 	}
 	params, ok1 := t.Find(ck.CKA_EC_PARAMS)
 	point, ok2 := t.Find(ck.CKA_EC_POINT)
+	if ok1 && ok2 && object.IsEd25519Params(params) {
+		return object.ParseEdwardsPoint(point)
+	}
 	if ok1 && ok2 {
 		return object.ParseECPoint(params, point)
 	}

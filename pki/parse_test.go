@@ -1,6 +1,7 @@
 package pki
 
 import (
+	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -30,6 +31,14 @@ func TestParse(t *testing.T) {
 	certDER, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &ec.PublicKey, ec)
 	pemOf := func(typ string, der []byte) []byte { return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}) }
 	_, ed, _ := ed25519Key()
+	x, err := ecdh.X25519().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	xk, err := x509.MarshalPKCS8PrivateKey(x)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	tests := []struct {
 		name    string
@@ -47,7 +56,8 @@ func TestParse(t *testing.T) {
 		{"certificate DER", certDER, []ck.ObjectClass{ck.CKO_CERTIFICATE}, ""},
 		{"garbage", []byte("hello"), nil, "not a certificate"},
 		{"bad PEM body", pemOf("CERTIFICATE", []byte("nope")), nil, "PEM block"},
-		{"Ed25519 unsupported", ed, nil, "not supported"},
+		{"PKCS#8 DER Ed25519", ed, []ck.ObjectClass{ck.CKO_PRIVATE_KEY}, ""},
+		{"X25519 unsupported", xk, nil, "not supported"},
 	}
 	for _, tt := range tests {
 		items, err := Parse(tt.data)
@@ -72,7 +82,7 @@ func TestParse(t *testing.T) {
 	}
 }
 
-// ed25519Key returns a PKCS#8 Ed25519 key, which this package does not import (yet).
+// ed25519Key returns a new Ed25519 key and its PKCS#8 encoding.
 func ed25519Key() (ed25519.PublicKey, []byte, error) {
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
