@@ -61,3 +61,38 @@ func TestEd25519Tools(t *testing.T) {
 	sshOut, _ := e.try("", "ssh-keygen", "-D", modulePath)
 	t.Logf("ssh-keygen -D: %s", strings.TrimSpace(sshOut))
 }
+
+// TestEd25519CLI: corepkcs11 keygen --type ed25519, sign and verify
+// (EdDSA by default for the key type), a signature OpenSSL verifies with
+// the exported public key, and a self-signed certificate the token's
+// Ed25519 key signs through crypto.Signer, which OpenSSL verifies.
+func TestEd25519CLI(t *testing.T) {
+	e := newEnv(t)
+	bin := cliBinary(t)
+	dir := t.TempDir()
+	cli := func(args ...string) string {
+		t.Helper()
+		out, err := e.try("", bin, args...)
+		if err != nil {
+			t.Fatalf("corepkcs11 %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	cli("init", "--label", "ed", "--kdf", "fast", "--so-pin", soPIN, "--pin", userPIN)
+	cli("keygen", "--type", "ed25519", "--label", "edkey", "--pin", userPIN)
+	mustContain(t, "list", cli("list", "--pin", userPIN), `private EC_EDWARDS "edkey"`, `public EC_EDWARDS "edkey"`)
+	file, sig, pub, cert := filepath.Join(dir, "f"), filepath.Join(dir, "f.sig"), filepath.Join(dir, "pub.pem"), filepath.Join(dir, "cert.pem")
+	if err := os.WriteFile(file, []byte("firmware"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cli("sign", "--key", "edkey", "--in", file, "--out", sig, "--pin", userPIN)
+	mustContain(t, "verify", cli("verify", "--key", "edkey", "--in", file, "--sig", sig, "--pin", userPIN), "signature verified")
+	cli("export", "edkey", "--out", pub)
+	if out, err := exec.Command("openssl", "pkeyutl", "-verify", "-pubin", "-inkey", pub, "-rawin", "-in", file, "-sigfile", sig).CombinedOutput(); err != nil {
+		t.Fatalf("openssl pkeyutl -verify: %v\n%s", err, out)
+	}
+	cli("selfsign", "--key", "edkey", "--subject", "/CN=ed-device", "--out", cert, "--pin", userPIN)
+	if out, err := exec.Command("openssl", "verify", "-CAfile", cert, cert).CombinedOutput(); err != nil || !strings.Contains(string(out), ": OK") {
+		t.Fatalf("openssl verify of the Ed25519 self-signed certificate: %v\n%s", err, out)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/subtle"
 	"crypto/x509"
@@ -146,8 +147,11 @@ func boolInt(b bool) int32 {
 
 // sigLen is the length of the key's signatures.
 func (s *Signer) sigLen() int {
-	if rsaPub, ok := s.pub.(*rsa.PublicKey); ok {
-		return rsaPub.Size()
+	switch pub := s.pub.(type) {
+	case *rsa.PublicKey:
+		return pub.Size()
+	case ed25519.PublicKey:
+		return ed25519.SignatureSize
 	}
 	return 2 * s.size
 }
@@ -155,7 +159,9 @@ func (s *Signer) sigLen() int {
 // SignMechanism is how a crypto.Signer over a token key of public key pub
 // signs digest with opts: the mechanism and its input. ECDSA signs the
 // digest as it is (the signature comes back as r||s); RSA signs PSS when
-// opts is *rsa.PSSOptions, else PKCS#1 v1.5 over the DigestInfo.
+// opts is *rsa.PSSOptions, else PKCS#1 v1.5 over the DigestInfo; Ed25519
+// signs the message crypto.Signer passes in place of a digest (with the
+// context of *ed25519.Options).
 func SignMechanism(pub crypto.PublicKey, digest []byte, opts crypto.SignerOpts) (Mechanism, []byte, error) {
 	h := opts.HashFunc()
 	if h != 0 && len(digest) != h.Size() {
@@ -164,6 +170,16 @@ func SignMechanism(pub crypto.PublicKey, digest []byte, opts crypto.SignerOpts) 
 	switch pub.(type) {
 	case *ecdsa.PublicKey:
 		return Mechanism{Type: ck.CKM_ECDSA}, digest, nil
+	case ed25519.PublicKey:
+		// Ed25519 signs the message itself; Ed25519ph would need its
+		// digest, which CKM_EDDSA computes from the message instead.
+		if h != 0 {
+			return Mechanism{}, nil, fmt.Errorf("token: Ed25519 keys sign messages, not %v digests", h)
+		}
+		if o, ok := opts.(*ed25519.Options); ok && o.Context != "" {
+			return Mechanism{Type: ck.CKM_EDDSA, Param: mech.EdDSAParams{Context: []byte(o.Context)}}, digest, nil
+		}
+		return Mechanism{Type: ck.CKM_EDDSA}, digest, nil
 	case *rsa.PublicKey:
 		if pss, ok := opts.(*rsa.PSSOptions); ok {
 			salt := pss.SaltLength

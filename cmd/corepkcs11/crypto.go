@@ -19,11 +19,15 @@ import (
 
 // signMechanism is the mechanism sign and verify use with a key of type
 // kt: the one named, else ECDSA over a SHA-256 the command computes
-// (every module offers CKM_ECDSA), or CKM_SHA256_RSA_PKCS.
+// (every module offers CKM_ECDSA), CKM_EDDSA for Ed25519 keys, or
+// CKM_SHA256_RSA_PKCS.
 func signMechanism(name string, kt ck.KeyType) (client.Mechanism, error) {
 	if name == "" {
-		if kt == ck.CKK_EC {
+		switch kt {
+		case ck.CKK_EC:
 			return client.Mechanism{Type: ck.CKM_ECDSA}, nil
+		case ck.CKK_EC_EDWARDS:
+			return client.Mechanism{Type: ck.CKM_EDDSA}, nil
 		}
 		return client.Mechanism{Type: ck.CKM_SHA256_RSA_PKCS}, nil
 	}
@@ -93,8 +97,9 @@ var signCommand = command{
 	name:    "sign",
 	summary: "sign a file with a private key",
 	about: "Signs a file with a private key in the token. EC keys sign with ECDSA over SHA-256 and write a DER\n" +
-		"signature, as OpenSSL writes and reads it (--format raw writes r||s); RSA keys with SHA256-RSA-PKCS.\n" +
-		"--mechanism names another (CKM_ name or pkcs11-tool's short form, e.g. SHA384-RSA-PKCS-PSS).",
+		"signature, as OpenSSL writes and reads it (--format raw writes r||s); Ed25519 keys with EdDSA; RSA\n" +
+		"keys with SHA256-RSA-PKCS. --mechanism names another (CKM_ name or pkcs11-tool's short form, e.g.\n" +
+		"SHA384-RSA-PKCS-PSS).",
 	example: "corepkcs11 sign --key 'Device Priv TLS Key' --in firmware.bin --out firmware.sig",
 	common:  withModule | withToken | withPIN,
 	setup: func(fs *flag.FlagSet) func(*options, []string) error {

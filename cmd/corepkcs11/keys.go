@@ -82,13 +82,14 @@ func keyID(pub crypto.PublicKey) []byte {
 
 // keyTypes are the keys keygen makes.
 var keyTypes = map[string]struct {
-	mech ck.MechanismType
-	size uint // RSA modulus bits, AES key bytes
-	ec   *object.Curve
+	mech   ck.MechanismType
+	size   uint   // RSA modulus bits, AES key bytes
+	params []byte // CKA_EC_PARAMS of EC and Edwards keys
 }{
-	"ec:p256":  {ck.CKM_EC_KEY_PAIR_GEN, 0, &object.Curves[0]},
-	"ec:p384":  {ck.CKM_EC_KEY_PAIR_GEN, 0, &object.Curves[1]},
-	"ec:p521":  {ck.CKM_EC_KEY_PAIR_GEN, 0, &object.Curves[2]},
+	"ec:p256":  {ck.CKM_EC_KEY_PAIR_GEN, 0, object.Curves[0].Params},
+	"ec:p384":  {ck.CKM_EC_KEY_PAIR_GEN, 0, object.Curves[1].Params},
+	"ec:p521":  {ck.CKM_EC_KEY_PAIR_GEN, 0, object.Curves[2].Params},
+	"ed25519":  {ck.CKM_EC_EDWARDS_KEY_PAIR_GEN, 0, object.Ed25519Params},
 	"rsa:2048": {ck.CKM_RSA_PKCS_KEY_PAIR_GEN, 2048, nil},
 	"rsa:3072": {ck.CKM_RSA_PKCS_KEY_PAIR_GEN, 3072, nil},
 	"rsa:4096": {ck.CKM_RSA_PKCS_KEY_PAIR_GEN, 4096, nil},
@@ -104,14 +105,14 @@ var keyTypes = map[string]struct {
 func (t *tokenSession) generatePair(kt, privLabel, pubLabel string, id []byte) (ck.ObjectHandle, crypto.PublicKey, error) {
 	spec, ok := keyTypes[kt]
 	if !ok || spec.mech == ck.CKM_AES_KEY_GEN {
-		return 0, nil, usagef("--type %q: one of ec:p256, ec:p384, ec:p521, rsa:2048, rsa:3072, rsa:4096", kt)
+		return 0, nil, usagef("--type %q: one of ec:p256, ec:p384, ec:p521, ed25519, rsa:2048, rsa:3072, rsa:4096", kt)
 	}
 	pubT := object.Template{object.Bool(ck.CKA_TOKEN, true), object.Bool(ck.CKA_PRIVATE, false), object.String(ck.CKA_LABEL, pubLabel),
 		object.Bool(ck.CKA_VERIFY, true)}
 	privT := object.Template{object.Bool(ck.CKA_TOKEN, true), object.Bool(ck.CKA_PRIVATE, true), object.Bool(ck.CKA_SENSITIVE, true),
 		object.Bool(ck.CKA_EXTRACTABLE, false), object.String(ck.CKA_LABEL, privLabel), object.Bool(ck.CKA_SIGN, true)}
-	if spec.ec != nil {
-		pubT = append(pubT, object.Bytes(ck.CKA_EC_PARAMS, spec.ec.Params))
+	if spec.params != nil {
+		pubT = append(pubT, object.Bytes(ck.CKA_EC_PARAMS, spec.params))
 	} else {
 		pubT = append(pubT, object.ULong(ck.CKA_MODULUS_BITS, spec.size), object.Bytes(ck.CKA_PUBLIC_EXPONENT, []byte{1, 0, 1}),
 			object.Bool(ck.CKA_ENCRYPT, true))
@@ -150,7 +151,7 @@ var keygenCommand = command{
 	example: "corepkcs11 keygen --type rsa:3072 --label signing-key",
 	common:  withModule | withToken | withPIN,
 	setup: func(fs *flag.FlagSet) func(*options, []string) error {
-		kt := fs.String("type", "ec:p256", "`KIND`: ec:p256, ec:p384, ec:p521, rsa:2048, rsa:3072, rsa:4096, aes:128, aes:192 or aes:256")
+		kt := fs.String("type", "ec:p256", "`KIND`: ec:p256, ec:p384, ec:p521, ed25519, rsa:2048, rsa:3072, rsa:4096, aes:128, aes:192 or aes:256")
 		label := fs.String("label", "", "the key's CKA_LABEL (required)")
 		idHex := fs.String("id", "", "the key's CKA_ID in `HEX`")
 		return func(o *options, args []string) error {
