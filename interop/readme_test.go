@@ -84,7 +84,7 @@ func TestREADMEMechanisms(t *testing.T) {
 	}
 
 	var types []ck.MechanismType
-	rows := []string{"| Mechanism | Key sizes | Functions | Notes |", "| --- | --- | --- | --- |"}
+	rows := []string{"| Mechanism | Key sizes | Functions | Go packages | Notes |", "| --- | --- | --- | --- | --- |"}
 	for _, m := range list {
 		typ := ck.MechanismType(m.Mechanism)
 		if slices.Contains(types, typ) {
@@ -179,6 +179,9 @@ func mechanismRow(typ ck.MechanismType, info pkcs11.MechanismInfo) (string, erro
 	if m.Legacy {
 		notes = append(notes, "legacy ²")
 	}
+	if m.Backed {
+		notes = append(notes, "libcrypto ³")
+	}
 	if n, ok := mechanismNotes[typ]; ok {
 		notes = append(notes, n)
 	}
@@ -186,7 +189,7 @@ func mechanismRow(typ ck.MechanismType, info pkcs11.MechanismInfo) (string, erro
 	if len(notes) > 0 {
 		note = " " + strings.Join(notes, ", ") + " "
 	}
-	return fmt.Sprintf("| %v | %s | %s |%s|", typ, sizes, strings.Join(words, ", "), note), nil
+	return fmt.Sprintf("| %v | %s | %s | %s |%s|", typ, sizes, strings.Join(words, ", "), m.Packages, note), nil
 }
 
 // keySizeUnit is the unit the mechanisms specification gives

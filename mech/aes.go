@@ -16,6 +16,7 @@ const (
 func init() {
 	register(&Mechanism{
 		Type:     ck.CKM_AES_KEY_GEN,
+		Packages: "crypto/rand",
 		Info:     Info{minAESKey, maxAESKey, ck.CKF_GENERATE},
 		KeyTypes: []ck.KeyType{ck.CKK_AES},
 		GenerateKey: secretKeyGenerator(ck.CKK_AES, func(n uint) bool {
@@ -27,6 +28,7 @@ func init() {
 		cbc:       ck.CKM_AES_CBC,
 		cbcPad:    ck.CKM_AES_CBC_PAD,
 		keyTypes:  []ck.KeyType{ck.CKK_AES},
+		packages:  "crypto/aes, crypto/cipher",
 		minKey:    minAESKey,
 		maxKey:    maxAESKey,
 		blockSize: aes.BlockSize,

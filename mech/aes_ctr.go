@@ -15,6 +15,7 @@ func init() {
 	start := func(key any, p Param) (Cipher, error) { return newAESCTR(key, p) }
 	register(&Mechanism{
 		Type:         ck.CKM_AES_CTR,
+		Packages:     "crypto/aes, crypto/cipher",
 		Info:         Info{minAESKey, maxAESKey, ck.CKF_ENCRYPT | ck.CKF_DECRYPT},
 		KeyTypes:     []ck.KeyType{ck.CKK_AES},
 		Param:        CTRParam,

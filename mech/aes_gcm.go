@@ -12,6 +12,7 @@ import (
 func init() {
 	register(&Mechanism{
 		Type:     ck.CKM_AES_GCM,
+		Packages: "crypto/aes, crypto/cipher",
 		Info:     Info{minAESKey, maxAESKey, ck.CKF_ENCRYPT | ck.CKF_DECRYPT},
 		KeyTypes: []ck.KeyType{ck.CKK_AES},
 		Param:    GCMParam,

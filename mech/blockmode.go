@@ -19,6 +19,7 @@ type blockModes struct {
 	minKey, maxKey   uint // the CK_MECHANISM_INFO key sizes
 	blockSize        int
 	legacy           bool
+	packages         string // the block cipher's, with crypto/cipher
 	// newBlock makes the cipher of a key value, or fails with
 	// CKR_KEY_SIZE_RANGE.
 	newBlock func(key []byte) (cipher.Block, error)
@@ -47,6 +48,7 @@ func registerBlockModes(c blockModes) {
 		}
 		register(&Mechanism{
 			Type:         mode.t,
+			Packages:     c.packages,
 			Info:         Info{c.minKey, c.maxKey, ck.CKF_ENCRYPT | ck.CKF_DECRYPT | ck.CKF_WRAP | ck.CKF_UNWRAP},
 			KeyTypes:     c.keyTypes,
 			Param:        kind,

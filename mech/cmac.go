@@ -42,6 +42,7 @@ func registerCMAC(t ck.MechanismType, general bool) {
 	}
 	register(&Mechanism{
 		Type:     t,
+		Packages: "crypto/aes (CMAC, RFC 4493, written here)",
 		Info:     Info{minAESKey, maxAESKey, ck.CKF_SIGN | ck.CKF_VERIFY},
 		KeyTypes: []ck.KeyType{ck.CKK_AES},
 		Param:    kind,

@@ -26,6 +26,7 @@ func init() {
 	} {
 		register(&Mechanism{
 			Type:     k.mech,
+			Packages: "crypto/rand",
 			Info:     Info{k.size, k.size, ck.CKF_GENERATE},
 			KeyTypes: []ck.KeyType{k.kt},
 			Legacy:   k.legacy,
@@ -53,6 +54,7 @@ func init() {
 		cbc:       ck.CKM_DES3_CBC,
 		cbcPad:    ck.CKM_DES3_CBC_PAD,
 		keyTypes:  []ck.KeyType{ck.CKK_DES2, ck.CKK_DES3},
+		packages:  "crypto/des, crypto/cipher",
 		minKey:    16,
 		maxKey:    24,
 		blockSize: des.BlockSize,
@@ -63,6 +65,7 @@ func init() {
 		cbc:       ck.CKM_DES_CBC,
 		cbcPad:    ck.CKM_DES_CBC_PAD,
 		keyTypes:  []ck.KeyType{ck.CKK_DES},
+		packages:  "crypto/des, crypto/cipher",
 		minKey:    8,
 		maxKey:    8,
 		blockSize: des.BlockSize,

@@ -58,6 +58,30 @@ var hashes = []struct {
 		[]byte{0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x0a, 0x05, 0x00, 0x04, 0x40}},
 }
 
+// hashPackage is the Go package of hash h.
+func hashPackage(h crypto.Hash) string {
+	switch h {
+	case crypto.SHA1:
+		return "crypto/sha1"
+	case crypto.SHA224, crypto.SHA256:
+		return "crypto/sha256"
+	case crypto.SHA384, crypto.SHA512:
+		return "crypto/sha512"
+	case crypto.SHA3_224, crypto.SHA3_256, crypto.SHA3_384, crypto.SHA3_512:
+		return "crypto/sha3"
+	}
+	panic("mech: no package for " + h.String())
+}
+
+// withHash is packages and, for the mechanisms that hash inside, the
+// package of their hash h.
+func withHash(packages string, h crypto.Hash) string {
+	if h == 0 {
+		return packages
+	}
+	return packages + ", " + hashPackage(h)
+}
+
 // DigestInfo is the input CKM_RSA_PKCS signs for a digest of hash h: its
 // DER DigestInfo. ok is false for a hash the token does not offer.
 func DigestInfo(h crypto.Hash, digest []byte) (info []byte, ok bool) {
@@ -72,17 +96,19 @@ func DigestInfo(h crypto.Hash, digest []byte) (info []byte, ok bool) {
 func init() {
 	// MD5 is broken (collisions are cheap) and legacy: a digest only.
 	register(&Mechanism{
-		Type:   ck.CKM_MD5,
-		Info:   Info{Flags: ck.CKF_DIGEST},
-		Legacy: true,
+		Type:     ck.CKM_MD5,
+		Packages: "crypto/md5",
+		Info:     Info{Flags: ck.CKF_DIGEST},
+		Legacy:   true,
 		NewDigest: func(Param) (hash.Hash, error) {
 			return md5.New(), nil
 		},
 	})
 	for _, d := range hashes {
 		register(&Mechanism{
-			Type: d.digest,
-			Info: Info{Flags: ck.CKF_DIGEST},
+			Type:     d.digest,
+			Packages: hashPackage(d.hash),
+			Info:     Info{Flags: ck.CKF_DIGEST},
 			NewDigest: func(Param) (hash.Hash, error) {
 				return d.hash.New(), nil
 			},

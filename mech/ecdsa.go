@@ -18,6 +18,7 @@ var ecInfo = Info{MinKeySize: 256, MaxKeySize: 521, Flags: ck.CKF_EC_F_P | ck.CK
 func init() {
 	register(&Mechanism{
 		Type:            ck.CKM_EC_KEY_PAIR_GEN,
+		Packages:        "crypto/ecdsa",
 		Info:            Info{ecInfo.MinKeySize, ecInfo.MaxKeySize, ecInfo.Flags | ck.CKF_GENERATE_KEY_PAIR},
 		KeyTypes:        []ck.KeyType{ck.CKK_EC},
 		GenerateKeyPair: generateEC,
@@ -34,6 +35,8 @@ func init() {
 func registerECDSA(t ck.MechanismType, h crypto.Hash) {
 	register(&Mechanism{
 		Type:       t,
+		Packages:   withHash("crypto/ecdsa", h),
+		Backed:     true,
 		Info:       Info{ecInfo.MinKeySize, ecInfo.MaxKeySize, ecInfo.Flags | ck.CKF_SIGN | ck.CKF_VERIFY},
 		KeyTypes:   []ck.KeyType{ck.CKK_EC},
 		SinglePart: h == 0,

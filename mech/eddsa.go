@@ -21,12 +21,14 @@ const maxEdDSAContext = 255
 func init() {
 	register(&Mechanism{
 		Type:            ck.CKM_EC_EDWARDS_KEY_PAIR_GEN,
+		Packages:        "crypto/ed25519",
 		Info:            Info{edwardsInfo.MinKeySize, edwardsInfo.MaxKeySize, ck.CKF_GENERATE_KEY_PAIR},
 		KeyTypes:        []ck.KeyType{ck.CKK_EC_EDWARDS},
 		GenerateKeyPair: generateEdwards,
 	})
 	register(&Mechanism{
 		Type:     ck.CKM_EDDSA,
+		Packages: "crypto/ed25519",
 		Info:     Info{edwardsInfo.MinKeySize, edwardsInfo.MaxKeySize, ck.CKF_SIGN | ck.CKF_VERIFY},
 		KeyTypes: []ck.KeyType{ck.CKK_EC_EDWARDS},
 		Param:    EdDSAParam,

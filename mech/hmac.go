@@ -18,6 +18,7 @@ const (
 func init() {
 	register(&Mechanism{
 		Type:     ck.CKM_GENERIC_SECRET_KEY_GEN,
+		Packages: "crypto/rand",
 		Info:     Info{8 * minGenericSecret, 8 * maxGenericSecret, ck.CKF_GENERATE},
 		KeyTypes: []ck.KeyType{ck.CKK_GENERIC_SECRET},
 		GenerateKey: secretKeyGenerator(ck.CKK_GENERIC_SECRET, func(n uint) bool {
@@ -59,6 +60,7 @@ func registerHMAC(t ck.MechanismType, h crypto.Hash, kt ck.KeyType, general bool
 	}
 	register(&Mechanism{
 		Type:     t,
+		Packages: withHash("crypto/hmac", h),
 		Info:     Info{minGenericSecret, maxGenericSecret, ck.CKF_SIGN | ck.CKF_VERIFY},
 		KeyTypes: []ck.KeyType{ck.CKK_GENERIC_SECRET, kt},
 		Param:    kind,

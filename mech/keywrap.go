@@ -50,6 +50,7 @@ func registerKeyWrap(t ck.MechanismType, defaultIV []byte, wrapLen func(n int) i
 	}
 	register(&Mechanism{
 		Type:       t,
+		Packages:   "crypto/aes (RFC 3394 and 5649 key wrap, written here)",
 		Info:       Info{minAESKey, maxAESKey, ck.CKF_ENCRYPT | ck.CKF_DECRYPT | ck.CKF_WRAP | ck.CKF_UNWRAP},
 		KeyTypes:   []ck.KeyType{ck.CKK_AES},
 		Param:      BytesParam,

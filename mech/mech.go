@@ -27,6 +27,12 @@ type Info struct {
 type Mechanism struct {
 	Type ck.MechanismType
 	Info Info
+	// Packages names the Go packages that compute the mechanism, for the
+	// README's mechanism table; register requires it.
+	Packages string
+	// Backed mechanisms sign on the installed Backend when it takes the
+	// key and the input (see Backend), on Go's crypto otherwise.
+	Backed bool
 	// KeyTypes are the types of key the mechanism works with; a key
 	// generation mechanism names the one type it makes. Every mechanism
 	// that takes or makes a key lists them, and register enforces it:
@@ -122,6 +128,9 @@ var registry = map[ck.MechanismType]*Mechanism{}
 func register(m *Mechanism) {
 	if _, dup := registry[m.Type]; dup {
 		panic("mech: " + m.Type.String() + " registered twice")
+	}
+	if m.Packages == "" {
+		panic("mech: " + m.Type.String() + " must name the Go packages that compute it")
 	}
 	usesKey := m.NewSigner != nil || m.NewVerifier != nil || m.NewEncrypter != nil || m.NewDecrypter != nil
 	switch {

@@ -16,6 +16,7 @@ var rsaInfo = Info{MinKeySize: object.MinRSABits, MaxKeySize: object.MaxRSABits}
 func init() {
 	register(&Mechanism{
 		Type:            ck.CKM_RSA_PKCS_KEY_PAIR_GEN,
+		Packages:        "crypto/rsa",
 		Info:            Info{rsaInfo.MinKeySize, rsaInfo.MaxKeySize, ck.CKF_GENERATE_KEY_PAIR},
 		KeyTypes:        []ck.KeyType{ck.CKK_RSA},
 		GenerateKeyPair: generateRSA,
@@ -54,6 +55,8 @@ type rsaScheme interface {
 func rsaSignature(t ck.MechanismType, h crypto.Hash, kind ParamKind, scheme func(p Param) (rsaScheme, error)) *Mechanism {
 	return &Mechanism{
 		Type:       t,
+		Packages:   withHash("crypto/rsa", h),
+		Backed:     t != ck.CKM_RSA_X_509,
 		Info:       Info{rsaInfo.MinKeySize, rsaInfo.MaxKeySize, ck.CKF_SIGN | ck.CKF_VERIFY},
 		KeyTypes:   []ck.KeyType{ck.CKK_RSA},
 		Param:      kind,

@@ -13,6 +13,7 @@ import (
 func init() {
 	register(withRSAWrapping(withRSAEncryption(&Mechanism{
 		Type:     ck.CKM_RSA_PKCS_OAEP,
+		Packages: "crypto/rsa",
 		Info:     rsaInfo,
 		KeyTypes: []ck.KeyType{ck.CKK_RSA},
 		Param:    OAEPParam,
