@@ -95,4 +95,12 @@ func TestEd25519CLI(t *testing.T) {
 	if out, err := exec.Command("openssl", "verify", "-CAfile", cert, cert).CombinedOutput(); err != nil || !strings.Contains(string(out), ": OK") {
 		t.Fatalf("openssl verify of the Ed25519 self-signed certificate: %v\n%s", err, out)
 	}
+	// provision --generate makes the device key pair Ed25519 and a CSR
+	// the token's key signs.
+	csr := filepath.Join(dir, "dev.csr")
+	cli("provision", "--generate", "--type", "ed25519", "--csr", csr, "--subject", "/CN=ed-dev", "--pin", userPIN)
+	if out, err := exec.Command("openssl", "req", "-in", csr, "-noout", "-verify", "-text").CombinedOutput(); err != nil ||
+		!strings.Contains(string(out), "verify OK") || !strings.Contains(string(out), "ED25519") {
+		t.Fatalf("openssl req -verify of the Ed25519 CSR: %v\n%s", err, out)
+	}
 }

@@ -280,7 +280,7 @@ var provisionCommand = command{
 		fs.StringVar(&p.jitpFile, "jitp", "", "the JITP certificate `FILE`")
 		fs.BoolVar(&p.force, "force", false, "replace objects already under the provisioning labels")
 		fs.BoolVar(&p.generate, "generate", false, "generate the device key pair in the token instead of importing one")
-		fs.StringVar(&p.keyType, "type", "ec:p256", "with --generate, the key `KIND`: ec:p256, ec:p384, ec:p521, rsa:2048, rsa:3072, rsa:4096")
+		fs.StringVar(&p.keyType, "type", "ec:p256", "with --generate, the key `KIND`: ec:p256, ec:p384, ec:p521, ed25519, rsa:2048, rsa:3072, rsa:4096")
 		fs.StringVar(&p.csrFile, "csr", "", "with --generate, write the CSR to `FILE`")
 		fs.StringVar(&p.subject, "subject", "", "with --generate, the CSR's subject `DN`")
 		return func(o *options, args []string) error {
@@ -320,7 +320,7 @@ func (p *provisioning) check() error {
 	}
 	if p.generate {
 		if spec, ok := keyTypes[p.keyType]; !ok || spec.mech == ck.CKM_AES_KEY_GEN {
-			return usagef("--type %q: one of ec:p256, ec:p384, ec:p521, rsa:2048, rsa:3072, rsa:4096", p.keyType)
+			return usagef("--type %q: one of ec:p256, ec:p384, ec:p521, ed25519, rsa:2048, rsa:3072, rsa:4096", p.keyType)
 		}
 		if _, err := parseSubject(p.subject); err != nil {
 			return err
