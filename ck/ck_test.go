@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 )
 
@@ -73,5 +74,25 @@ func TestErrorKeepsCause(t *testing.T) {
 	}
 	if got, want := err.Error(), "CKR_DEVICE_ERROR: store: unexpected EOF"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
+	}
+}
+
+// TestRenumbered pins the values PKCS#11 3.0 gave names 2.40 had with
+// others, and those 3.0 added.
+func TestRenumbered(t *testing.T) {
+	for _, c := range []struct {
+		got, want uint
+		name      string
+	}{
+		{uint(CKK_SHA3_224_HMAC), 0x36, CKK_SHA3_224_HMAC.String()},
+		{uint(CKK_SHA3_512_HMAC), 0x39, CKK_SHA3_512_HMAC.String()},
+		{uint(CKK_EC_EDWARDS), 0x40, CKK_EC_EDWARDS.String()},
+		{uint(CKM_EDDSA), 0x1057, CKM_EDDSA.String()},
+		{uint(CKM_ECDSA_SHA3_256), 0x1048, CKM_ECDSA_SHA3_256.String()},
+		{uint(CKG_MGF1_SHA3_256), 0x7, CKG_MGF1_SHA3_256.String()},
+	} {
+		if c.got != c.want || strings.HasPrefix(c.name, "0x") {
+			t.Errorf("%s = %#x, want %#x", c.name, c.got, c.want)
+		}
 	}
 }

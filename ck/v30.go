@@ -25,6 +25,16 @@ const (
 	CKG_MGF1_SHA3_512 MGF = 0x9
 )
 
+// The SHA-3 HMAC key types: PKCS#11 2.40 numbered them 0x33 to 0x36, and
+// 3.0 renumbered them 0x36 to 0x39 (0x33 to 0x35 became CKK_CHACHA20,
+// CKK_POLY1305 and CKK_AES_XTS). ckgen leaves out 2.40's values.
+const (
+	CKK_SHA3_224_HMAC KeyType = 0x36
+	CKK_SHA3_256_HMAC KeyType = 0x37
+	CKK_SHA3_384_HMAC KeyType = 0x38
+	CKK_SHA3_512_HMAC KeyType = 0x39
+)
+
 // Edwards and Montgomery curves (PKCS#11 3.0 sections 2.3.5 to 2.3.10):
 // their key types, key pair generations, and EdDSA.
 const (
@@ -37,8 +47,16 @@ const (
 )
 
 func init() {
-	namesKeyType[CKK_EC_EDWARDS] = "CKK_EC_EDWARDS"
-	namesKeyType[CKK_EC_MONTGOMERY] = "CKK_EC_MONTGOMERY"
+	for t, name := range map[KeyType]string{
+		CKK_EC_EDWARDS:    "CKK_EC_EDWARDS",
+		CKK_EC_MONTGOMERY: "CKK_EC_MONTGOMERY",
+		CKK_SHA3_224_HMAC: "CKK_SHA3_224_HMAC",
+		CKK_SHA3_256_HMAC: "CKK_SHA3_256_HMAC",
+		CKK_SHA3_384_HMAC: "CKK_SHA3_384_HMAC",
+		CKK_SHA3_512_HMAC: "CKK_SHA3_512_HMAC",
+	} {
+		namesKeyType[t] = name
+	}
 	for t, name := range map[MechanismType]string{
 		CKM_EC_EDWARDS_KEY_PAIR_GEN:    "CKM_EC_EDWARDS_KEY_PAIR_GEN",
 		CKM_EC_MONTGOMERY_KEY_PAIR_GEN: "CKM_EC_MONTGOMERY_KEY_PAIR_GEN",

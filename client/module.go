@@ -258,6 +258,13 @@ func mechanismOf(m Mechanism) ([]*pkcs11.Mechanism, error) {
 		param = pkcs11.NewGCMParams(p.IV, p.AAD, int(p.TagBits))
 	case mech.CTRParams:
 		param = append(object.EncodeULong(p.CounterBits), p.Block[:]...)
+	case mech.EdDSAParams:
+		// CK_EDDSA_PARAMS holds a pointer, which miekg/pkcs11 cannot pass
+		// in its parameter bytes: only its empty form, plain Ed25519,
+		// goes through, as no parameter at all.
+		if p.Prehash || len(p.Context) > 0 {
+			return nil, fmt.Errorf("client: %v with prehash or a context cannot be passed to a module through miekg/pkcs11", m.Type)
+		}
 	default:
 		return nil, fmt.Errorf("client: %v parameter of type %T", m.Type, m.Param)
 	}

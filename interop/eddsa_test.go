@@ -23,11 +23,14 @@ func TestEd25519Tools(t *testing.T) {
 	mustContain(t, "pkcs11-tool --keypairgen EC:edwards25519", out, "EC_EDWARDS", "EC_PARAMS:  130c656477617264733235353139")
 	dir := t.TempDir()
 	msg, sig, pub := filepath.Join(dir, "msg"), filepath.Join(dir, "sig"), filepath.Join(dir, "pub.pem")
-	if err := os.WriteFile(msg, []byte("signed by an Ed25519 token key"), 0o600); err != nil {
+	// Over 1025 bytes: pkcs11-tool then signs and verifies in parts.
+	if err := os.WriteFile(msg, []byte(strings.Repeat("signed by an Ed25519 token key\n", 200)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	e.pkcs11Tool(t, "--login", "--pin", userPIN, "--sign", "--mechanism", "EDDSA", "--label", "ed", "--input-file", msg, "--output-file", sig)
 	e.pkcs11Tool(t, "--read-object", "--type", "pubkey", "--label", "ed", "--output-file", pub)
+	mustContain(t, "pkcs11-tool --verify", e.pkcs11Tool(t, "--verify", "--mechanism", "EDDSA", "--label", "ed", "--input-file", msg, "--signature-file", sig),
+		"Signature is valid")
 
 	if out, err := exec.Command("openssl", "pkeyutl", "-verify", "-pubin", "-inkey", pub, "-rawin", "-in", msg, "-sigfile", sig).CombinedOutput(); err != nil ||
 		!strings.Contains(string(out), "Signature Verified Successfully") {

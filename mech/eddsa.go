@@ -32,9 +32,6 @@ func init() {
 		Info:     Info{edwardsInfo.MinKeySize, edwardsInfo.MaxKeySize, ck.CKF_SIGN | ck.CKF_VERIFY},
 		KeyTypes: []ck.KeyType{ck.CKK_EC_EDWARDS},
 		Param:    EdDSAParam,
-		// EdDSA signs the message as a whole (it hashes it twice), so the
-		// message is not fed in parts.
-		SinglePart: true,
 		NewSigner: func(key any, p Param) (Signer, error) {
 			priv, ok := key.(ed25519.PrivateKey)
 			if !ok {
@@ -44,7 +41,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return &eddsaSigner{buffer: &buffer{}, key: priv, opts: opts}, nil
+			return &eddsaSigner{feed: eddsaFeed(opts), key: priv, opts: opts}, nil
 		},
 		NewVerifier: func(key any, p Param) (Verifier, error) {
 			pub, ok := key.(ed25519.PublicKey)
@@ -55,7 +52,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return &eddsaVerifier{buffer: &buffer{}, key: pub, opts: opts}, nil
+			return &eddsaVerifier{feed: eddsaFeed(opts), key: pub, opts: opts}, nil
 		},
 	})
 }
@@ -81,18 +78,36 @@ func eddsaOptions(p Param) (*ed25519.Options, error) {
 	return opts, nil
 }
 
-// eddsaMessage is what ed25519 signs for opts: the message, or for
-// Ed25519ph its SHA-512, which PKCS#11 has the token compute.
-func eddsaMessage(opts *ed25519.Options, msg []byte) []byte {
+// maxEdDSAMessage bounds the message of a multi-part Ed25519 or
+// Ed25519ctx signature, which hashes its message twice and so must keep
+// all of it until C_SignFinal.
+const maxEdDSAMessage = 64 << 20
+
+// eddsaFeed takes in the message for opts: Ed25519ph hashes it with
+// SHA-512 as it comes (PKCS#11 has the token compute the prehash, as
+// OpenSSL's EVP_DigestSign does), the others keep it.
+func eddsaFeed(opts *ed25519.Options) feed {
 	if opts.Hash == crypto.SHA512 {
-		sum := sha512.Sum512(msg)
-		return sum[:]
+		return hasher{sha512.New()}
 	}
-	return msg
+	return &boundedBuffer{max: maxEdDSAMessage}
+}
+
+// boundedBuffer is a buffer that refuses to grow past max bytes.
+type boundedBuffer struct {
+	buffer
+	max int
+}
+
+func (b *boundedBuffer) Update(p []byte) error {
+	if len(b.data)+len(p) > b.max {
+		return ck.Errorf(ck.CKR_DATA_LEN_RANGE, "a multi-part EdDSA message of more than %d bytes", b.max)
+	}
+	return b.buffer.Update(p)
 }
 
 type eddsaSigner struct {
-	*buffer
+	feed
 	key  ed25519.PrivateKey
 	opts *ed25519.Options
 }
@@ -100,7 +115,7 @@ type eddsaSigner struct {
 func (s *eddsaSigner) Len() int { return ed25519.SignatureSize }
 
 func (s *eddsaSigner) Sign(data []byte) ([]byte, error) {
-	sig, err := s.key.Sign(rand.Reader, eddsaMessage(s.opts, s.message(data)), s.opts)
+	sig, err := s.key.Sign(rand.Reader, s.message(data), s.opts)
 	if err != nil {
 		return nil, ck.Wrap(ck.CKR_FUNCTION_FAILED, err)
 	}
@@ -108,7 +123,7 @@ func (s *eddsaSigner) Sign(data []byte) ([]byte, error) {
 }
 
 type eddsaVerifier struct {
-	*buffer
+	feed
 	key  ed25519.PublicKey
 	opts *ed25519.Options
 }
@@ -120,7 +135,7 @@ func (v *eddsaVerifier) Verify(data, sig []byte) error {
 	if len(sig) != ed25519.SignatureSize {
 		return ck.Errorf(ck.CKR_SIGNATURE_LEN_RANGE, "an Ed25519 signature is %d bytes, not %d", ed25519.SignatureSize, len(sig))
 	}
-	if ed25519.VerifyWithOptions(v.key, eddsaMessage(v.opts, msg), sig, v.opts) != nil {
+	if ed25519.VerifyWithOptions(v.key, msg, sig, v.opts) != nil {
 		return ck.CKR_SIGNATURE_INVALID
 	}
 	return nil

@@ -128,3 +128,36 @@ func TestGenerateEdwards(t *testing.T) {
 		t.Errorf("P-256 params: %v", err)
 	}
 }
+
+// TestEdDSAMultiPart: a message fed in parts signs as it does in one
+// (Ed25519 signatures are deterministic), for Ed25519 and Ed25519ph.
+func TestEdDSAMultiPart(t *testing.T) {
+	m, _ := Lookup(ck.CKM_EDDSA)
+	pub, priv, _ := ed25519.GenerateKey(nil)
+	msg := []byte(strings.Repeat("a long firmware image ", 300))
+	for _, p := range []Param{nil, EdDSAParams{Prehash: true}, EdDSAParams{Context: []byte("ctx")}} {
+		one, _ := m.NewSigner(priv, p)
+		want, err := one.Sign(msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts, _ := m.NewSigner(priv, p)
+		for i := 0; i < len(msg); i += 1025 {
+			if err := parts.Update(msg[i:min(i+1025, len(msg))]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := parts.Sign(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hex.EncodeToString(got) != hex.EncodeToString(want) {
+			t.Errorf("%v: the multi-part signature differs from the single-part one", p)
+		}
+		v, _ := m.NewVerifier(pub, p)
+		v.Update(msg[:100])
+		if err := v.Verify(msg[100:], got); err != nil {
+			t.Errorf("%v: multi-part verification: %v", p, err)
+		}
+	}
+}

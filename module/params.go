@@ -46,7 +46,7 @@ func decodeParam(k mech.ParamKind, p unsafe.Pointer, n C.CK_ULONG) (mech.Param, 
 		}
 		return v, nil
 	}
-	if k == mech.EdDSAParam && p == nil && n == 0 {
+	if k == mech.EdDSAParam && n == 0 {
 		return nil, nil // pure EdDSA: the parameter is optional
 	}
 	if p == nil {

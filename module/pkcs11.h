@@ -125,9 +125,6 @@ typedef struct CK_RSA_PKCS_OAEP_PARAMS {
 	CK_ULONG ulSourceDataLen;
 } CK_RSA_PKCS_OAEP_PARAMS;
 
-/* CK_GCM_PARAMS as the 2.40 errata and 3.0 define it; the first 2.40
- * headers had no ulIvBits, and clients built on them pass the shorter
- * CK_GCM_PARAMS_NO_IVBITS. */
 /* CK_EDDSA_PARAMS as PKCS#11 3.0 defines it. */
 typedef struct CK_EDDSA_PARAMS {
 	CK_BBOOL phFlag;
@@ -135,6 +132,9 @@ typedef struct CK_EDDSA_PARAMS {
 	CK_BYTE_PTR pContextData;
 } CK_EDDSA_PARAMS;
 
+/* CK_GCM_PARAMS as the 2.40 errata and 3.0 define it; the first 2.40
+ * headers had no ulIvBits, and clients built on them pass the shorter
+ * CK_GCM_PARAMS_NO_IVBITS. */
 typedef struct CK_GCM_PARAMS {
 	CK_BYTE_PTR pIv;
 	CK_ULONG ulIvLen;

@@ -38,7 +38,8 @@ func signMechanism(name string, kt ck.KeyType) (client.Mechanism, error) {
 	m := client.Mechanism{Type: t}
 	// The PSS mechanisms that hash the message take MGF1 and a salt as
 	// long as the hash, as most verifiers expect.
-	for _, h := range []crypto.Hash{crypto.SHA1, crypto.SHA224, crypto.SHA256, crypto.SHA384, crypto.SHA512} {
+	for _, h := range []crypto.Hash{crypto.SHA1, crypto.SHA224, crypto.SHA256, crypto.SHA384, crypto.SHA512,
+		crypto.SHA3_224, crypto.SHA3_256, crypto.SHA3_384, crypto.SHA3_512} {
 		if p, ok := mech.PSSParamsFor(h, h.Size()); ok && pssOf(t) == h {
 			m.Param = p
 		}
@@ -78,6 +79,14 @@ func pssOf(t ck.MechanismType) crypto.Hash {
 		return crypto.SHA384
 	case ck.CKM_SHA512_RSA_PKCS_PSS:
 		return crypto.SHA512
+	case ck.CKM_SHA3_224_RSA_PKCS_PSS:
+		return crypto.SHA3_224
+	case ck.CKM_SHA3_256_RSA_PKCS_PSS:
+		return crypto.SHA3_256
+	case ck.CKM_SHA3_384_RSA_PKCS_PSS:
+		return crypto.SHA3_384
+	case ck.CKM_SHA3_512_RSA_PKCS_PSS:
+		return crypto.SHA3_512
 	}
 	return 0
 }
