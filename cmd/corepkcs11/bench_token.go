@@ -224,53 +224,14 @@ func (b *benchTarget) keys(p client.Provider, slot ck.SlotID, s client.Session) 
 	})
 
 	// The signing keys are token objects, as a device's are.
-	ecPub, ecPriv, ecErr := s.GenerateKeyPair(client.Mechanism{Type: ck.CKM_EC_KEY_PAIR_GEN}, benchECPublic(true), benchPrivate(true))
-	ecdsaMech := client.Mechanism{Type: ck.CKM_ECDSA}
-	ecSign := func(s client.Session) func() error {
-		return func() error { _, err := s.Sign(ecdsaMech, ecPriv, digest); return err }
-	}
-	rec("ecSign", func() (float64, error) {
-		if ecErr != nil {
-			return 0, ecErr
-		}
-		return b.rate(cJob{kind: loopSign, mech: ck.CKM_ECDSA, key: ecPriv, in: digest, outLen: 512}, ecSign(s))
-	})
-	rec("ecVerify", func() (float64, error) {
-		if ecErr != nil {
-			return 0, ecErr
-		}
-		sig, err := s.Sign(ecdsaMech, ecPriv, digest)
-		if err != nil {
-			return 0, err
-		}
-		return b.rate(cJob{kind: loopVerify, mech: ck.CKM_ECDSA, key: ecPub, in: digest, sig: sig},
-			func() error { return s.Verify(ecdsaMech, ecPub, digest, sig) })
-	})
-
+	ec := signKey{id: "ec", mech: ck.CKM_ECDSA}
+	ec.pub, ec.priv, ec.err = s.GenerateKeyPair(client.Mechanism{Type: ck.CKM_EC_KEY_PAIR_GEN}, benchECPublic(true), benchPrivate(true))
+	b.signRows(s, ec, digest)
 	rsaPubT := object.Template{object.Bool(ck.CKA_TOKEN, true), object.Bool(ck.CKA_VERIFY, true), object.String(ck.CKA_LABEL, "bench-rsa"),
 		object.ULong(ck.CKA_MODULUS_BITS, 2048), object.Bytes(ck.CKA_PUBLIC_EXPONENT, []byte{1, 0, 1})}
-	rsaPub, rsaPriv, rsaErr := s.GenerateKeyPair(client.Mechanism{Type: ck.CKM_RSA_PKCS_KEY_PAIR_GEN}, rsaPubT, benchPrivate(true))
-	rsaMech := client.Mechanism{Type: ck.CKM_SHA256_RSA_PKCS}
-	rsaSign := func(s client.Session) func() error {
-		return func() error { _, err := s.Sign(rsaMech, rsaPriv, digest); return err }
-	}
-	rec("rsaSign", func() (float64, error) {
-		if rsaErr != nil {
-			return 0, rsaErr
-		}
-		return b.rate(cJob{kind: loopSign, mech: ck.CKM_SHA256_RSA_PKCS, key: rsaPriv, in: digest, outLen: 512}, rsaSign(s))
-	})
-	rec("rsaVerify", func() (float64, error) {
-		if rsaErr != nil {
-			return 0, rsaErr
-		}
-		sig, err := s.Sign(rsaMech, rsaPriv, digest)
-		if err != nil {
-			return 0, err
-		}
-		return b.rate(cJob{kind: loopVerify, mech: ck.CKM_SHA256_RSA_PKCS, key: rsaPub, in: digest, sig: sig},
-			func() error { return s.Verify(rsaMech, rsaPub, digest, sig) })
-	})
+	rsa := signKey{id: "rsa", mech: ck.CKM_SHA256_RSA_PKCS}
+	rsa.pub, rsa.priv, rsa.err = s.GenerateKeyPair(client.Mechanism{Type: ck.CKM_RSA_PKCS_KEY_PAIR_GEN}, rsaPubT, benchPrivate(true))
+	b.signRows(s, rsa, digest)
 
 	aesKey, aesErr := s.GenerateKey(client.Mechanism{Type: ck.CKM_AES_KEY_GEN}, object.Template{
 		object.ULong(ck.CKA_CLASS, uint(ck.CKO_SECRET_KEY)), object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_AES)),
@@ -331,21 +292,15 @@ func (b *benchTarget) keys(p client.Provider, slot ck.SlotID, s client.Session) 
 
 	// Each thread signs in a session of its own; the user's login
 	// covers them all.
-	for _, c := range []struct {
-		id   string
-		err  error
-		key  ck.ObjectHandle
-		mech ck.MechanismType
-		sign func(client.Session) func() error
-	}{{"ecSign", ecErr, ecPriv, ck.CKM_ECDSA, ecSign}, {"rsaSign", rsaErr, rsaPriv, ck.CKM_SHA256_RSA_PKCS, rsaSign}} {
+	for _, k := range []signKey{ec, rsa} {
 		measures := make([]func(benchClock) (float64, error), len(b.sp.Threads))
-		for k, n := range b.sp.Threads {
-			measures[k] = func(slice benchClock) (float64, error) {
-				if c.err != nil {
-					return 0, c.err
+		for i, n := range b.sp.Threads {
+			measures[i] = func(slice benchClock) (float64, error) {
+				if k.err != nil {
+					return 0, k.err
 				}
 				if b.c != nil {
-					return b.c.rate(slice, cJob{kind: loopSign, mech: c.mech, key: c.key, in: digest, outLen: 512}, n)
+					return b.c.rate(slice, k.signJob(digest), n)
 				}
 				ops := make([]func() error, n)
 				for i := range n {
@@ -354,13 +309,54 @@ func (b *benchTarget) keys(p client.Provider, slot ck.SlotID, s client.Session) 
 						return 0, err
 					}
 					defer ts.Close()
-					ops[i] = c.sign(ts)
+					ops[i] = k.sign(ts, digest)
 				}
 				return slice.rateThreads(benchQuickCount, ops)
 			}
 		}
-		recThreads(rec, c.id, b.sp.Threads, clock, measures)
+		recThreads(rec, k.id+"Sign", b.sp.Threads, clock, measures)
 	}
+}
+
+// signKey is a key pair of the sign, verify and threads rows, whose ids
+// begin with id.
+type signKey struct {
+	id        string
+	mech      ck.MechanismType
+	pub, priv ck.ObjectHandle
+	err       error // of the key pair's generation
+}
+
+// sign signs digest with k in session s, for the loops in Go.
+func (k signKey) sign(s client.Session, digest []byte) func() error {
+	return func() error { _, err := s.Sign(client.Mechanism{Type: k.mech}, k.priv, digest); return err }
+}
+
+// signJob is the same signature for the C loops.
+func (k signKey) signJob(digest []byte) cJob {
+	return cJob{kind: loopSign, mech: k.mech, key: k.priv, in: digest, outLen: 512}
+}
+
+// signRows measures k's sign and verify rows.
+func (b *benchTarget) signRows(s client.Session, k signKey, digest []byte) {
+	m := client.Mechanism{Type: k.mech}
+	b.rec(k.id+"Sign", func() (float64, error) {
+		if k.err != nil {
+			return 0, k.err
+		}
+		return b.rate(k.signJob(digest), k.sign(s, digest))
+	})
+	b.rec(k.id+"Verify", func() (float64, error) {
+		if k.err != nil {
+			return 0, k.err
+		}
+		sig, err := s.Sign(m, k.priv, digest)
+		if err != nil {
+			return 0, err
+		}
+		return b.rate(cJob{kind: loopVerify, mech: k.mech, key: k.pub, in: digest, sig: sig},
+			func() error { return s.Verify(m, k.pub, digest, sig) })
+	})
 }
 
 // objects measures finding, creating and destroying token objects.
