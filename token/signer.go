@@ -57,7 +57,8 @@ func (m *Module) NewSigner(h ck.SessionHandle, key ck.ObjectHandle) (*Signer, er
 func (s *Signer) Public() crypto.PublicKey { return s.pub }
 
 // Sign signs a digest: ECDSA signatures come back in DER, as crypto.Signer
-// requires; RSA keys sign PKCS#1 v1.5, or PSS when opts is *rsa.PSSOptions.
+// requires; RSA keys sign PKCS#1 v1.5, or PSS when opts is *rsa.PSSOptions;
+// Ed25519 keys sign the message passed in the digest's place.
 func (s *Signer) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
 	mc, input, err := SignMechanism(s.pub, digest, opts)
 	if err != nil {

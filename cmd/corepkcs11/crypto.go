@@ -116,7 +116,7 @@ var signCommand = command{
 		id := fs.String("id", "", "the key's CKA_ID in `HEX`, with or instead of --key")
 		in := fs.String("in", "", "the `FILE` to sign (required)")
 		out := fs.String("out", "", "the signature `FILE` (required)")
-		mechName := fs.String("mechanism", "", "the signature mechanism `NAME` (default: ECDSA with SHA-256, or SHA256-RSA-PKCS)")
+		mechName := fs.String("mechanism", "", "the signature mechanism `NAME` (default: ECDSA with SHA-256, EDDSA, or SHA256-RSA-PKCS, by key type)")
 		format := fs.String("format", "der", "`der` or `raw` ECDSA signature")
 		return func(o *options, args []string) error {
 			if len(args) > 0 || *in == "" || *out == "" || (*key == "" && *id == "") {
@@ -160,7 +160,7 @@ var verifyCommand = command{
 		id := fs.String("id", "", "the key's CKA_ID in `HEX`, with or instead of --key")
 		in := fs.String("in", "", "the signed `FILE` (required)")
 		sigFile := fs.String("sig", "", "the signature `FILE` (required)")
-		mechName := fs.String("mechanism", "", "the signature mechanism `NAME` (default: ECDSA with SHA-256, or SHA256-RSA-PKCS)")
+		mechName := fs.String("mechanism", "", "the signature mechanism `NAME` (default: ECDSA with SHA-256, EDDSA, or SHA256-RSA-PKCS, by key type)")
 		return func(o *options, args []string) error {
 			if len(args) > 0 || *in == "" || *sigFile == "" || (*key == "" && *id == "") {
 				return usagef("verify takes --key, --in and --sig")
