@@ -35,6 +35,16 @@ const (
 	CKK_SHA3_512_HMAC KeyType = 0x39
 )
 
+// The key generations of the HMAC key types of SHA-1 and SHA-2 (PKCS#11
+// 3.0 section 2.20); the SHA-3 ones are in the 2.40 header.
+const (
+	CKM_SHA_1_KEY_GEN  MechanismType = 0x4003
+	CKM_SHA224_KEY_GEN MechanismType = 0x4004
+	CKM_SHA256_KEY_GEN MechanismType = 0x4005
+	CKM_SHA384_KEY_GEN MechanismType = 0x4006
+	CKM_SHA512_KEY_GEN MechanismType = 0x4007
+)
+
 // Edwards and Montgomery curves (PKCS#11 3.0 sections 2.3.5 to 2.3.10):
 // their key types, key pair generations, and EdDSA.
 const (
@@ -61,6 +71,11 @@ func init() {
 		CKM_EC_EDWARDS_KEY_PAIR_GEN:    "CKM_EC_EDWARDS_KEY_PAIR_GEN",
 		CKM_EC_MONTGOMERY_KEY_PAIR_GEN: "CKM_EC_MONTGOMERY_KEY_PAIR_GEN",
 		CKM_EDDSA:                      "CKM_EDDSA",
+		CKM_SHA_1_KEY_GEN:              "CKM_SHA_1_KEY_GEN",
+		CKM_SHA224_KEY_GEN:             "CKM_SHA224_KEY_GEN",
+		CKM_SHA256_KEY_GEN:             "CKM_SHA256_KEY_GEN",
+		CKM_SHA384_KEY_GEN:             "CKM_SHA384_KEY_GEN",
+		CKM_SHA512_KEY_GEN:             "CKM_SHA512_KEY_GEN",
 		CKM_AES_KEY_WRAP_KWP:           "CKM_AES_KEY_WRAP_KWP",
 		CKM_ECDSA_SHA3_224:             "CKM_ECDSA_SHA3_224",
 		CKM_ECDSA_SHA3_256:             "CKM_ECDSA_SHA3_256",

@@ -28,7 +28,25 @@ func init() {
 	for _, h := range hashes {
 		registerHMAC(h.hmac, h.hash, h.hmacKey, false)
 		registerHMAC(h.hmacGeneral, h.hash, h.hmacKey, true)
+		register(&Mechanism{
+			Type:     hmacKeyGen[h.hash],
+			Packages: "crypto/rand",
+			Info:     Info{minGenericSecret, maxGenericSecret, ck.CKF_GENERATE},
+			KeyTypes: []ck.KeyType{h.hmacKey},
+			GenerateKey: secretKeyGenerator(h.hmacKey, func(n uint) bool {
+				return n >= minGenericSecret && n <= maxGenericSecret
+			}),
+		})
 	}
+}
+
+// hmacKeyGen is the generation of each hash's HMAC key type, of
+// CKA_VALUE_LEN bytes.
+var hmacKeyGen = map[crypto.Hash]ck.MechanismType{
+	crypto.SHA1: ck.CKM_SHA_1_KEY_GEN, crypto.SHA224: ck.CKM_SHA224_KEY_GEN, crypto.SHA256: ck.CKM_SHA256_KEY_GEN,
+	crypto.SHA384: ck.CKM_SHA384_KEY_GEN, crypto.SHA512: ck.CKM_SHA512_KEY_GEN,
+	crypto.SHA3_224: ck.CKM_SHA3_224_KEY_GEN, crypto.SHA3_256: ck.CKM_SHA3_256_KEY_GEN,
+	crypto.SHA3_384: ck.CKM_SHA3_384_KEY_GEN, crypto.SHA3_512: ck.CKM_SHA3_512_KEY_GEN,
 }
 
 // registerHMAC registers the HMAC with hash h (RFC 2104), whose MAC is the

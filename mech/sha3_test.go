@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/object"
 )
 
 // TestSHA3Mechanisms signs with every SHA-3 variant and checks each
@@ -68,5 +69,40 @@ func TestSHA3Mechanisms(t *testing.T) {
 	mac := sign(ck.CKM_SHA3_256_HMAC, []byte("key"), nil)
 	if got, want := hex.EncodeToString(mac), "8c6e0683409427f8931711b10ca92a506eb1fafa48fadd66d76126f47ac2c333"; got != want {
 		t.Errorf("HMAC-SHA3-256 = %s, want %s", got, want)
+	}
+}
+
+// TestHMACKeyGeneration makes each hash's HMAC key type with its key
+// generation, which the hash's HMACs take and another hash's refuse.
+func TestHMACKeyGeneration(t *testing.T) {
+	for _, c := range []struct {
+		gen, mac, other ck.MechanismType
+		kt              ck.KeyType
+	}{
+		{ck.CKM_SHA256_KEY_GEN, ck.CKM_SHA256_HMAC, ck.CKM_SHA3_256_HMAC, ck.CKK_SHA256_HMAC},
+		{ck.CKM_SHA3_256_KEY_GEN, ck.CKM_SHA3_256_HMAC, ck.CKM_SHA256_HMAC, ck.CKK_SHA3_256_HMAC},
+		{ck.CKM_SHA3_512_KEY_GEN, ck.CKM_SHA3_512_HMAC_GENERAL, ck.CKM_SHA512_HMAC, ck.CKK_SHA3_512_HMAC},
+	} {
+		g, err := Lookup(c.gen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmpl := object.Template{object.ULong(ck.CKA_VALUE_LEN, 32), object.Bool(ck.CKA_SIGN, true)}
+		material, err := g.GenerateKey(nil, tmpl)
+		if err != nil {
+			t.Fatalf("%v: %v", c.gen, err)
+		}
+		obj, err := object.New(tmpl, material, object.Origin{Generated: true, Mechanism: c.gen})
+		if err != nil {
+			t.Fatalf("%v: %v", c.gen, err)
+		}
+		if obj.KeyType() != c.kt || len(obj.Key().([]byte)) != 32 {
+			t.Errorf("%v made a %v key of %d bytes", c.gen, obj.KeyType(), len(obj.Key().([]byte)))
+		}
+		mac, _ := Lookup(c.mac)
+		other, _ := Lookup(c.other)
+		if !mac.Accepts(c.kt) || other.Accepts(c.kt) {
+			t.Errorf("%v keys: %v accepts %v, %v accepts %v", c.kt, c.mac, mac.Accepts(c.kt), c.other, other.Accepts(c.kt))
+		}
 	}
 }
