@@ -4,6 +4,10 @@ package ck
 const (
 	// CKF_FIND_OBJECTS asks C_SessionCancel to end a search.
 	CKF_FIND_OBJECTS = 0x40
+	// CKF_EC_CURVENAME: the mechanism takes curves named by a
+	// PrintableString in CKA_EC_PARAMS (CKF_EC_NAMEDCURVE, which 3.0
+	// calls CKF_EC_OID, is for curves named by OID).
+	CKF_EC_CURVENAME = 0x4000000
 )
 
 // CKM_AES_KEY_WRAP_KWP is AES key wrap with padding as RFC 5649 and NIST

@@ -54,6 +54,7 @@ var flagWords = []struct {
 	{ck.CKF_EC_NAMEDCURVE, "EC named curve"},
 	{ck.CKF_EC_UNCOMPRESS, "EC uncompressed points"},
 	{ck.CKF_EC_COMPRESS, "EC compressed points"},
+	{ck.CKF_EC_CURVENAME, "EC curve names"},
 	{ck.CKF_EXTENSION, "extension"},
 }
 

@@ -12,8 +12,9 @@ import (
 )
 
 // Edwards-curve mechanisms work on Ed25519 (crypto/ed25519), whose key
-// size PKCS#11 counts as 255 bits.
-var edwardsInfo = Info{MinKeySize: 255, MaxKeySize: 255}
+// size PKCS#11 counts as 255 bits, named in CKA_EC_PARAMS by OID or by
+// name (object.IsEd25519Params).
+var edwardsInfo = Info{MinKeySize: 255, MaxKeySize: 255, Flags: ck.CKF_EC_NAMEDCURVE | ck.CKF_EC_CURVENAME}
 
 // maxEdDSAContext is the longest context RFC 8032 allows.
 const maxEdDSAContext = 255
@@ -22,14 +23,14 @@ func init() {
 	register(&Mechanism{
 		Type:            ck.CKM_EC_EDWARDS_KEY_PAIR_GEN,
 		Packages:        "crypto/ed25519",
-		Info:            Info{edwardsInfo.MinKeySize, edwardsInfo.MaxKeySize, ck.CKF_GENERATE_KEY_PAIR},
+		Info:            Info{edwardsInfo.MinKeySize, edwardsInfo.MaxKeySize, edwardsInfo.Flags | ck.CKF_GENERATE_KEY_PAIR},
 		KeyTypes:        []ck.KeyType{ck.CKK_EC_EDWARDS},
 		GenerateKeyPair: generateEdwards,
 	})
 	register(&Mechanism{
 		Type:     ck.CKM_EDDSA,
 		Packages: "crypto/ed25519",
-		Info:     Info{edwardsInfo.MinKeySize, edwardsInfo.MaxKeySize, ck.CKF_SIGN | ck.CKF_VERIFY},
+		Info:     Info{edwardsInfo.MinKeySize, edwardsInfo.MaxKeySize, edwardsInfo.Flags | ck.CKF_SIGN | ck.CKF_VERIFY},
 		KeyTypes: []ck.KeyType{ck.CKK_EC_EDWARDS},
 		Param:    EdDSAParam,
 		NewSigner: func(key any, p Param) (Signer, error) {
