@@ -144,13 +144,13 @@ func (b *benchTarget) run() error {
 	if err != nil {
 		col.Notes = append(col.Notes, "resident memory with 0 objects: "+oneLine(err))
 	}
-	b.rec("login0", func() (float64, error) { return b.clock.rate(benchQuickCount, b.loginCycle(slot)) })
+	b.rec("login0", func() (float64, error) { return b.clock.rate(benchQuickCount, b.loginCycle(slot, nil)) })
 	if b.ours {
 		b.rec("loginStrong", func() (float64, error) {
 			if strongErr != nil {
 				return 0, fmt.Errorf("a token with the strong PIN derivation: %w", strongErr)
 			}
-			return b.clock.rate(2, b.loginCycle(strongSlot))
+			return b.clock.rate(2, b.loginCycle(strongSlot, nil))
 		})
 	}
 
@@ -180,10 +180,10 @@ func (b *benchTarget) run() error {
 	if err != nil {
 		col.Notes = append(col.Notes, fmt.Sprintf("resident memory with %d objects: %s", sp.Objects, oneLine(err)))
 	}
-	b.rec("loginN", func() (float64, error) { return b.clock.rate(benchQuickCount, b.loginCycle(slot)) })
+	b.rec("loginN", func() (float64, error) { return b.clock.rate(benchQuickCount, b.loginCycle(slot, nil)) })
 	// What a tool that logs in and looks for its key pays: a module that
 	// reads objects at first use reads them here.
-	b.rec("loginFindN", func() (float64, error) { return b.clock.rate(2, b.loginFindCycle(slot)) })
+	b.rec("loginFindN", func() (float64, error) { return b.clock.rate(2, b.loginCycle(slot, findFirstData)) })
 
 	// The operations, in one session logged in as the user.
 	if p, err = b.open(); err != nil {
@@ -401,9 +401,9 @@ func (b *benchTarget) objects(s client.Session) {
 	})
 }
 
-// loginCycle is one C_Initialize, C_OpenSession, C_Login as the user and
-// C_Finalize.
-func (b *benchTarget) loginCycle(slot ck.SlotID) func() error {
+// loginCycle is one C_Initialize, C_OpenSession, C_Login as the user,
+// then, unless nil, after in the logged-in session, and C_Finalize.
+func (b *benchTarget) loginCycle(slot ck.SlotID, after func(client.Session) error) func() error {
 	return func() error {
 		p, err := b.open()
 		if err != nil {
@@ -414,32 +414,21 @@ func (b *benchTarget) loginCycle(slot ck.SlotID) func() error {
 		if err != nil {
 			return err
 		}
-		return s.Login(ck.CKU_USER, []byte(benchUserPIN))
+		if err := s.Login(ck.CKU_USER, []byte(benchUserPIN)); err != nil || after == nil {
+			return err
+		}
+		return after(s)
 	}
 }
 
-// loginFindCycle is loginCycle with a search by label among the objects
-// before C_Finalize.
-func (b *benchTarget) loginFindCycle(slot ck.SlotID) func() error {
-	return func() error {
-		p, err := b.open()
-		if err != nil {
-			return err
-		}
-		defer p.Close()
-		s, err := p.OpenSession(slot, false)
-		if err != nil {
-			return err
-		}
-		if err := s.Login(ck.CKU_USER, []byte(benchUserPIN)); err != nil {
-			return err
-		}
-		hs, err := s.FindObjects(object.Template{object.String(ck.CKA_LABEL, "bench-data-0")})
-		if err == nil && len(hs) != 1 {
-			err = fmt.Errorf("%d objects labelled bench-data-0, not 1", len(hs))
-		}
-		return err
+// findFirstData searches by label for the first of the bench's data
+// objects, as a tool that logs in and looks for its key does.
+func findFirstData(s client.Session) error {
+	hs, err := s.FindObjects(object.Template{object.String(ck.CKA_LABEL, "bench-data-0")})
+	if err == nil && len(hs) != 1 {
+		err = fmt.Errorf("%d objects labelled bench-data-0, not 1", len(hs))
 	}
+	return err
 }
 
 // probe measures, in a new process, the resident memory of a host that
