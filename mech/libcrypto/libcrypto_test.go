@@ -194,7 +194,10 @@ func TestMechanisms(t *testing.T) {
 	}
 }
 
-func cached[K any](c *cache[K], key *K) bool { return c.held(weak.Make(key)) }
+func cached[K any](c *cache[K], key *K) bool {
+	_, ok := c.keys.Load(weak.Make(key))
+	return ok
+}
 
 // TestConcurrent signs with one key from many goroutines at once: each
 // signature takes a context of its own (run with -race).
@@ -246,7 +249,7 @@ func TestKeysFreed(t *testing.T) {
 	key = nil
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
 		runtime.GC()
-		if !b.ec.held(wp) {
+		if _, held := b.ec.keys.Load(wp); !held {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)

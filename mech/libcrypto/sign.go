@@ -143,12 +143,6 @@ func (c *cache[K]) get(key *K) *pkey {
 	return p
 }
 
-// held reports whether key has a copy in libcrypto.
-func (c *cache[K]) held(wp weak.Pointer[K]) bool {
-	_, ok := c.keys.Load(wp)
-	return ok
-}
-
 // drop frees the copy of a key the garbage collector found unreachable.
 func (c *cache[K]) drop(wp weak.Pointer[K]) {
 	if v, ok := c.keys.LoadAndDelete(wp); ok {
