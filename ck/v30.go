@@ -60,8 +60,23 @@ const (
 	CKM_EDDSA                      MechanismType = 0x1057
 )
 
+// HKDF (PKCS#11 3.0 section 2.43): its key type, key generation and
+// derivations, and the ulSaltType values of CK_HKDF_PARAMS.
+const (
+	CKK_HKDF KeyType = 0x42
+
+	CKM_HKDF_DERIVE  MechanismType = 0x402a
+	CKM_HKDF_DATA    MechanismType = 0x402b
+	CKM_HKDF_KEY_GEN MechanismType = 0x402c
+
+	CKF_HKDF_SALT_NULL = 0x1
+	CKF_HKDF_SALT_DATA = 0x2
+	CKF_HKDF_SALT_KEY  = 0x4
+)
+
 func init() {
 	for t, name := range map[KeyType]string{
+		CKK_HKDF:          "CKK_HKDF",
 		CKK_EC_EDWARDS:    "CKK_EC_EDWARDS",
 		CKK_EC_MONTGOMERY: "CKK_EC_MONTGOMERY",
 		CKK_SHA3_224_HMAC: "CKK_SHA3_224_HMAC",
@@ -75,6 +90,9 @@ func init() {
 		CKM_EC_EDWARDS_KEY_PAIR_GEN:    "CKM_EC_EDWARDS_KEY_PAIR_GEN",
 		CKM_EC_MONTGOMERY_KEY_PAIR_GEN: "CKM_EC_MONTGOMERY_KEY_PAIR_GEN",
 		CKM_EDDSA:                      "CKM_EDDSA",
+		CKM_HKDF_DERIVE:                "CKM_HKDF_DERIVE",
+		CKM_HKDF_DATA:                  "CKM_HKDF_DATA",
+		CKM_HKDF_KEY_GEN:               "CKM_HKDF_KEY_GEN",
 		CKM_SHA_1_KEY_GEN:              "CKM_SHA_1_KEY_GEN",
 		CKM_SHA224_KEY_GEN:             "CKM_SHA224_KEY_GEN",
 		CKM_SHA256_KEY_GEN:             "CKM_SHA256_KEY_GEN",

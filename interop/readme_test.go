@@ -196,8 +196,8 @@ func mechanismRow(typ ck.MechanismType, info pkcs11.MechanismInfo) (string, erro
 // keySizeUnit is the unit the mechanisms specification gives
 // CK_MECHANISM_INFO's key sizes in, from the types of key the mechanism
 // works with: bits for RSA and EC, bytes for the secret keys (AES, DES,
-// generic secret and HMAC keys), except that the generation of generic
-// secret keys counts in bits.
+// generic secret and HMAC keys), except that the generations of generic
+// secret and HKDF keys count in bits.
 func keySizeUnit(m *mech.Mechanism, flags ck.Flags) (string, error) {
 	unit := ""
 	for _, kt := range m.KeyTypes {
@@ -205,7 +205,7 @@ func keySizeUnit(m *mech.Mechanism, flags ck.Flags) (string, error) {
 		switch kt {
 		case ck.CKK_RSA, ck.CKK_EC, ck.CKK_EC_EDWARDS:
 			u = "bits"
-		case ck.CKK_GENERIC_SECRET:
+		case ck.CKK_GENERIC_SECRET, ck.CKK_HKDF:
 			u = "bytes"
 			if flags&ck.CKF_GENERATE != 0 {
 				u = "bits"

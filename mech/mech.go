@@ -81,7 +81,23 @@ type Mechanism struct {
 	// GenerateKey makes a secret key from the application's template and
 	// returns the attributes it produced (CKF_GENERATE).
 	GenerateKey func(p Param, tmpl object.Template) (material object.Template, err error)
+	// Derive computes the value of the object C_DeriveKey makes from
+	// base (CKF_DERIVE): n bytes, or, when n is 0, the length of the
+	// mechanism's own result. objects finds an object the parameter
+	// names by handle (HKDF's salt key), as the application sees it.
+	Derive func(base *object.Object, p Param, n int, objects Objects) ([]byte, error)
+	// DataBase: Derive also takes a data object as its base, besides
+	// keys of KeyTypes (HKDF, given a salt).
+	DataBase bool
+	// DerivesData: the derivation makes a data object (CKO_DATA), not a
+	// secret key.
+	DerivesData bool
 }
+
+// Objects looks up an object by handle for a mechanism, as the calling
+// session sees it: CKR_MECHANISM_PARAM_INVALID for a handle it does not
+// see, since the handle came in a parameter.
+type Objects func(ck.ObjectHandle) (*object.Object, error)
 
 // Signer is a signature in progress. Message data comes through Update
 // (multi-part) and the final Sign call.
@@ -132,7 +148,7 @@ func register(m *Mechanism) {
 	if m.Packages == "" {
 		panic("mech: " + m.Type.String() + " must name the Go packages that compute it")
 	}
-	usesKey := m.NewSigner != nil || m.NewVerifier != nil || m.NewEncrypter != nil || m.NewDecrypter != nil
+	usesKey := m.NewSigner != nil || m.NewVerifier != nil || m.NewEncrypter != nil || m.NewDecrypter != nil || m.Derive != nil
 	switch {
 	case (m.GenerateKeyPair != nil || m.GenerateKey != nil) && len(m.KeyTypes) != 1:
 		panic("mech: " + m.Type.String() + " must name the one key type it generates")

@@ -35,7 +35,33 @@ const (
 	// EdDSAParam: CK_EDDSA_PARAMS, as EdDSAParams, or no parameter at
 	// all (nil), which PKCS#11 3.0 gives for Ed25519 without context.
 	EdDSAParam
+	// ECDH1Param: CK_ECDH1_DERIVE_PARAMS, as ECDH1Params.
+	ECDH1Param
+	// HKDFParam: CK_HKDF_PARAMS, as HKDFParams.
+	HKDFParam
 )
+
+// ECDH1Params is CK_ECDH1_DERIVE_PARAMS: the other party's public key,
+// and the key derivation function (a CKD_* value) applied to the shared
+// secret with the shared data.
+type ECDH1Params struct {
+	KDF        uint
+	SharedData []byte
+	PublicData []byte
+}
+
+// HKDFParams is CK_HKDF_PARAMS: which of HKDF's steps run, with which
+// hash (the digest mechanism prfHashMechanism), the salt of the extract
+// step (ulSaltType CKF_HKDF_SALT_*: none, Salt, or the value of the key
+// SaltKey) and the info of the expand step.
+type HKDFParams struct {
+	Extract, Expand bool
+	PRF             ck.MechanismType
+	SaltType        uint
+	Salt            []byte
+	SaltKey         ck.ObjectHandle
+	Info            []byte
+}
 
 // EdDSAParams is CK_EDDSA_PARAMS: phFlag selects the prehash variant
 // (Ed25519ph), and a context selects Ed25519ctx without it.

@@ -115,6 +115,30 @@ func cpkUnwrapKey(hSession C.CK_SESSION_HANDLE, pMechanism *C.CK_MECHANISM, hUnw
 	return C.CKR_OK
 }
 
+//export cpkDeriveKey
+func cpkDeriveKey(hSession C.CK_SESSION_HANDLE, pMechanism *C.CK_MECHANISM, hBaseKey C.CK_OBJECT_HANDLE,
+	pTemplate *C.CK_ATTRIBUTE, ulAttributeCount C.CK_ULONG, phKey *C.CK_OBJECT_HANDLE) (result C.CK_RV) {
+	defer recoverPanic("C_DeriveKey", &result)
+	if tracing {
+		defer trace("C_DeriveKey", time.Now(), &result, "session", hSession, "mechanism", mechName(pMechanism),
+			"baseKey", hBaseKey, "template", attrNames(pTemplate, ulAttributeCount))
+	}
+	mc, err := mechanism(pMechanism)
+	if err != nil {
+		return refuse("C_DeriveKey", hSession, err)
+	}
+	tmpl, err := template(pTemplate, ulAttributeCount)
+	if err != nil || phKey == nil {
+		return refuse("C_DeriveKey", hSession, ck.CKR_ARGUMENTS_BAD)
+	}
+	key, err := engine.DeriveKey(ck.SessionHandle(hSession), mc, ck.ObjectHandle(hBaseKey), tmpl)
+	if err != nil {
+		return rv("C_DeriveKey", err)
+	}
+	*phKey = C.CK_OBJECT_HANDLE(key)
+	return C.CKR_OK
+}
+
 //export cpkSeedRandom
 func cpkSeedRandom(hSession C.CK_SESSION_HANDLE, pSeed *C.CK_BYTE, ulSeedLen C.CK_ULONG) (result C.CK_RV) {
 	defer recoverPanic("C_SeedRandom", &result)

@@ -77,6 +77,27 @@ func decodeParam(k mech.ParamKind, p unsafe.Pointer, n C.CK_ULONG) (mech.Param, 
 			}
 			return mech.OAEPParams{Hash: ck.MechanismType(v.hashAlg), MGF: ck.MGF(v.mgf), Source: uint(v.source), Label: label}, nil
 		}
+	case mech.ECDH1Param:
+		if v, ok := structAt[C.CK_ECDH1_DERIVE_PARAMS](p, n); ok {
+			shared, err1 := input(v.pSharedData, v.ulSharedDataLen)
+			public, err2 := input(v.pPublicData, v.ulPublicDataLen)
+			if err1 != nil || err2 != nil {
+				return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "pSharedData or pPublicData is NULL with a length")
+			}
+			return mech.ECDH1Params{KDF: uint(v.kdf), SharedData: shared, PublicData: public}, nil
+		}
+	case mech.HKDFParam:
+		if v, ok := structAt[C.CK_HKDF_PARAMS](p, n); ok {
+			salt, err1 := input(v.pSalt, v.ulSaltLen)
+			info, err2 := input(v.pInfo, v.ulInfoLen)
+			if err1 != nil || err2 != nil {
+				return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "pSalt or pInfo is NULL with a length")
+			}
+			return mech.HKDFParams{
+				Extract: v.bExtract != 0, Expand: v.bExpand != 0, PRF: ck.MechanismType(v.prfHashMechanism),
+				SaltType: uint(v.ulSaltType), Salt: salt, SaltKey: ck.ObjectHandle(v.hSaltKey), Info: info,
+			}, nil
+		}
 	case mech.GCMParam:
 		return gcmParams(p, n)
 	case mech.CTRParam:

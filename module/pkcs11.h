@@ -157,6 +157,27 @@ typedef struct CK_AES_CTR_PARAMS {
 	CK_BYTE cb[16];
 } CK_AES_CTR_PARAMS;
 
+typedef struct CK_ECDH1_DERIVE_PARAMS {
+	CK_ULONG kdf;
+	CK_ULONG ulSharedDataLen;
+	CK_BYTE_PTR pSharedData;
+	CK_ULONG ulPublicDataLen;
+	CK_BYTE_PTR pPublicData;
+} CK_ECDH1_DERIVE_PARAMS;
+
+/* CK_HKDF_PARAMS as PKCS#11 3.0 defines it. */
+typedef struct CK_HKDF_PARAMS {
+	CK_BBOOL bExtract;
+	CK_BBOOL bExpand;
+	CK_MECHANISM_TYPE prfHashMechanism;
+	CK_ULONG ulSaltType;
+	CK_BYTE_PTR pSalt;
+	CK_ULONG ulSaltLen;
+	CK_OBJECT_HANDLE hSaltKey;
+	CK_BYTE_PTR pInfo;
+	CK_ULONG ulInfoLen;
+} CK_HKDF_PARAMS;
+
 typedef CK_RV (*CK_NOTIFY)(CK_SESSION_HANDLE hSession, CK_NOTIFICATION event, CK_VOID_PTR pApplication);
 typedef CK_RV (*CK_CREATEMUTEX)(CK_VOID_PTR_PTR ppMutex);
 typedef CK_RV (*CK_DESTROYMUTEX)(CK_VOID_PTR pMutex);

@@ -82,6 +82,7 @@ var kinds = map[ck.AttributeType]Kind{
 	ck.CKA_ALLOWED_MECHANISMS:         KindMechanisms,
 	ck.CKA_WRAP_TEMPLATE:              KindAttributes,
 	ck.CKA_UNWRAP_TEMPLATE:            KindAttributes,
+	ck.CKA_DERIVE_TEMPLATE:            KindAttributes,
 }
 
 // KindOf returns the kind of attribute type t, and false for a type this

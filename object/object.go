@@ -28,6 +28,12 @@ type Origin struct {
 	// same value (a template that must match it would tell whether it
 	// does). Otherwise the template is checked as C_CreateObject's.
 	Unwrapped bool
+	// Base is the base key of C_DeriveKey, nil otherwise. As for an
+	// unwrapped key, the template cannot give the key material. The
+	// mechanisms specification gives every derivation the same rule: a
+	// derived key is always sensitive only if its base always was, and
+	// never extractable only if its base never was.
+	Base *Object
 	// Mechanism is the generating mechanism, recorded in CKA_KEY_GEN_MECHANISM.
 	Mechanism ck.MechanismType
 	// SO is true when the Security Officer is logged in; only the SO may
@@ -68,6 +74,8 @@ func New(tmpl, material Template, o Origin) (*Object, error) {
 			return nil, ck.Errorf(ck.CKR_TEMPLATE_INCONSISTENT, "%v cannot be given to a key generation", t)
 		case o.Unwrapped && r.rule&noGenerate != 0:
 			return nil, ck.Errorf(ck.CKR_TEMPLATE_INCONSISTENT, "%v comes from the wrapped key: C_UnwrapKey's template cannot give it", t)
+		case o.Base != nil && r.rule&noGenerate != 0:
+			return nil, ck.Errorf(ck.CKR_TEMPLATE_INCONSISTENT, "%v comes from the derivation: C_DeriveKey's template cannot give it", t)
 		case r.rule&soOnlyTrue != 0 && !o.SO && v[0] != 0:
 			return nil, ck.Errorf(ck.CKR_ATTRIBUTE_READ_ONLY, "only the SO may set %v", t)
 		}
@@ -177,8 +185,12 @@ func (o *Object) fillDefaults(origin Origin) {
 		o.attrs[ck.CKA_KEY_GEN_MECHANISM] = EncodeULong(ck.CK_UNAVAILABLE_INFORMATION)
 	}
 	if _, ok := o.schema[ck.CKA_ALWAYS_SENSITIVE]; ok {
-		o.attrs[ck.CKA_ALWAYS_SENSITIVE] = EncodeBool(origin.Generated && o.Bool(ck.CKA_SENSITIVE))
-		o.attrs[ck.CKA_NEVER_EXTRACTABLE] = EncodeBool(origin.Generated && !o.Bool(ck.CKA_EXTRACTABLE))
+		alwaysSensitive, neverExtractable := origin.Generated, origin.Generated
+		if b := origin.Base; b != nil {
+			alwaysSensitive, neverExtractable = b.Bool(ck.CKA_ALWAYS_SENSITIVE), b.Bool(ck.CKA_NEVER_EXTRACTABLE)
+		}
+		o.attrs[ck.CKA_ALWAYS_SENSITIVE] = EncodeBool(alwaysSensitive && o.Bool(ck.CKA_SENSITIVE))
+		o.attrs[ck.CKA_NEVER_EXTRACTABLE] = EncodeBool(neverExtractable && !o.Bool(ck.CKA_EXTRACTABLE))
 	}
 }
 

@@ -122,6 +122,7 @@ var privateKeyRules = []attrRule{
 	{ck.CKA_ALWAYS_AUTHENTICATE, 0, ckFalse},
 	{ck.CKA_PUBLIC_KEY_INFO, 0, nil},
 	{ck.CKA_UNWRAP_TEMPLATE, 0, emptyArray},
+	{ck.CKA_DERIVE_TEMPLATE, 0, emptyArray},
 }
 
 // Secret keys (spec 4.10).
@@ -141,6 +142,7 @@ var secretKeyRules = []attrRule{
 	{ck.CKA_TRUSTED, soOnlyTrue, ckFalse},
 	{ck.CKA_WRAP_TEMPLATE, 0, emptyArray},
 	{ck.CKA_UNWRAP_TEMPLATE, 0, emptyArray},
+	{ck.CKA_DERIVE_TEMPLATE, 0, emptyArray},
 }
 
 // Key-type specific attributes (spec mechanisms document, 2.3 and 2.1).
@@ -214,9 +216,9 @@ var schemas = map[schemaKey]schema{
 }
 
 // valueKeyTypes are the secret key types whose CKA_VALUE is any run of
-// bytes: a generic secret, an AES key, and the HMAC key types of each
-// hash.
-var valueKeyTypes = []ck.KeyType{ck.CKK_GENERIC_SECRET, ck.CKK_AES,
+// bytes: a generic secret, an AES key, an HKDF key and the HMAC key
+// types of each hash.
+var valueKeyTypes = []ck.KeyType{ck.CKK_GENERIC_SECRET, ck.CKK_AES, ck.CKK_HKDF,
 	ck.CKK_SHA_1_HMAC, ck.CKK_SHA224_HMAC, ck.CKK_SHA256_HMAC, ck.CKK_SHA384_HMAC, ck.CKK_SHA512_HMAC,
 	ck.CKK_SHA3_224_HMAC, ck.CKK_SHA3_256_HMAC, ck.CKK_SHA3_384_HMAC, ck.CKK_SHA3_512_HMAC}
 

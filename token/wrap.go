@@ -131,7 +131,7 @@ func (m *Module) UnwrapKey(h ck.SessionHandle, mc Mechanism, unwrappingKey ck.Ob
 	if err != nil {
 		return 0, renameKeyError(err, ck.CKR_UNWRAPPING_KEY_HANDLE_INVALID, ck.CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT)
 	}
-	tmpl, err = withUnwrapTemplate(tmpl, uk)
+	tmpl, err = withKeyTemplate(tmpl, uk, ck.CKA_UNWRAP_TEMPLATE)
 	if err != nil {
 		return 0, err
 	}
@@ -251,12 +251,12 @@ func implicitRejection(plain []byte, err error, n int) ([]byte, error) {
 	return key, nil
 }
 
-// withUnwrapTemplate adds the unwrapping key's CKA_UNWRAP_TEMPLATE to
-// the application's template: every key it unwraps gets those
-// attributes, and a template that contradicts them is
-// CKR_TEMPLATE_INCONSISTENT.
-func withUnwrapTemplate(tmpl object.Template, uk *object.Object) (object.Template, error) {
-	v, ok := uk.Value(ck.CKA_UNWRAP_TEMPLATE)
+// withKeyTemplate adds a key's CKA_UNWRAP_TEMPLATE or
+// CKA_DERIVE_TEMPLATE (attr) to the application's template: every key
+// it unwraps or derives gets those attributes, and a template that
+// contradicts them is CKR_TEMPLATE_INCONSISTENT.
+func withKeyTemplate(tmpl object.Template, k *object.Object, attr ck.AttributeType) (object.Template, error) {
+	v, ok := k.Value(attr)
 	if !ok {
 		return tmpl, nil
 	}
@@ -268,7 +268,7 @@ func withUnwrapTemplate(tmpl object.Template, uk *object.Object) (object.Templat
 	given := q.Attributes()
 	for _, a := range forced {
 		if g, ok := given.Find(a.Type); ok && !bytes.Equal(g, a.Value) {
-			return nil, ck.Errorf(ck.CKR_TEMPLATE_INCONSISTENT, "%v contradicts the unwrapping key's CKA_UNWRAP_TEMPLATE", a.Type)
+			return nil, ck.Errorf(ck.CKR_TEMPLATE_INCONSISTENT, "%v contradicts the key's %v", a.Type, attr)
 		}
 	}
 	return append(slices.Clone(tmpl), forced...), nil

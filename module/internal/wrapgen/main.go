@@ -103,6 +103,7 @@ var implemented = []function{
 	{"GenerateKeyPair", handWritten, ""},
 	{"WrapKey", handWritten, ""},
 	{"UnwrapKey", handWritten, ""},
+	{"DeriveKey", handWritten, ""},
 	{"SeedRandom", handWritten, ""},
 	{"GenerateRandom", handWritten, ""},
 	{"LoginUser", handWritten, ""},
