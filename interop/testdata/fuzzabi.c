@@ -20,13 +20,15 @@ static const char SO_PIN[] = "fuzz-so-pin", USER_PIN[] = "fuzz-user-pin";
 static CK_BYTE p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
 
 #define CKM_AES_KEY_WRAP_KWP 0x210bUL
+#define CKM_HKDF_DERIVE 0x402aUL
+#define CKM_HKDF_DATA 0x402bUL
 
 static CK_MECHANISM_TYPE mechs[] = {
 	CKM_SHA_1, CKM_SHA256, CKM_SHA512, CKM_ECDSA, CKM_ECDSA_SHA256, CKM_RSA_PKCS, CKM_RSA_X_509,
 	CKM_RSA_PKCS_PSS, CKM_SHA256_RSA_PKCS, CKM_SHA256_RSA_PKCS_PSS, CKM_EC_KEY_PAIR_GEN, 0x7777, CKM_VENDOR_DEFINED,
 	CKM_RSA_PKCS_OAEP, CKM_AES_ECB, CKM_AES_CBC, CKM_AES_CBC_PAD, CKM_AES_CTR, CKM_AES_GCM, CKM_AES_CMAC,
 	CKM_AES_CMAC_GENERAL, CKM_AES_KEY_WRAP, CKM_AES_KEY_WRAP_KWP, CKM_DES3_CBC_PAD, CKM_DES3_ECB,
-	CKM_SHA256_HMAC, CKM_SHA256_HMAC_GENERAL,
+	CKM_SHA256_HMAC, CKM_SHA256_HMAC_GENERAL, CKM_ECDH1_DERIVE, CKM_HKDF_DERIVE, CKM_HKDF_DATA,
 };
 
 /* plausible writes a structure of the mechanism's parameter type at the
@@ -53,6 +55,8 @@ static unsigned family(CK_MECHANISM_TYPE t)
 	case CKM_ECDSA:
 	case CKM_ECDSA_SHA256:
 		return rnd(2);
+	case CKM_ECDH1_DERIVE:
+		return 1;
 	case CKM_RSA_PKCS:
 	case CKM_RSA_X_509:
 	case CKM_RSA_PKCS_PSS:
@@ -107,14 +111,14 @@ int main(int argc, char **argv)
 	CK_OBJECT_HANDLE keys[6];
 	CK_ATTRIBUTE ecPub[] = {{CKA_EC_PARAMS, p256, sizeof p256}, {CKA_VERIFY, &yes, 1}};
 	CK_ATTRIBUTE rsaPub[] = {{CKA_MODULUS_BITS, &bits, sizeof bits}, {CKA_PUBLIC_EXPONENT, e, sizeof e}, {CKA_VERIFY, &yes, 1}};
-	CK_ATTRIBUTE priv[] = {{CKA_SIGN, &yes, 1}};
+	CK_ATTRIBUTE priv[] = {{CKA_SIGN, &yes, 1}, {CKA_DERIVE, &yes, 1}};
 	CK_MECHANISM ecGen = {CKM_EC_KEY_PAIR_GEN, NULL, 0}, rsaGen = {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
 	CK_ULONG aesLen = 32;
-	CK_ATTRIBUTE aes[] = {{CKA_VALUE_LEN, &aesLen, sizeof aesLen}, {CKA_EXTRACTABLE, &yes, 1}};
+	CK_ATTRIBUTE aes[] = {{CKA_VALUE_LEN, &aesLen, sizeof aesLen}, {CKA_EXTRACTABLE, &yes, 1}, {CKA_DERIVE, &yes, 1}};
 	CK_MECHANISM aesGen = {CKM_AES_KEY_GEN, NULL, 0}, des3Gen = {CKM_DES3_KEY_GEN, NULL, 0};
-	if (f->C_GenerateKeyPair(s, &ecGen, ecPub, 2, priv, 1, &keys[0], &keys[1]) != CKR_OK ||
+	if (f->C_GenerateKeyPair(s, &ecGen, ecPub, 2, priv, 2, &keys[0], &keys[1]) != CKR_OK ||
 	    f->C_GenerateKeyPair(s, &rsaGen, rsaPub, 3, priv, 1, &keys[2], &keys[3]) != CKR_OK ||
-	    f->C_GenerateKey(s, &aesGen, aes, 2, &keys[4]) != CKR_OK || f->C_GenerateKey(s, &des3Gen, &aes[1], 1, &keys[5]) != CKR_OK)
+	    f->C_GenerateKey(s, &aesGen, aes, 3, &keys[4]) != CKR_OK || f->C_GenerateKey(s, &des3Gen, &aes[1], 1, &keys[5]) != CKR_OK)
 		return 2;
 
 	static CK_BYTE param[512], data[1024], out[1024];
@@ -155,7 +159,18 @@ int main(int argc, char **argv)
 		CK_OBJECT_CLASS secret = CKO_SECRET_KEY;
 		CK_KEY_TYPE aesType = CKK_AES;
 		CK_ATTRIBUTE unwrapTemplate[] = {{CKA_CLASS, &secret, sizeof secret}, {CKA_KEY_TYPE, &aesType, sizeof aesType}};
-		switch (rnd(6)) {
+		CK_ULONG valueLen = rnd(4) ? 16 : (CK_ULONG)rand();
+		CK_ATTRIBUTE deriveTemplate[] = {{CKA_VALUE_LEN, &valueLen, sizeof valueLen}, {CKA_CLASS, &secret, sizeof secret}, {CKA_KEY_TYPE, &aesType, sizeof aesType}};
+		switch (rnd(7)) {
+		case 6:
+			rvs[0] = f->C_DeriveKey(s, &m, key, deriveTemplate, rnd(4), rnd(8) ? &unwrapped : NULL);
+			if (rvs[0] == CKR_OK)
+				f->C_DestroyObject(s, unwrapped);
+			rvs[1] = f->C_DeriveKey(s, &m, key, rnd(2) ? deriveTemplate : NULL, rnd(4), &unwrapped);
+			if (rvs[1] == CKR_OK)
+				f->C_DestroyObject(s, unwrapped);
+			rvs[2] = rvs[3] = CKR_OK;
+			break;
 		case 3:
 			rvs[0] = f->C_EncryptInit(s, &m, key);
 			rvs[1] = rnd(2) ? f->C_Encrypt(s, data, dataLen, pOut, pOutLen) : f->C_EncryptUpdate(s, data, dataLen, pOut, pOutLen);
@@ -249,6 +264,30 @@ static CK_ULONG plausible(CK_MECHANISM_TYPE t, CK_BYTE *param)
 	case CKM_AES_CTR: {
 		CK_AES_CTR_PARAMS *p = (CK_AES_CTR_PARAMS *)param;
 		p->ulCounterBits = rnd(140);
+		return sizeof *p;
+	}
+	case CKM_ECDH1_DERIVE: {
+		CK_ECDH1_DERIVE_PARAMS *p = (CK_ECDH1_DERIVE_PARAMS *)param;
+		p->kdf = rnd(2) ? CKD_NULL : rnd(0x1c);
+		p->pSharedData = rnd(4) ? NULL : tail;
+		p->ulSharedDataLen = rnd(2) ? 0 : rnd(385);
+		p->pPublicData = rnd(8) ? tail : NULL;
+		p->ulPublicDataLen = rnd(2) ? 65 : rnd(385);
+		tail[0] = 4;
+		return sizeof *p;
+	}
+	case CKM_HKDF_DERIVE:
+	case CKM_HKDF_DATA: {
+		CK_HKDF_PARAMS *p = (CK_HKDF_PARAMS *)param;
+		p->bExtract = rnd(3);
+		p->bExpand = rnd(3);
+		p->prfHashMechanism = rnd(2) ? CKM_SHA256 : rnd(0x300);
+		p->ulSaltType = rnd(6);
+		p->pSalt = rnd(4) ? tail : NULL;
+		p->ulSaltLen = rnd(385);
+		p->hSaltKey = rnd(0x10);
+		p->pInfo = rnd(4) ? tail + 100 : NULL;
+		p->ulInfoLen = rnd(285);
 		return sizeof *p;
 	}
 	}
