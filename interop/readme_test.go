@@ -195,15 +195,15 @@ func mechanismRow(typ ck.MechanismType, info pkcs11.MechanismInfo) (string, erro
 
 // keySizeUnit is the unit the mechanisms specification gives
 // CK_MECHANISM_INFO's key sizes in, from the types of key the mechanism
-// works with: bits for RSA and EC, bytes for the secret keys (AES, DES,
-// generic secret and HMAC keys), except that the generation of generic
-// secret keys counts in bits.
+// works with: bits for RSA and for EC, Edwards and Montgomery keys,
+// bytes for the secret keys (AES, DES, generic secret and HMAC keys),
+// except that the generation of generic secret keys counts in bits.
 func keySizeUnit(m *mech.Mechanism, flags ck.Flags) (string, error) {
 	unit := ""
 	for _, kt := range m.KeyTypes {
 		var u string
 		switch kt {
-		case ck.CKK_RSA, ck.CKK_EC, ck.CKK_EC_EDWARDS:
+		case ck.CKK_RSA, ck.CKK_EC, ck.CKK_EC_EDWARDS, ck.CKK_EC_MONTGOMERY:
 			u = "bits"
 		case ck.CKK_GENERIC_SECRET:
 			u = "bytes"
