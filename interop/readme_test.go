@@ -195,15 +195,16 @@ func mechanismRow(typ ck.MechanismType, info pkcs11.MechanismInfo) (string, erro
 
 // keySizeUnit is the unit the mechanisms specification gives
 // CK_MECHANISM_INFO's key sizes in, from the types of key the mechanism
-// works with: bits for RSA and EC, bytes for the secret keys (AES, DES,
-// generic secret and HMAC keys), except that the generations of generic
-// secret and HKDF keys count in bits.
+// works with: bits for RSA and for EC, Edwards and Montgomery keys,
+// bytes for the secret keys (AES, DES, generic secret and HMAC keys),
+// except that the generations of generic secret and HKDF keys count in
+// bits.
 func keySizeUnit(m *mech.Mechanism, flags ck.Flags) (string, error) {
 	unit := ""
 	for _, kt := range m.KeyTypes {
 		var u string
 		switch kt {
-		case ck.CKK_RSA, ck.CKK_EC, ck.CKK_EC_EDWARDS:
+		case ck.CKK_RSA, ck.CKK_EC, ck.CKK_EC_EDWARDS, ck.CKK_EC_MONTGOMERY:
 			u = "bits"
 		case ck.CKK_GENERIC_SECRET, ck.CKK_HKDF:
 			u = "bytes"

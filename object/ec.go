@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
-	"crypto/x509"
 	"encoding/asn1"
 
 	"github.com/corepkcs11/corepkcs11/ck"
@@ -134,7 +133,7 @@ func (o *Object) finishEC() error {
 // setPublicKeyInfo fills CKA_PUBLIC_KEY_INFO from the key, or checks
 // the one the template gave.
 func (o *Object) setPublicKeyInfo(pub any) error {
-	spki, err := x509.MarshalPKIXPublicKey(pub)
+	spki, err := MarshalPublicKeyInfo(pub)
 	if err != nil {
 		return ck.Errorf(ck.CKR_ATTRIBUTE_VALUE_INVALID, "public key: %v", err)
 	}

@@ -204,8 +204,8 @@ func (o *Object) finish() error {
 		switch kt := ck.KeyType(o.sub); {
 		case kt == ck.CKK_EC:
 			return o.finishEC()
-		case kt == ck.CKK_EC_EDWARDS:
-			return o.finishEdwards()
+		case kt == ck.CKK_EC_EDWARDS || kt == ck.CKK_EC_MONTGOMERY:
+			return o.finishOctet()
 		case kt == ck.CKK_RSA:
 			return o.finishRSA()
 		case kt == ck.CKK_DES || kt == ck.CKK_DES2 || kt == ck.CKK_DES3 || slices.Contains(valueKeyTypes, kt):
@@ -252,9 +252,9 @@ func (o *Object) IsToken() bool { return o.Bool(ck.CKA_TOKEN) }
 func (o *Object) IsPrivate() bool { return o.Bool(ck.CKA_PRIVATE) }
 
 // Key returns the parsed key material: *ecdsa.PrivateKey,
-// *ecdsa.PublicKey, ed25519.PrivateKey, ed25519.PublicKey,
-// *rsa.PrivateKey, *rsa.PublicKey, or the []byte value of a secret key;
-// nil for objects that are not keys.
+// *ecdsa.PublicKey, *rsa.PrivateKey, *rsa.PublicKey, the Edwards and
+// Montgomery keys edwards.go and montgomery.go list, or the []byte value
+// of a secret key; nil for objects that are not keys.
 func (o *Object) Key() any { return o.key }
 
 // HidesMaterial reports whether the object holds key material that

@@ -202,17 +202,19 @@ type schemaKey struct {
 }
 
 var schemas = map[schemaKey]schema{
-	{ck.CKO_DATA, 0}:                              newSchema(storageRules, dataRules),
-	{ck.CKO_CERTIFICATE, uint(ck.CKC_X_509)}:      newSchema(storageRules, certificateRules),
-	{ck.CKO_PUBLIC_KEY, uint(ck.CKK_EC)}:          newSchema(storageRules, keyRules, publicKeyRules, ecPublicRules),
-	{ck.CKO_PRIVATE_KEY, uint(ck.CKK_EC)}:         newSchema(storageRules, keyRules, privateKeyRules, ecPrivateRules),
-	{ck.CKO_PUBLIC_KEY, uint(ck.CKK_EC_EDWARDS)}:  newSchema(storageRules, keyRules, publicKeyRules, ecPublicRules),
-	{ck.CKO_PRIVATE_KEY, uint(ck.CKK_EC_EDWARDS)}: newSchema(storageRules, keyRules, privateKeyRules, ecPrivateRules),
-	{ck.CKO_PUBLIC_KEY, uint(ck.CKK_RSA)}:         newSchema(storageRules, keyRules, publicKeyRules, rsaPublicRules),
-	{ck.CKO_PRIVATE_KEY, uint(ck.CKK_RSA)}:        newSchema(storageRules, keyRules, privateKeyRules, rsaPrivateRules),
-	{ck.CKO_SECRET_KEY, uint(ck.CKK_DES)}:         newSchema(storageRules, keyRules, secretKeyRules, desValueRules),
-	{ck.CKO_SECRET_KEY, uint(ck.CKK_DES2)}:        newSchema(storageRules, keyRules, secretKeyRules, desValueRules),
-	{ck.CKO_SECRET_KEY, uint(ck.CKK_DES3)}:        newSchema(storageRules, keyRules, secretKeyRules, desValueRules),
+	{ck.CKO_DATA, 0}:                                 newSchema(storageRules, dataRules),
+	{ck.CKO_CERTIFICATE, uint(ck.CKC_X_509)}:         newSchema(storageRules, certificateRules),
+	{ck.CKO_PUBLIC_KEY, uint(ck.CKK_EC)}:             newSchema(storageRules, keyRules, publicKeyRules, ecPublicRules),
+	{ck.CKO_PRIVATE_KEY, uint(ck.CKK_EC)}:            newSchema(storageRules, keyRules, privateKeyRules, ecPrivateRules),
+	{ck.CKO_PUBLIC_KEY, uint(ck.CKK_EC_EDWARDS)}:     newSchema(storageRules, keyRules, publicKeyRules, ecPublicRules),
+	{ck.CKO_PRIVATE_KEY, uint(ck.CKK_EC_EDWARDS)}:    newSchema(storageRules, keyRules, privateKeyRules, ecPrivateRules),
+	{ck.CKO_PUBLIC_KEY, uint(ck.CKK_EC_MONTGOMERY)}:  newSchema(storageRules, keyRules, publicKeyRules, ecPublicRules),
+	{ck.CKO_PRIVATE_KEY, uint(ck.CKK_EC_MONTGOMERY)}: newSchema(storageRules, keyRules, privateKeyRules, ecPrivateRules),
+	{ck.CKO_PUBLIC_KEY, uint(ck.CKK_RSA)}:            newSchema(storageRules, keyRules, publicKeyRules, rsaPublicRules),
+	{ck.CKO_PRIVATE_KEY, uint(ck.CKK_RSA)}:           newSchema(storageRules, keyRules, privateKeyRules, rsaPrivateRules),
+	{ck.CKO_SECRET_KEY, uint(ck.CKK_DES)}:            newSchema(storageRules, keyRules, secretKeyRules, desValueRules),
+	{ck.CKO_SECRET_KEY, uint(ck.CKK_DES2)}:           newSchema(storageRules, keyRules, secretKeyRules, desValueRules),
+	{ck.CKO_SECRET_KEY, uint(ck.CKK_DES3)}:           newSchema(storageRules, keyRules, secretKeyRules, desValueRules),
 }
 
 // valueKeyTypes are the secret key types whose CKA_VALUE is any run of

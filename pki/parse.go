@@ -3,7 +3,6 @@ package pki
 import (
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
@@ -22,7 +21,8 @@ type Item struct {
 	Kind     ck.ObjectClass
 	Template object.Template
 	// Value is what was parsed: a *x509.Certificate, a private key
-	// (*ecdsa.PrivateKey, *rsa.PrivateKey) or a public key.
+	// (*ecdsa.PrivateKey, *rsa.PrivateKey, or one of an
+	// object.OctetCurve) or a public key.
 	Value any
 }
 
@@ -66,7 +66,7 @@ func parseDER(der []byte) (Item, error) {
 		t, err := PrivateKeyTemplate(key)
 		return Item{ck.CKO_PRIVATE_KEY, t, key}, err
 	}
-	if pub, err := x509.ParsePKIXPublicKey(der); err == nil {
+	if pub, err := ParsePublicKeyInfo(der); err == nil {
 		t, err := PublicKeyTemplate(pub)
 		return Item{ck.CKO_PUBLIC_KEY, t, pub}, err
 	}
@@ -79,7 +79,7 @@ func parseDER(der []byte) (Item, error) {
 
 // ParsePrivateKey parses a DER private key in PKCS#8, PKCS#1 or SEC1 form.
 func ParsePrivateKey(der []byte) (any, error) {
-	if key, err := x509.ParsePKCS8PrivateKey(der); err == nil {
+	if key, err := ParsePKCS8PrivateKey(der); err == nil {
 		return key, nil
 	}
 	if key, err := x509.ParsePKCS1PrivateKey(der); err == nil {
@@ -102,9 +102,14 @@ func CertificateTemplate(cert *x509.Certificate) object.Template {
 	}
 }
 
-// PrivateKeyTemplate describes an EC, Ed25519 or RSA private key as a CKO_PRIVATE_KEY.
+// PrivateKeyTemplate describes an EC, RSA, Edwards (Ed25519, Ed448) or
+// Montgomery (X25519, X448) private key as a CKO_PRIVATE_KEY.
 func PrivateKeyTemplate(key any) (object.Template, error) {
 	class := object.ULong(ck.CKA_CLASS, uint(ck.CKO_PRIVATE_KEY))
+	if c, value, ok := object.OctetPrivateKey(key); ok {
+		return object.Template{class, object.ULong(ck.CKA_KEY_TYPE, uint(c.KeyType)),
+			object.Bytes(ck.CKA_EC_PARAMS, c.Params), object.Bytes(ck.CKA_VALUE, value)}, nil
+	}
 	switch k := key.(type) {
 	case *ecdsa.PrivateKey:
 		c, ok := object.CurveOf(k.Curve)
@@ -117,9 +122,6 @@ func PrivateKeyTemplate(key any) (object.Template, error) {
 		}
 		return object.Template{class, object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_EC)),
 			object.Bytes(ck.CKA_EC_PARAMS, c.Params), object.Bytes(ck.CKA_VALUE, d)}, nil
-	case ed25519.PrivateKey:
-		return object.Template{class, object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_EC_EDWARDS)),
-			object.Bytes(ck.CKA_EC_PARAMS, object.Ed25519Params), object.Bytes(ck.CKA_VALUE, k.Seed())}, nil
 	case *rsa.PrivateKey:
 		if len(k.Primes) != 2 {
 			return nil, errors.New("pki: multi-prime RSA keys are not supported")
@@ -139,9 +141,14 @@ func PrivateKeyTemplate(key any) (object.Template, error) {
 	return nil, fmt.Errorf("pki: %T keys are not supported", key)
 }
 
-// PublicKeyTemplate describes an EC, Ed25519 or RSA public key as a CKO_PUBLIC_KEY.
+// PublicKeyTemplate describes an EC, RSA, Edwards (Ed25519, Ed448) or
+// Montgomery (X25519, X448) public key as a CKO_PUBLIC_KEY.
 func PublicKeyTemplate(pub any) (object.Template, error) {
 	class := object.ULong(ck.CKA_CLASS, uint(ck.CKO_PUBLIC_KEY))
+	if c, raw, ok := object.OctetPublicKey(pub); ok {
+		return object.Template{class, object.ULong(ck.CKA_KEY_TYPE, uint(c.KeyType)),
+			object.Bytes(ck.CKA_EC_PARAMS, c.Params), object.Bytes(ck.CKA_EC_POINT, c.Point(raw))}, nil
+	}
 	switch k := pub.(type) {
 	case *ecdsa.PublicKey:
 		c, ok := object.CurveOf(k.Curve)
@@ -150,9 +157,6 @@ func PublicKeyTemplate(pub any) (object.Template, error) {
 		}
 		return object.Template{class, object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_EC)),
 			object.Bytes(ck.CKA_EC_PARAMS, c.Params), object.Bytes(ck.CKA_EC_POINT, object.ECPoint(k))}, nil
-	case ed25519.PublicKey:
-		return object.Template{class, object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_EC_EDWARDS)),
-			object.Bytes(ck.CKA_EC_PARAMS, object.Ed25519Params), object.Bytes(ck.CKA_EC_POINT, object.EdwardsPoint(k))}, nil
 	case *rsa.PublicKey:
 		return object.Template{class, object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_RSA)),
 			object.Bytes(ck.CKA_MODULUS, k.N.Bytes()),
@@ -163,10 +167,11 @@ func PublicKeyTemplate(pub any) (object.Template, error) {
 
 // PublicKeyOf reads the public key a key object's attributes describe:
 // CKA_PUBLIC_KEY_INFO when present, else an RSA key's modulus and public
-// exponent, or an EC public key's CKA_EC_PARAMS and CKA_EC_POINT.
+// exponent, or an EC, Edwards or Montgomery public key's CKA_EC_PARAMS
+// and CKA_EC_POINT.
 func PublicKeyOf(t object.Template) (crypto.PublicKey, error) {
 	if spki, ok := t.Find(ck.CKA_PUBLIC_KEY_INFO); ok && len(spki) > 0 {
-		return x509.ParsePKIXPublicKey(spki)
+		return ParsePublicKeyInfo(spki)
 	}
 	if n, ok := t.Find(ck.CKA_MODULUS); ok {
 		e, _ := t.Find(ck.CKA_PUBLIC_EXPONENT)
@@ -178,8 +183,8 @@ func PublicKeyOf(t object.Template) (crypto.PublicKey, error) {
 	}
 	params, ok1 := t.Find(ck.CKA_EC_PARAMS)
 	point, ok2 := t.Find(ck.CKA_EC_POINT)
-	if ok1 && ok2 && object.IsEd25519Params(params) {
-		return object.ParseEdwardsPoint(point)
+	if c, isOctet := object.OctetCurveByParams(params); ok1 && ok2 && isOctet {
+		return c.ParsePoint(point)
 	}
 	if ok1 && ok2 {
 		return object.ParseECPoint(params, point)

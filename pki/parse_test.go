@@ -39,6 +39,7 @@ func TestParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ed448Key, x448Key := octetKey(t, object.Ed448Params), octetKey(t, object.X448Params)
 
 	tests := []struct {
 		name    string
@@ -57,7 +58,13 @@ func TestParse(t *testing.T) {
 		{"garbage", []byte("hello"), nil, "not a certificate"},
 		{"bad PEM body", pemOf("CERTIFICATE", []byte("nope")), nil, "PEM block"},
 		{"PKCS#8 DER Ed25519", ed, []ck.ObjectClass{ck.CKO_PRIVATE_KEY}, ""},
-		{"X25519 unsupported", xk, nil, "not supported"},
+		{"PKCS#8 DER X25519", xk, []ck.ObjectClass{ck.CKO_PRIVATE_KEY}, ""},
+		{"PKCS#8 PEM Ed448", pemOf("PRIVATE KEY", mustPKCS8(t, ed448Key)), []ck.ObjectClass{ck.CKO_PRIVATE_KEY}, ""},
+		{"PKCS#8 PEM X448", pemOf("PRIVATE KEY", mustPKCS8(t, x448Key)), []ck.ObjectClass{ck.CKO_PRIVATE_KEY}, ""},
+		{"PKIX public Ed448", pemOf("PUBLIC KEY", mustSPKI(t, ed448Key.Public())), []ck.ObjectClass{ck.CKO_PUBLIC_KEY}, ""},
+		{"PKIX public X448", pemOf("PUBLIC KEY", mustSPKI(t, x448Key.Public())), []ck.ObjectClass{ck.CKO_PUBLIC_KEY}, ""},
+		{"PKIX public X25519", pemOf("PUBLIC KEY", mustSPKI(t, x.Public())), []ck.ObjectClass{ck.CKO_PUBLIC_KEY}, ""},
+		{"X448 PKCS#8 with parameters", pemOf("PRIVATE KEY", unhex("3048020100300706032b656f0500043a0438"+strings.Repeat("07", 56))), nil, "PEM block"},
 	}
 	for _, tt := range tests {
 		items, err := Parse(tt.data)

@@ -7,10 +7,11 @@ import (
 	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/subtle"
-	"crypto/x509"
 	"fmt"
 	"io"
 	"sync"
+
+	"github.com/cloudflare/circl/sign/ed448"
 
 	"github.com/corepkcs11/corepkcs11/ck"
 	"github.com/corepkcs11/corepkcs11/mech"
@@ -42,7 +43,7 @@ func (m *Module) NewSigner(h ck.SessionHandle, key ck.ObjectHandle) (*Signer, er
 	if c, _ := object.DecodeULong(attrs[0].Value); ck.ObjectClass(c) != ck.CKO_PRIVATE_KEY {
 		return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "object %d is not a private key", key)
 	}
-	pub, err := x509.ParsePKIXPublicKey(attrs[1].Value)
+	pub, err := pki.ParsePublicKeyInfo(attrs[1].Value)
 	if err != nil {
 		return nil, ck.Wrap(ck.CKR_GENERAL_ERROR, err)
 	}
@@ -58,7 +59,7 @@ func (s *Signer) Public() crypto.PublicKey { return s.pub }
 
 // Sign signs a digest: ECDSA signatures come back in DER, as crypto.Signer
 // requires; RSA keys sign PKCS#1 v1.5, or PSS when opts is *rsa.PSSOptions;
-// Ed25519 keys sign the message passed in the digest's place.
+// Ed25519 and Ed448 keys sign the message passed in the digest's place.
 func (s *Signer) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
 	mc, input, err := SignMechanism(s.pub, digest, opts)
 	if err != nil {
@@ -153,6 +154,8 @@ func (s *Signer) sigLen() int {
 		return pub.Size()
 	case ed25519.PublicKey:
 		return ed25519.SignatureSize
+	case ed448.PublicKey:
+		return ed448.SignatureSize
 	}
 	return 2 * s.size
 }
@@ -162,7 +165,8 @@ func (s *Signer) sigLen() int {
 // digest as it is (the signature comes back as r||s); RSA signs PSS when
 // opts is *rsa.PSSOptions, else PKCS#1 v1.5 over the DigestInfo; Ed25519
 // signs the message crypto.Signer passes in place of a digest (with the
-// context of *ed25519.Options).
+// context of *ed25519.Options), and Ed448 the message too, Ed448 or
+// Ed448ph with the context ed448.SignerOptions give.
 func SignMechanism(pub crypto.PublicKey, digest []byte, opts crypto.SignerOpts) (Mechanism, []byte, error) {
 	h := opts.HashFunc()
 	if h != 0 && len(digest) != h.Size() {
@@ -181,6 +185,14 @@ func SignMechanism(pub crypto.PublicKey, digest []byte, opts crypto.SignerOpts) 
 			return Mechanism{Type: ck.CKM_EDDSA, Param: mech.EdDSAParams{Context: []byte(o.Context)}}, digest, nil
 		}
 		return Mechanism{Type: ck.CKM_EDDSA}, digest, nil
+	case ed448.PublicKey:
+		// Like circl's ed448.PrivateKey.Sign, which takes the message
+		// for Ed448ph too and computes the prehash itself.
+		if h != 0 {
+			return Mechanism{}, nil, fmt.Errorf("token: Ed448 keys sign messages, not %v digests", h)
+		}
+		o, _ := opts.(ed448.SignerOptions)
+		return Mechanism{Type: ck.CKM_EDDSA, Param: mech.EdDSAParams{Prehash: o.Scheme == ed448.ED448Ph, Context: []byte(o.Context)}}, digest, nil
 	case *rsa.PublicKey:
 		if pss, ok := opts.(*rsa.PSSOptions); ok {
 			salt := pss.SaltLength

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/rand"
 	"crypto/subtle"
-	"crypto/x509"
 	"slices"
 
 	"github.com/corepkcs11/corepkcs11/ck"
@@ -95,7 +94,7 @@ func wrappable(k, wk *object.Object, wrapBlock int) ([]byte, error) {
 		// unwrapping, which accepts nothing but exact PKCS#8.
 		return nil, ck.Errorf(ck.CKR_KEY_NOT_WRAPPABLE, "a private key is wrapped with a mechanism that pads (CBC_PAD, KWP), not with ECB or CBC")
 	}
-	der, err := x509.MarshalPKCS8PrivateKey(k.Key())
+	der, err := pki.MarshalPKCS8PrivateKey(k.Key())
 	if err != nil {
 		return nil, ck.Errorf(ck.CKR_KEY_NOT_WRAPPABLE, "PKCS#8: %v", err)
 	}
@@ -213,7 +212,7 @@ const maxKeyLen = 1 << 16
 // those, are taken off again.
 func (u unwrapped) material(plain []byte, wrapBlock int) (object.Template, error) {
 	if u.class == ck.CKO_PRIVATE_KEY {
-		key, err := x509.ParsePKCS8PrivateKey(plain)
+		key, err := pki.ParsePKCS8PrivateKey(plain)
 		if err != nil {
 			return nil, ck.Errorf(ck.CKR_WRAPPED_KEY_INVALID, "the wrapped key is not a PKCS#8 private key: %v", err)
 		}
