@@ -14,43 +14,48 @@ import (
 	"testing"
 )
 
-// TestDeriveCABI runs testdata/derive.c with a P-256 key and the other
-// party's point made here, and recomputes each value it derived through
-// the C ABI with crypto/ecdh, crypto/hkdf and OpenSSL's X963KDF.
+// TestDeriveCABI runs testdata/derive.c with a P-256 and an X25519 key
+// and the other party's public key made here, and recomputes each value
+// it derived through the C ABI with crypto/ecdh, crypto/hkdf and
+// OpenSSL's X963KDF.
 func TestDeriveCABI(t *testing.T) {
-	mine, _ := ecdh.P256().GenerateKey(rand.Reader)
-	peer, _ := ecdh.P256().GenerateKey(rand.Reader)
-	out := runChecks(t, newEnv(t), "testdata/derive.c", hex.EncodeToString(mine.Bytes()), hex.EncodeToString(peer.PublicKey().Bytes()))
-	got := map[string]string{}
-	for _, line := range strings.Split(out, "\n") {
-		if f := strings.Fields(line); len(f) == 3 && f[0] == "VALUE" {
-			got[f[1]] = f[2]
-		}
-	}
-	z, err := peer.ECDH(mine.PublicKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	okm, err := hkdf.Key(sha256.New, z, []byte("salt"), "info", 42)
-	if err != nil {
-		t.Fatal(err)
-	}
-	x963, err := exec.Command("openssl", "kdf", "-keylen", "40", "-kdfopt", "digest:SHA256", "-kdfopt", "hexsecret:"+hex.EncodeToString(z),
-		"-kdfopt", "hexinfo:"+hex.EncodeToString([]byte("corepkcs11")), "X963KDF").Output()
-	if err != nil {
-		t.Fatalf("openssl kdf X963KDF: %v", err)
-	}
-	for name, want := range map[string][]byte{
-		"z":            z,
-		"z16":          z[len(z)-16:], // truncation removes bytes from the leading end
-		"x963":         unhexColons(t, string(x963)),
-		"hkdf":         okm,
-		"hkdf-saltkey": okm,
-		"hkdf-data":    okm,
-	} {
-		if got[name] != hex.EncodeToString(want) {
-			t.Errorf("%s: the module derived %s, want %x", name, got[name], want)
-		}
+	for name, curve := range map[string]ecdh.Curve{"p256": ecdh.P256(), "x25519": ecdh.X25519()} {
+		t.Run(name, func(t *testing.T) {
+			mine, _ := curve.GenerateKey(rand.Reader)
+			peer, _ := curve.GenerateKey(rand.Reader)
+			out := runChecks(t, newEnv(t), "testdata/derive.c", name, hex.EncodeToString(mine.Bytes()), hex.EncodeToString(peer.PublicKey().Bytes()))
+			got := map[string]string{}
+			for _, line := range strings.Split(out, "\n") {
+				if f := strings.Fields(line); len(f) == 3 && f[0] == "VALUE" {
+					got[f[1]] = f[2]
+				}
+			}
+			z, err := peer.ECDH(mine.PublicKey())
+			if err != nil {
+				t.Fatal(err)
+			}
+			okm, err := hkdf.Key(sha256.New, z, []byte("salt"), "info", 42)
+			if err != nil {
+				t.Fatal(err)
+			}
+			x963, err := exec.Command("openssl", "kdf", "-keylen", "40", "-kdfopt", "digest:SHA256", "-kdfopt", "hexsecret:"+hex.EncodeToString(z),
+				"-kdfopt", "hexinfo:"+hex.EncodeToString([]byte("corepkcs11")), "X963KDF").Output()
+			if err != nil {
+				t.Fatalf("openssl kdf X963KDF: %v", err)
+			}
+			for name, want := range map[string][]byte{
+				"z":            z,
+				"z16":          z[len(z)-16:], // truncation removes bytes from the leading end
+				"x963":         unhexColons(t, string(x963)),
+				"hkdf":         okm,
+				"hkdf-saltkey": okm,
+				"hkdf-data":    okm,
+			} {
+				if got[name] != hex.EncodeToString(want) {
+					t.Errorf("%s: the module derived %s, want %x", name, got[name], want)
+				}
+			}
+		})
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"crypto/ecdsa"
 	"encoding/asn1"
 	"encoding/binary"
+	"errors"
 
 	"github.com/corepkcs11/corepkcs11/ck"
 	"github.com/corepkcs11/corepkcs11/object"
@@ -14,22 +15,32 @@ import (
 
 // ECDH: CKM_ECDH1_DERIVE and CKM_ECDH1_COFACTOR_DERIVE agree on a
 // secret with the other party's public key and derive a key's value from
-// it, raw (CKD_NULL) or through the ANSI X9.63 KDF of a hash. The curves
-// P-256, P-384 and P-521 have cofactor 1, so the cofactor variant
-// computes the same secret there.
+// it, raw (CKD_NULL) or through the ANSI X9.63 KDF of a hash.
+// CKM_ECDH1_DERIVE also takes X25519 and X448 keys (RFC 7748), as the
+// mechanisms specification allows; the cofactor variant is for curves
+// in Weierstrass form only, and P-256, P-384 and P-521 have cofactor 1,
+// so it computes the same secret there.
 func init() {
-	for _, t := range []ck.MechanismType{ck.CKM_ECDH1_DERIVE, ck.CKM_ECDH1_COFACTOR_DERIVE} {
-		register(&Mechanism{
-			Type:     t,
-			Packages: "crypto/ecdh",
-			Info:     Info{ecInfo.MinKeySize, ecInfo.MaxKeySize, ecInfo.Flags | ck.CKF_DERIVE},
-			KeyTypes: []ck.KeyType{ck.CKK_EC},
-			Param:    ECDH1Param,
-			Derive: func(base *object.Object, p Param, n int, _ Objects) ([]byte, error) {
-				return deriveECDH(t, base.Key(), p, n)
-			},
-		})
-	}
+	register(&Mechanism{
+		Type:     ck.CKM_ECDH1_DERIVE,
+		Packages: "crypto/ecdh, github.com/cloudflare/circl/dh/x448",
+		Info:     Info{255, ecInfo.MaxKeySize, ecInfo.Flags | ck.CKF_EC_CURVENAME | ck.CKF_DERIVE},
+		KeyTypes: []ck.KeyType{ck.CKK_EC, ck.CKK_EC_MONTGOMERY},
+		Param:    ECDH1Param,
+		Derive: func(base *object.Object, p Param, n int, _ Objects) ([]byte, error) {
+			return deriveECDH(ck.CKM_ECDH1_DERIVE, base.Key(), p, n)
+		},
+	})
+	register(&Mechanism{
+		Type:     ck.CKM_ECDH1_COFACTOR_DERIVE,
+		Packages: "crypto/ecdh",
+		Info:     Info{ecInfo.MinKeySize, ecInfo.MaxKeySize, ecInfo.Flags | ck.CKF_DERIVE},
+		KeyTypes: []ck.KeyType{ck.CKK_EC},
+		Param:    ECDH1Param,
+		Derive: func(base *object.Object, p Param, n int, _ Objects) ([]byte, error) {
+			return deriveECDH(ck.CKM_ECDH1_COFACTOR_DERIVE, base.Key(), p, n)
+		},
+	})
 }
 
 // deriveECDH computes the value of a key derived with mechanism t from
@@ -71,38 +82,61 @@ func deriveECDH(t ck.MechanismType, priv any, p Param, n int) ([]byte, error) {
 }
 
 // agree computes the shared secret of priv and the other party's public
-// key, given as an uncompressed point or as the DER OCTET STRING of one
-// (CKA_EC_POINT's encoding), which the specification lets a token
-// accept too.
+// key: an uncompressed point or, for Montgomery keys, RFC 7748's
+// u-coordinate, either bare or in a DER OCTET STRING (CKA_EC_POINT's
+// encoding), which the specification lets a token accept too.
 func agree(t ck.MechanismType, priv any, public []byte) ([]byte, error) {
-	var k *ecdh.PrivateKey
-	switch key := priv.(type) {
-	case *ecdsa.PrivateKey:
-		var err error
-		if k, err = key.ECDH(); err != nil {
-			return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "%v: %v", t, err)
-		}
-	case *ecdh.PrivateKey:
-		k = key
-	default:
-		return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "%v needs a private key of a curve it agrees on", t)
+	secret, err := agreement(priv)
+	if err != nil {
+		return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "%v: %v", t, err)
 	}
-	pub, err := k.Curve().NewPublicKey(public)
+	z, err := secret(public)
 	if err != nil {
 		var inner []byte
-		if rest, derErr := asn1.Unmarshal(public, &inner); derErr != nil || len(rest) > 0 {
-			return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v: pPublicData is not a public key of the base key's curve: %v", t, err)
-		}
-		if pub, err = k.Curve().NewPublicKey(inner); err != nil {
-			return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v: pPublicData is not a public key of the base key's curve: %v", t, err)
+		if rest, derErr := asn1.Unmarshal(public, &inner); derErr == nil && len(rest) == 0 {
+			z, err = secret(inner)
 		}
 	}
-	z, err := k.ECDH(pub)
 	if err != nil {
-		// X25519 with a point of small order: the secret would be zero.
-		return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v: %v", t, err)
+		// Not a point of the key's curve, or one of small order that
+		// would make the secret zero.
+		return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v: pPublicData: %v", t, err)
 	}
 	return z, nil
+}
+
+// agreement returns the function that computes priv's shared secret
+// with a public key given as bytes.
+func agreement(priv any) (func(public []byte) ([]byte, error), error) {
+	switch key := priv.(type) {
+	case *ecdsa.PrivateKey:
+		k, err := key.ECDH()
+		if err != nil {
+			return nil, err
+		}
+		return agreementECDH(k), nil
+	case *ecdh.PrivateKey:
+		return agreementECDH(key), nil
+	case *object.X448PrivateKey:
+		return func(public []byte) ([]byte, error) {
+			pub, err := object.NewX448PublicKey(public)
+			if err != nil {
+				return nil, err
+			}
+			return key.ECDH(pub)
+		}, nil
+	}
+	return nil, errors.New("not a private key of a curve it agrees on")
+}
+
+func agreementECDH(k *ecdh.PrivateKey) func([]byte) ([]byte, error) {
+	return func(public []byte) ([]byte, error) {
+		pub, err := k.Curve().NewPublicKey(public)
+		if err != nil {
+			return nil, err
+		}
+		return k.ECDH(pub)
+	}
 }
 
 // kdfHash is the hash of an X9.63 key derivation function, 0 for none.

@@ -8,6 +8,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/asn1"
+	"encoding/hex"
 	"testing"
 
 	"github.com/corepkcs11/corepkcs11/ck"
@@ -115,5 +116,50 @@ func TestECDHErrors(t *testing.T) {
 		if _, err := m.Derive(base, c.param, c.n, nil); ck.ToRV(err) != c.want {
 			t.Errorf("%s: %v, want %v", c.name, err, c.want)
 		}
+	}
+}
+
+// TestECDHMontgomery derives RFC 7748's shared secrets (section 6.1,
+// X25519, and 6.2, X448) with Alice's private key and Bob's public key,
+// given bare and as a DER OCTET STRING, and refuses a point of small
+// order.
+func TestECDHMontgomery(t *testing.T) {
+	m, _ := Lookup(ck.CKM_ECDH1_DERIVE)
+	for _, c := range []struct {
+		name               string
+		params             []byte
+		alice, bob, shared string
+	}{
+		{"X25519", object.X25519Params, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
+			"de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f",
+			"4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742"},
+		{"X448", object.X448Params, "9a8f4925d1519f5775cf46b04b5800d4ee9ee8bae8bc5565d498c28dd9c9baf574a9419744897391006382a6f127ab1d9ac2d8c0a598726b",
+			"3eb7a829b0cd20f5bcfc0b599b6feccf6da4627107bdb0d4f345b43027d8b972fc3e34fb4232a13ca706dcb57aec3dae07bdc1c67bf33609",
+			"07fff4181ac6cc95ec1c16a94a0f74d12da232ce40a77552281d282bb60c0b56fd2464c335543936521c24403085d59a449a5037514a879d"},
+	} {
+		base, err := object.New(object.Template{
+			object.ULong(ck.CKA_CLASS, uint(ck.CKO_PRIVATE_KEY)), object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_EC_MONTGOMERY)),
+			object.Bytes(ck.CKA_EC_PARAMS, c.params), object.Bytes(ck.CKA_VALUE, unhex(t, c.alice)), object.Bool(ck.CKA_DERIVE, true),
+		}, nil, object.Origin{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bob := unhex(t, c.bob)
+		der, _ := asn1.Marshal(bob)
+		for _, public := range [][]byte{bob, der} {
+			got, err := m.Derive(base, ECDH1Params{KDF: ck.CKD_NULL, PublicData: public}, 0, nil)
+			if err != nil || hex.EncodeToString(got) != c.shared {
+				t.Errorf("%s: %x, %v; want %s", c.name, got, err, c.shared)
+			}
+		}
+		if _, err := m.Derive(base, ECDH1Params{KDF: ck.CKD_NULL, PublicData: make([]byte, len(bob))}, 0, nil); ck.ToRV(err) != ck.CKR_MECHANISM_PARAM_INVALID {
+			t.Errorf("%s with the point of order 1: %v", c.name, err)
+		}
+		if _, err := m.Derive(base, ECDH1Params{KDF: ck.CKD_NULL, PublicData: bob[1:]}, 0, nil); ck.ToRV(err) != ck.CKR_MECHANISM_PARAM_INVALID {
+			t.Errorf("%s with a short public key: %v", c.name, err)
+		}
+	}
+	if cofactor, _ := Lookup(ck.CKM_ECDH1_COFACTOR_DERIVE); cofactor.Accepts(ck.CKK_EC_MONTGOMERY) {
+		t.Error("CKM_ECDH1_COFACTOR_DERIVE takes Montgomery keys, which the specification does not list")
 	}
 }

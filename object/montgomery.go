@@ -77,9 +77,7 @@ var (
 		Name: "X448", KeyType: ck.CKK_EC_MONTGOMERY, Bits: 448, OID: asn1.ObjectIdentifier{1, 3, 101, 111},
 		PublicSize: x448.Size, PrivateSize: x448.Size,
 		newPublic: func(raw []byte) (crypto.PublicKey, error) {
-			pub := new(X448PublicKey)
-			copy(pub.u[:], raw)
-			return pub, nil
+			return NewX448PublicKey(raw)
 		},
 		newPrivate: func(scalar []byte) (crypto.PrivateKey, crypto.PublicKey, error) {
 			priv := new(X448PrivateKey)
@@ -108,6 +106,17 @@ var (
 // It plays the part *ecdh.PublicKey plays for X25519, which crypto/ecdh
 // has and X448 lacks.
 type X448PublicKey struct{ u x448.Key }
+
+// NewX448PublicKey returns the X448 public key of RFC 7748's 56-byte
+// u-coordinate u.
+func NewX448PublicKey(u []byte) (*X448PublicKey, error) {
+	if len(u) != x448.Size {
+		return nil, ck.Errorf(ck.CKR_ATTRIBUTE_VALUE_INVALID, "an X448 public key is %d bytes, not %d", x448.Size, len(u))
+	}
+	pub := new(X448PublicKey)
+	copy(pub.u[:], u)
+	return pub, nil
+}
 
 // Bytes returns the public key's 56 bytes.
 func (k *X448PublicKey) Bytes() []byte { return append([]byte(nil), k.u[:]...) }

@@ -4,9 +4,11 @@
  * and truncated) and with CKD_SHA256_KDF, then CKM_HKDF_DERIVE and
  * CKM_HKDF_DATA from the shared secret, with the salt as data and as a
  * key, and the arguments C_DeriveKey refuses.
- * Usage: derive MODULE.so SCALAR POINT, the hex of a P-256 private key
- * and of the other party's uncompressed public point. It prints each
- * derived value as "VALUE name hex", for the caller to recompute.
+ * Usage: derive MODULE.so CURVE SCALAR POINT: CURVE is p256 or x25519,
+ * SCALAR the hex of a private key of the curve and POINT that of the
+ * other party's public key (an uncompressed point, or RFC 7748's
+ * u-coordinate). It prints each derived value as "VALUE name hex", for
+ * the caller to recompute.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 #include "check.h"
 
 /* PKCS#11 3.0 values, which zck.h (from the 2.40 header) does not have. */
+#define CKK_EC_MONTGOMERY 0x41UL
 #define CKM_HKDF_DERIVE 0x402aUL
 #define CKM_HKDF_DATA 0x402bUL
 #define CKF_HKDF_SALT_DATA 0x2UL
@@ -57,8 +60,8 @@ static CK_RV derive_secret(CK_SESSION_HANDLE s, CK_MECHANISM *m, CK_OBJECT_HANDL
 
 int main(int argc, char **argv)
 {
-	if (argc != 4) {
-		fprintf(stderr, "usage: derive MODULE.so SCALAR POINT\n");
+	if (argc != 5 || (strcmp(argv[2], "p256") != 0 && strcmp(argv[2], "x25519") != 0)) {
+		fprintf(stderr, "usage: derive MODULE.so p256|x25519 SCALAR POINT\n");
 		return 2;
 	}
 	if (!load(argv[1]))
@@ -68,17 +71,21 @@ int main(int argc, char **argv)
 	CK_SESSION_HANDLE s = user_session("derive", SO_PIN, USER_PIN, &slot);
 
 	CK_BYTE scalar[32], point[65], der[67];
-	unhex(argv[2], scalar);
-	CK_ULONG point_len = unhex(argv[3], point);
+	CK_ULONG scalar_len = unhex(argv[3], scalar);
+	CK_ULONG point_len = unhex(argv[4], point);
 	der[0] = 0x04;
 	der[1] = (CK_BYTE)point_len;
 	memcpy(der + 2, point, point_len);
+	/* P-256 by OID; X25519 by the name pkcs11-tool gives it. */
 	static CK_BYTE p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+	static CK_BYTE x25519[] = {0x13, 0x0a, 'c', 'u', 'r', 'v', 'e', '2', '5', '5', '1', '9'};
+	int montgomery = strcmp(argv[2], "x25519") == 0;
 	CK_OBJECT_CLASS priv_class = CKO_PRIVATE_KEY;
-	CK_KEY_TYPE ec = CKK_EC;
+	CK_KEY_TYPE kt = montgomery ? CKK_EC_MONTGOMERY : CKK_EC;
 	CK_OBJECT_HANDLE priv, nokey;
-	CK_ATTRIBUTE pt[] = {{CKA_CLASS, &priv_class, sizeof priv_class}, {CKA_KEY_TYPE, &ec, sizeof ec},
-		{CKA_EC_PARAMS, p256, sizeof p256}, {CKA_VALUE, scalar, sizeof scalar}, {CKA_DERIVE, &yes, 1}};
+	CK_ATTRIBUTE pt[] = {{CKA_CLASS, &priv_class, sizeof priv_class}, {CKA_KEY_TYPE, &kt, sizeof kt},
+		{CKA_EC_PARAMS, montgomery ? x25519 : p256, montgomery ? sizeof x25519 : sizeof p256},
+		{CKA_VALUE, scalar, scalar_len}, {CKA_DERIVE, &yes, 1}};
 	EXPECT("C_CreateObject EC private key", f->C_CreateObject(s, pt, 5, &priv), CKR_OK);
 	pt[4].pValue = &no;
 	EXPECT("C_CreateObject EC private key without CKA_DERIVE", f->C_CreateObject(s, pt, 5, &nokey), CKR_OK);
