@@ -35,7 +35,20 @@ const (
 	// EdDSAParam: CK_EDDSA_PARAMS, as EdDSAParams, or no parameter at
 	// all (nil), which PKCS#11 3.0 gives for Ed25519 without context.
 	EdDSAParam
+	// SignContextParam: CK_SIGN_ADDITIONAL_CONTEXT, as SignContext, or
+	// no parameter at all (nil), which PKCS#11 3.2 reads as hedging
+	// preferred and an empty context.
+	SignContextParam
 )
+
+// SignContext is CK_SIGN_ADDITIONAL_CONTEXT (PKCS#11 3.2) of ML-DSA and
+// SLH-DSA: whether a signature must, may or must not be hedged (take
+// fresh randomness), and the context string of FIPS 204 and FIPS 205,
+// which a verifier must be given too.
+type SignContext struct {
+	Hedge   ck.Hedge
+	Context []byte
+}
 
 // EdDSAParams is CK_EDDSA_PARAMS: phFlag selects the prehash variant
 // (Ed25519ph), and a context selects Ed25519ctx without it.

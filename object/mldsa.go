@@ -84,7 +84,7 @@ func (o *Object) finishMLDSA() error {
 	}
 	p, ok := MLDSAParameterSet(set)
 	if !ok {
-		return ck.Errorf(ck.CKR_ATTRIBUTE_VALUE_INVALID, "CKA_PARAMETER_SET %d is not an ML-DSA parameter set", set)
+		return ck.Errorf(ck.CKR_PARAMETER_SET_NOT_SUPPORTED, "CKA_PARAMETER_SET %d is not an ML-DSA parameter set", set)
 	}
 	var pub sign.PublicKey
 	if o.class == ck.CKO_PUBLIC_KEY {

@@ -121,7 +121,7 @@ func TestMLDSAKeyErrors(t *testing.T) {
 		{"seed and another key's value", mldsaTemplate(ck.CKO_PRIVATE_KEY, p, Bytes(ck.CKA_SEED, otherSeed), Bytes(ck.CKA_VALUE, sk)), ck.CKR_TEMPLATE_INCONSISTENT},
 		{"value of another parameter set", mldsaTemplate(ck.CKO_PRIVATE_KEY, MLDSAParameterSets[1], Bytes(ck.CKA_VALUE, sk)), ck.CKR_ATTRIBUTE_VALUE_INVALID},
 		{"public key of another parameter set", mldsaTemplate(ck.CKO_PUBLIC_KEY, MLDSAParameterSets[2], Bytes(ck.CKA_VALUE, pk)), ck.CKR_ATTRIBUTE_VALUE_INVALID},
-		{"unknown parameter set", append(mldsaTemplate(ck.CKO_PUBLIC_KEY, p)[:2], ULong(ck.CKA_PARAMETER_SET, 99), Bytes(ck.CKA_VALUE, pk)), ck.CKR_ATTRIBUTE_VALUE_INVALID},
+		{"unknown parameter set", append(mldsaTemplate(ck.CKO_PUBLIC_KEY, p)[:2], ULong(ck.CKA_PARAMETER_SET, 99), Bytes(ck.CKA_VALUE, pk)), ck.CKR_PARAMETER_SET_NOT_SUPPORTED},
 		{"no parameter set", mldsaTemplate(ck.CKO_PUBLIC_KEY, p, Bytes(ck.CKA_VALUE, pk))[:2], ck.CKR_TEMPLATE_INCOMPLETE},
 		{"public key without value", mldsaTemplate(ck.CKO_PUBLIC_KEY, p), ck.CKR_TEMPLATE_INCOMPLETE},
 		{"CKA_SEED on a public key", mldsaTemplate(ck.CKO_PUBLIC_KEY, p, Bytes(ck.CKA_VALUE, pk), Bytes(ck.CKA_SEED, seed)), ck.CKR_ATTRIBUTE_TYPE_INVALID},

@@ -76,7 +76,7 @@ func (o *Object) finishSLHDSA() error {
 	}
 	p, ok := SLHDSAParameterSet(set)
 	if !ok {
-		return ck.Errorf(ck.CKR_ATTRIBUTE_VALUE_INVALID, "CKA_PARAMETER_SET %d is not an SLH-DSA parameter set", set)
+		return ck.Errorf(ck.CKR_PARAMETER_SET_NOT_SUPPORTED, "CKA_PARAMETER_SET %d is not an SLH-DSA parameter set", set)
 	}
 	v := o.attrs[ck.CKA_VALUE]
 	var pub slhdsa.PublicKey

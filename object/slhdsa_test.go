@@ -58,7 +58,7 @@ func TestSLHDSAKeys(t *testing.T) {
 				{"public key one byte short", slhdsaTemplate(ck.CKO_PUBLIC_KEY, p.Set, pk[1:]), ck.CKR_ATTRIBUTE_VALUE_INVALID},
 				{"private key as public key", slhdsaTemplate(ck.CKO_PUBLIC_KEY, p.Set, sk), ck.CKR_ATTRIBUTE_VALUE_INVALID},
 				{"another parameter set's size", slhdsaTemplate(ck.CKO_PRIVATE_KEY, uint(ck.CKP_SLH_DSA_SHA2_192S), sk), ck.CKR_ATTRIBUTE_VALUE_INVALID},
-				{"unknown parameter set", slhdsaTemplate(ck.CKO_PRIVATE_KEY, 0, sk), ck.CKR_ATTRIBUTE_VALUE_INVALID},
+				{"unknown parameter set", slhdsaTemplate(ck.CKO_PRIVATE_KEY, 0, sk), ck.CKR_PARAMETER_SET_NOT_SUPPORTED},
 				{"private key without value", slhdsaTemplate(ck.CKO_PRIVATE_KEY, p.Set, nil)[:3], ck.CKR_TEMPLATE_INCOMPLETE},
 				{"CKA_SEED", append(slhdsaTemplate(ck.CKO_PRIVATE_KEY, p.Set, sk), Bytes(ck.CKA_SEED, sk[:16])), ck.CKR_ATTRIBUTE_TYPE_INVALID},
 			} {
