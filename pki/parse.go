@@ -66,7 +66,7 @@ func parseDER(der []byte) (Item, error) {
 		t, err := PrivateKeyTemplate(key)
 		return Item{ck.CKO_PRIVATE_KEY, t, key}, err
 	}
-	if pub, err := x509.ParsePKIXPublicKey(der); err == nil {
+	if pub, err := ParsePublicKeyInfo(der); err == nil {
 		t, err := PublicKeyTemplate(pub)
 		return Item{ck.CKO_PUBLIC_KEY, t, pub}, err
 	}
@@ -77,9 +77,13 @@ func parseDER(der []byte) (Item, error) {
 	return Item{}, errors.New("not a certificate, private key or public key")
 }
 
-// ParsePrivateKey parses a DER private key in PKCS#8, PKCS#1 or SEC1 form.
+// ParsePrivateKey parses a DER private key in PKCS#8 (ML-DSA too, as
+// RFC 9881 encodes it), PKCS#1 or SEC1 form.
 func ParsePrivateKey(der []byte) (any, error) {
 	if key, err := x509.ParsePKCS8PrivateKey(der); err == nil {
+		return key, nil
+	}
+	if key, err := parseMLDSAPKCS8(der); err == nil {
 		return key, nil
 	}
 	if key, err := x509.ParsePKCS1PrivateKey(der); err == nil {
@@ -102,8 +106,12 @@ func CertificateTemplate(cert *x509.Certificate) object.Template {
 	}
 }
 
-// PrivateKeyTemplate describes an EC, Ed25519 or RSA private key as a CKO_PRIVATE_KEY.
+// PrivateKeyTemplate describes an EC, Ed25519, RSA, ML-DSA or SLH-DSA
+// private key as a CKO_PRIVATE_KEY.
 func PrivateKeyTemplate(key any) (object.Template, error) {
+	if t, ok := pqPrivateKeyTemplate(key); ok {
+		return t, nil
+	}
 	class := object.ULong(ck.CKA_CLASS, uint(ck.CKO_PRIVATE_KEY))
 	switch k := key.(type) {
 	case *ecdsa.PrivateKey:
@@ -139,8 +147,12 @@ func PrivateKeyTemplate(key any) (object.Template, error) {
 	return nil, fmt.Errorf("pki: %T keys are not supported", key)
 }
 
-// PublicKeyTemplate describes an EC, Ed25519 or RSA public key as a CKO_PUBLIC_KEY.
+// PublicKeyTemplate describes an EC, Ed25519, RSA, ML-DSA or SLH-DSA
+// public key as a CKO_PUBLIC_KEY.
 func PublicKeyTemplate(pub any) (object.Template, error) {
+	if t, ok := pqPublicKeyTemplate(pub); ok {
+		return t, nil
+	}
 	class := object.ULong(ck.CKA_CLASS, uint(ck.CKO_PUBLIC_KEY))
 	switch k := pub.(type) {
 	case *ecdsa.PublicKey:
@@ -166,7 +178,7 @@ func PublicKeyTemplate(pub any) (object.Template, error) {
 // exponent, or an EC public key's CKA_EC_PARAMS and CKA_EC_POINT.
 func PublicKeyOf(t object.Template) (crypto.PublicKey, error) {
 	if spki, ok := t.Find(ck.CKA_PUBLIC_KEY_INFO); ok && len(spki) > 0 {
-		return x509.ParsePKIXPublicKey(spki)
+		return ParsePublicKeyInfo(spki)
 	}
 	if n, ok := t.Find(ck.CKA_MODULUS); ok {
 		e, _ := t.Find(ck.CKA_PUBLIC_EXPONENT)
