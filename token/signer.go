@@ -7,10 +7,12 @@ import (
 	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/subtle"
-	"crypto/x509"
 	"fmt"
 	"io"
 	"sync"
+
+	"github.com/cloudflare/circl/sign"
+	"github.com/cloudflare/circl/sign/slhdsa"
 
 	"github.com/corepkcs11/corepkcs11/ck"
 	"github.com/corepkcs11/corepkcs11/mech"
@@ -42,7 +44,7 @@ func (m *Module) NewSigner(h ck.SessionHandle, key ck.ObjectHandle) (*Signer, er
 	if c, _ := object.DecodeULong(attrs[0].Value); ck.ObjectClass(c) != ck.CKO_PRIVATE_KEY {
 		return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "object %d is not a private key", key)
 	}
-	pub, err := x509.ParsePKIXPublicKey(attrs[1].Value)
+	pub, err := pki.ParsePublicKeyInfo(attrs[1].Value)
 	if err != nil {
 		return nil, ck.Wrap(ck.CKR_GENERAL_ERROR, err)
 	}
@@ -58,7 +60,8 @@ func (s *Signer) Public() crypto.PublicKey { return s.pub }
 
 // Sign signs a digest: ECDSA signatures come back in DER, as crypto.Signer
 // requires; RSA keys sign PKCS#1 v1.5, or PSS when opts is *rsa.PSSOptions;
-// Ed25519 keys sign the message passed in the digest's place.
+// Ed25519, ML-DSA and SLH-DSA keys sign the message passed in the
+// digest's place (ML-DSA and SLH-DSA hedged, with an empty context).
 func (s *Signer) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
 	mc, input, err := SignMechanism(s.pub, digest, opts)
 	if err != nil {
@@ -153,6 +156,8 @@ func (s *Signer) sigLen() int {
 		return pub.Size()
 	case ed25519.PublicKey:
 		return ed25519.SignatureSize
+	case sign.PublicKey: // ML-DSA and SLH-DSA
+		return pub.Scheme().SignatureSize()
 	}
 	return 2 * s.size
 }
@@ -162,7 +167,9 @@ func (s *Signer) sigLen() int {
 // digest as it is (the signature comes back as r||s); RSA signs PSS when
 // opts is *rsa.PSSOptions, else PKCS#1 v1.5 over the DigestInfo; Ed25519
 // signs the message crypto.Signer passes in place of a digest (with the
-// context of *ed25519.Options).
+// context of *ed25519.Options), and so do ML-DSA and SLH-DSA (pure, as
+// circl's own keys sign through crypto.Signer: their prehash variants
+// would need the digest's OID, which opts does not give).
 func SignMechanism(pub crypto.PublicKey, digest []byte, opts crypto.SignerOpts) (Mechanism, []byte, error) {
 	h := opts.HashFunc()
 	if h != 0 && len(digest) != h.Size() {
@@ -181,6 +188,16 @@ func SignMechanism(pub crypto.PublicKey, digest []byte, opts crypto.SignerOpts) 
 			return Mechanism{Type: ck.CKM_EDDSA, Param: mech.EdDSAParams{Context: []byte(o.Context)}}, digest, nil
 		}
 		return Mechanism{Type: ck.CKM_EDDSA}, digest, nil
+	case *slhdsa.PublicKey:
+		if h != 0 {
+			return Mechanism{}, nil, fmt.Errorf("token: SLH-DSA keys sign messages, not %v digests", h)
+		}
+		return Mechanism{Type: ck.CKM_SLH_DSA}, digest, nil
+	case sign.PublicKey:
+		if h != 0 {
+			return Mechanism{}, nil, fmt.Errorf("token: ML-DSA keys sign messages, not %v digests", h)
+		}
+		return Mechanism{Type: ck.CKM_ML_DSA}, digest, nil
 	case *rsa.PublicKey:
 		if pss, ok := opts.(*rsa.PSSOptions); ok {
 			salt := pss.SaltLength
