@@ -96,3 +96,46 @@ func TestRenumbered(t *testing.T) {
 		}
 	}
 }
+
+// TestV32 pins values of the PKCS#11 3.2 header and their names.
+func TestV32(t *testing.T) {
+	for _, c := range []struct {
+		got, want      uint
+		name, wantName string
+	}{
+		{uint(CKK_ML_KEM), 0x49, CKK_ML_KEM.String(), "CKK_ML_KEM"},
+		{uint(CKK_SLH_DSA), 0x4b, CKK_SLH_DSA.String(), "CKK_SLH_DSA"},
+		{uint(CKA_PARAMETER_SET), 0x61d, CKA_PARAMETER_SET.String(), "CKA_PARAMETER_SET"},
+		{uint(CKA_ENCAPSULATE_TEMPLATE), 0x62a, CKA_ENCAPSULATE_TEMPLATE.String(), "CKA_ENCAPSULATE_TEMPLATE"},
+		{uint(CKA_SEED), 0x637, CKA_SEED.String(), "CKA_SEED"},
+		{uint(CKM_ML_KEM_KEY_PAIR_GEN), 0xf, CKM_ML_KEM_KEY_PAIR_GEN.String(), "CKM_ML_KEM_KEY_PAIR_GEN"},
+		{uint(CKM_ML_DSA), 0x1d, CKM_ML_DSA.String(), "CKM_ML_DSA"},
+		{uint(CKM_HASH_SLH_DSA_SHAKE256), 0x3f, CKM_HASH_SLH_DSA_SHAKE256.String(), "CKM_HASH_SLH_DSA_SHAKE256"},
+		{uint(CKM_PUB_KEY_FROM_PRIV_KEY), 0x403a, CKM_PUB_KEY_FROM_PRIV_KEY.String(), "CKM_PUB_KEY_FROM_PRIV_KEY"},
+		{uint(CKR_PARAMETER_SET_NOT_SUPPORTED), 0x209, CKR_PARAMETER_SET_NOT_SUPPORTED.String(), "CKR_PARAMETER_SET_NOT_SUPPORTED"},
+		{uint(CKO_TRUST), 0xb, CKO_TRUST.String(), "CKO_TRUST"},
+		{uint(CKH_DETERMINISTIC_REQUIRED), 2, CKH_DETERMINISTIC_REQUIRED.String(), "CKH_DETERMINISTIC_REQUIRED"},
+	} {
+		if c.got != c.want || c.name != c.wantName {
+			t.Errorf("%s = %#x (%s), want %#x", c.wantName, c.got, c.name, c.want)
+		}
+	}
+	if CKF_ENCAPSULATE != 0x10000000 || CKF_DECAPSULATE != 0x20000000 {
+		t.Errorf("CKF_ENCAPSULATE, CKF_DECAPSULATE = %#x, %#x", CKF_ENCAPSULATE, CKF_DECAPSULATE)
+	}
+	for _, c := range []struct {
+		k    KeyType
+		p    ParameterSet
+		want string
+	}{
+		{CKK_ML_KEM, CKP_ML_KEM_768, "CKP_ML_KEM_768"},
+		{CKK_ML_DSA, 2, "CKP_ML_DSA_65"},
+		{CKK_SLH_DSA, CKP_SLH_DSA_SHAKE_256F, "CKP_SLH_DSA_SHAKE_256F"},
+		{CKK_ML_KEM, 4, "0x4"},
+		{CKK_EC, 1, "0x1"},
+	} {
+		if got := ParameterSetName(c.k, c.p); got != c.want {
+			t.Errorf("ParameterSetName(%v, %d) = %s, want %s", c.k, c.p, got, c.want)
+		}
+	}
+}

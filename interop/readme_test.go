@@ -198,7 +198,8 @@ func mechanismRow(typ ck.MechanismType, info pkcs11.MechanismInfo) (string, erro
 // works with: bits for RSA and for EC, Edwards and Montgomery keys,
 // bytes for the secret keys (AES, DES, generic secret and HMAC keys),
 // except that the generations of generic secret and HKDF keys count in
-// bits.
+// bits; PKCS#11 3.2 gives ML-DSA and SLH-DSA key sizes as their public
+// keys' lengths in bytes.
 func keySizeUnit(m *mech.Mechanism, flags ck.Flags) (string, error) {
 	unit := ""
 	for _, kt := range m.KeyTypes {
@@ -215,6 +216,8 @@ func keySizeUnit(m *mech.Mechanism, flags ck.Flags) (string, error) {
 			ck.CKK_SHA_1_HMAC, ck.CKK_SHA224_HMAC, ck.CKK_SHA256_HMAC, ck.CKK_SHA384_HMAC, ck.CKK_SHA512_HMAC,
 			ck.CKK_SHA3_224_HMAC, ck.CKK_SHA3_256_HMAC, ck.CKK_SHA3_384_HMAC, ck.CKK_SHA3_512_HMAC:
 			u = "bytes"
+		case ck.CKK_ML_DSA, ck.CKK_SLH_DSA:
+			u = "public key bytes"
 		default:
 			return "", fmt.Errorf("%v: no key size unit for %v (add it to keySizeUnit)", m.Type, kt)
 		}

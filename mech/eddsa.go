@@ -121,7 +121,7 @@ type boundedBuffer struct {
 
 func (b *boundedBuffer) Update(p []byte) error {
 	if len(b.data)+len(p) > b.max {
-		return ck.Errorf(ck.CKR_DATA_LEN_RANGE, "a multi-part EdDSA message of more than %d bytes", b.max)
+		return ck.Errorf(ck.CKR_DATA_LEN_RANGE, "a multi-part message of more than %d bytes", b.max)
 	}
 	return b.buffer.Update(p)
 }

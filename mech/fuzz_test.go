@@ -29,6 +29,10 @@ func FuzzSignerInput(f *testing.F) {
 			key = rsaKey
 		case m.Accepts(ck.CKK_EC_EDWARDS):
 			key = edKey
+		case m.Accepts(ck.CKK_ML_DSA):
+			key = mldsaKey
+		case m.Accepts(ck.CKK_SLH_DSA):
+			key = &slhdsaKey
 		}
 		s, err := m.NewSigner(key, paramFrom(m.Param, param))
 		if err != nil {
@@ -85,6 +89,11 @@ func paramFrom(kind ParamKind, b []byte) Param {
 			return nil
 		}
 		return EdDSAParams{Prehash: ulong(0)%2 == 0, Context: tail(b, object.ULongSize)}
+	case SignContextParam:
+		if ulong(0)%5 == 4 {
+			return nil
+		}
+		return SignContext{Hedge: ck.Hedge(ulong(0) % 5), Context: tail(b, object.ULongSize)}
 	}
 	return b
 }

@@ -15,6 +15,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/cloudflare/circl/sign/mldsa/mldsa44"
+	"github.com/cloudflare/circl/sign/slhdsa"
+
 	"github.com/corepkcs11/corepkcs11/ck"
 	"github.com/corepkcs11/corepkcs11/object"
 )
@@ -24,6 +27,10 @@ var (
 	ecKey    *ecdsa.PrivateKey
 	edKey    ed25519.PrivateKey
 	rsaKey   *rsa.PrivateKey
+	// mldsaKey and slhdsaKey are an ML-DSA-44 and an SLH-DSA-SHAKE-128f
+	// key, the fastest of their kinds.
+	mldsaKey  *mldsa44.PrivateKey
+	slhdsaKey slhdsa.PrivateKey
 )
 
 func keys() {
@@ -31,6 +38,8 @@ func keys() {
 		ecKey, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		_, edKey, _ = ed25519.GenerateKey(rand.Reader)
 		rsaKey, _ = rsa.GenerateKey(rand.Reader, 2048)
+		_, mldsaKey, _ = mldsa44.GenerateKey(rand.Reader)
+		_, slhdsaKey, _ = slhdsa.GenerateKey(rand.Reader, slhdsa.SHAKE_128f)
 	})
 }
 

@@ -39,6 +39,10 @@ const (
 	ECDH1Param
 	// HKDFParam: CK_HKDF_PARAMS, as HKDFParams.
 	HKDFParam
+	// SignContextParam: CK_SIGN_ADDITIONAL_CONTEXT, as SignContext, or
+	// no parameter at all (nil), which PKCS#11 3.2 reads as hedging
+	// preferred and an empty context.
+	SignContextParam
 )
 
 // ECDH1Params is CK_ECDH1_DERIVE_PARAMS: the other party's public key,
@@ -61,6 +65,15 @@ type HKDFParams struct {
 	Salt            []byte
 	SaltKey         ck.ObjectHandle
 	Info            []byte
+}
+
+// SignContext is CK_SIGN_ADDITIONAL_CONTEXT (PKCS#11 3.2) of ML-DSA and
+// SLH-DSA: whether a signature must, may or must not be hedged (take
+// fresh randomness), and the context string of FIPS 204 and FIPS 205,
+// which a verifier must be given too.
+type SignContext struct {
+	Hedge   ck.Hedge
+	Context []byte
 }
 
 // EdDSAParams is CK_EDDSA_PARAMS: phFlag selects the prehash variant

@@ -46,8 +46,8 @@ func decodeParam(k mech.ParamKind, p unsafe.Pointer, n C.CK_ULONG) (mech.Param, 
 		}
 		return v, nil
 	}
-	if k == mech.EdDSAParam && n == 0 {
-		return nil, nil // pure EdDSA: the parameter is optional
+	if (k == mech.EdDSAParam || k == mech.SignContextParam) && n == 0 {
+		return nil, nil // pure EdDSA, or ML-DSA and SLH-DSA with their defaults: the parameter is optional
 	}
 	if p == nil {
 		return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "the parameter is missing")
@@ -60,6 +60,14 @@ func decodeParam(k mech.ParamKind, p unsafe.Pointer, n C.CK_ULONG) (mech.Param, 
 				return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "pContextData is NULL with a length")
 			}
 			return mech.EdDSAParams{Prehash: v.phFlag != 0, Context: ctx}, nil
+		}
+	case mech.SignContextParam:
+		if v, ok := structAt[C.CK_SIGN_ADDITIONAL_CONTEXT](p, n); ok {
+			ctx, err := input((*C.CK_BYTE)(v.pContext), v.ulContextLen)
+			if err != nil {
+				return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "pContext is NULL with a length")
+			}
+			return mech.SignContext{Hedge: ck.Hedge(v.hedgeVariant), Context: ctx}, nil
 		}
 	case mech.ULongParam:
 		if v, ok := structAt[C.CK_MAC_GENERAL_PARAMS](p, n); ok {

@@ -132,6 +132,15 @@ typedef struct CK_EDDSA_PARAMS {
 	CK_BYTE_PTR pContextData;
 } CK_EDDSA_PARAMS;
 
+/* CK_SIGN_ADDITIONAL_CONTEXT as PKCS#11 3.2 defines it, for ML-DSA and
+ * SLH-DSA: CKH_ hedging and the FIPS 204/205 context string. */
+typedef CK_ULONG CK_HEDGE_TYPE;
+typedef struct CK_SIGN_ADDITIONAL_CONTEXT {
+	CK_HEDGE_TYPE hedgeVariant;
+	CK_BYTE_PTR pContext;
+	CK_ULONG ulContextLen;
+} CK_SIGN_ADDITIONAL_CONTEXT;
+
 /* CK_GCM_PARAMS as the 2.40 errata and 3.0 define it; the first 2.40
  * headers had no ulIvBits, and clients built on them pass the shorter
  * CK_GCM_PARAMS_NO_IVBITS. */

@@ -208,6 +208,10 @@ func (o *Object) finish() error {
 			return o.finishOctet()
 		case kt == ck.CKK_RSA:
 			return o.finishRSA()
+		case kt == ck.CKK_ML_DSA:
+			return o.finishMLDSA()
+		case kt == ck.CKK_SLH_DSA:
+			return o.finishSLHDSA()
 		case kt == ck.CKK_DES || kt == ck.CKK_DES2 || kt == ck.CKK_DES3 || slices.Contains(valueKeyTypes, kt):
 			return o.finishSecret()
 		}
@@ -253,8 +257,10 @@ func (o *Object) IsPrivate() bool { return o.Bool(ck.CKA_PRIVATE) }
 
 // Key returns the parsed key material: *ecdsa.PrivateKey,
 // *ecdsa.PublicKey, *rsa.PrivateKey, *rsa.PublicKey, the Edwards and
-// Montgomery keys edwards.go and montgomery.go list, or the []byte value
-// of a secret key; nil for objects that are not keys.
+// Montgomery keys edwards.go and montgomery.go list, circl's
+// sign.PrivateKey and sign.PublicKey for ML-DSA, *slhdsa.PrivateKey and
+// *slhdsa.PublicKey for SLH-DSA, or the []byte value of a secret key; nil
+// for objects that are not keys.
 func (o *Object) Key() any { return o.key }
 
 // HidesMaterial reports whether the object holds key material that

@@ -158,25 +158,13 @@ func OctetPrivateKey(priv crypto.PrivateKey) (*OctetCurve, []byte, bool) {
 	return nil, nil, false
 }
 
-// algorithmIdentifier is RFC 8410's AlgorithmIdentifier: the curve's OID
-// and no parameters.
-type algorithmIdentifier struct {
-	Algorithm asn1.ObjectIdentifier
-}
-
-// subjectPublicKeyInfo is RFC 5280's SubjectPublicKeyInfo.
-type subjectPublicKeyInfo struct {
-	Algorithm algorithmIdentifier
-	PublicKey asn1.BitString
-}
-
 // MarshalPublicKeyInfo encodes a public key as an X.509
 // SubjectPublicKeyInfo, as CKA_PUBLIC_KEY_INFO holds it:
 // x509.MarshalPKIXPublicKey's encoding, and RFC 8410's for the curves
 // Go's x509 does not know (Ed448, X448), which is written here.
 func MarshalPublicKeyInfo(pub crypto.PublicKey) ([]byte, error) {
 	if c, raw, ok := OctetPublicKey(pub); ok {
-		return asn1.Marshal(subjectPublicKeyInfo{algorithmIdentifier{c.OID}, asn1.BitString{Bytes: raw, BitLength: 8 * len(raw)}})
+		return RawPublicKeyInfo(c.OID, raw), nil
 	}
 	return x509.MarshalPKIXPublicKey(pub)
 }

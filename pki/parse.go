@@ -77,9 +77,13 @@ func parseDER(der []byte) (Item, error) {
 	return Item{}, errors.New("not a certificate, private key or public key")
 }
 
-// ParsePrivateKey parses a DER private key in PKCS#8, PKCS#1 or SEC1 form.
+// ParsePrivateKey parses a DER private key in PKCS#8 (ML-DSA too, as
+// RFC 9881 encodes it), PKCS#1 or SEC1 form.
 func ParsePrivateKey(der []byte) (any, error) {
 	if key, err := ParsePKCS8PrivateKey(der); err == nil {
+		return key, nil
+	}
+	if key, err := parseMLDSAPKCS8(der); err == nil {
 		return key, nil
 	}
 	if key, err := x509.ParsePKCS1PrivateKey(der); err == nil {
@@ -102,9 +106,13 @@ func CertificateTemplate(cert *x509.Certificate) object.Template {
 	}
 }
 
-// PrivateKeyTemplate describes an EC, RSA, Edwards (Ed25519, Ed448) or
-// Montgomery (X25519, X448) private key as a CKO_PRIVATE_KEY.
+// PrivateKeyTemplate describes an EC, RSA, Edwards (Ed25519, Ed448),
+// Montgomery (X25519, X448), ML-DSA or SLH-DSA private key as a
+// CKO_PRIVATE_KEY.
 func PrivateKeyTemplate(key any) (object.Template, error) {
+	if t, ok := pqPrivateKeyTemplate(key); ok {
+		return t, nil
+	}
 	class := object.ULong(ck.CKA_CLASS, uint(ck.CKO_PRIVATE_KEY))
 	if c, value, ok := object.OctetPrivateKey(key); ok {
 		return object.Template{class, object.ULong(ck.CKA_KEY_TYPE, uint(c.KeyType)),
@@ -141,9 +149,13 @@ func PrivateKeyTemplate(key any) (object.Template, error) {
 	return nil, fmt.Errorf("pki: %T keys are not supported", key)
 }
 
-// PublicKeyTemplate describes an EC, RSA, Edwards (Ed25519, Ed448) or
-// Montgomery (X25519, X448) public key as a CKO_PUBLIC_KEY.
+// PublicKeyTemplate describes an EC, RSA, Edwards (Ed25519, Ed448),
+// Montgomery (X25519, X448), ML-DSA or SLH-DSA public key as a
+// CKO_PUBLIC_KEY.
 func PublicKeyTemplate(pub any) (object.Template, error) {
+	if t, ok := pqPublicKeyTemplate(pub); ok {
+		return t, nil
+	}
 	class := object.ULong(ck.CKA_CLASS, uint(ck.CKO_PUBLIC_KEY))
 	if c, raw, ok := object.OctetPublicKey(pub); ok {
 		return object.Template{class, object.ULong(ck.CKA_KEY_TYPE, uint(c.KeyType)),

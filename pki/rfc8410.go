@@ -80,29 +80,3 @@ func MarshalPKCS8PrivateKey(key crypto.PrivateKey) ([]byte, error) {
 	})
 	return b.Bytes()
 }
-
-// ParsePublicKeyInfo parses an X.509 SubjectPublicKeyInfo, such as
-// CKA_PUBLIC_KEY_INFO: what x509.ParsePKIXPublicKey parses, and also
-// Ed448 and X448 keys, as ed448.PublicKey and *object.X448PublicKey.
-func ParsePublicKeyInfo(der []byte) (crypto.PublicKey, error) {
-	input := cryptobyte.String(der)
-	var seq, algo cryptobyte.String
-	var oid asn1.ObjectIdentifier
-	if !input.ReadASN1(&seq, cbasn1.SEQUENCE) || !input.Empty() ||
-		!seq.ReadASN1(&algo, cbasn1.SEQUENCE) || !algo.ReadASN1ObjectIdentifier(&oid) {
-		return nil, errors.New("pki: not a SubjectPublicKeyInfo")
-	}
-	c, ok := object.OctetCurveByOID(oid)
-	if !ok {
-		return x509.ParsePKIXPublicKey(der)
-	}
-	var bits asn1.BitString
-	if !algo.Empty() || !seq.ReadASN1BitString(&bits) || !seq.Empty() || bits.BitLength%8 != 0 {
-		return nil, fmt.Errorf("pki: malformed %s SubjectPublicKeyInfo", c.Name)
-	}
-	pub, err := c.NewPublicKey(bits.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("pki: %w", err)
-	}
-	return pub, nil
-}

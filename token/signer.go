@@ -11,7 +11,9 @@ import (
 	"io"
 	"sync"
 
+	"github.com/cloudflare/circl/sign"
 	"github.com/cloudflare/circl/sign/ed448"
+	"github.com/cloudflare/circl/sign/slhdsa"
 
 	"github.com/corepkcs11/corepkcs11/ck"
 	"github.com/corepkcs11/corepkcs11/mech"
@@ -59,7 +61,8 @@ func (s *Signer) Public() crypto.PublicKey { return s.pub }
 
 // Sign signs a digest: ECDSA signatures come back in DER, as crypto.Signer
 // requires; RSA keys sign PKCS#1 v1.5, or PSS when opts is *rsa.PSSOptions;
-// Ed25519 and Ed448 keys sign the message passed in the digest's place.
+// Ed25519, Ed448, ML-DSA and SLH-DSA keys sign the message passed in the
+// digest's place (ML-DSA and SLH-DSA hedged, with an empty context).
 func (s *Signer) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
 	mc, input, err := SignMechanism(s.pub, digest, opts)
 	if err != nil {
@@ -156,6 +159,8 @@ func (s *Signer) sigLen() int {
 		return ed25519.SignatureSize
 	case ed448.PublicKey:
 		return ed448.SignatureSize
+	case sign.PublicKey: // ML-DSA and SLH-DSA
+		return pub.Scheme().SignatureSize()
 	}
 	return 2 * s.size
 }
@@ -166,7 +171,9 @@ func (s *Signer) sigLen() int {
 // opts is *rsa.PSSOptions, else PKCS#1 v1.5 over the DigestInfo; Ed25519
 // signs the message crypto.Signer passes in place of a digest (with the
 // context of *ed25519.Options), and Ed448 the message too, Ed448 or
-// Ed448ph with the context ed448.SignerOptions give.
+// Ed448ph with the context ed448.SignerOptions give; so do ML-DSA and
+// SLH-DSA (pure, as circl's own keys sign through crypto.Signer: their
+// prehash variants would need the digest's OID, which opts does not give).
 func SignMechanism(pub crypto.PublicKey, digest []byte, opts crypto.SignerOpts) (Mechanism, []byte, error) {
 	h := opts.HashFunc()
 	if h != 0 && len(digest) != h.Size() {
@@ -193,6 +200,16 @@ func SignMechanism(pub crypto.PublicKey, digest []byte, opts crypto.SignerOpts) 
 		}
 		o, _ := opts.(ed448.SignerOptions)
 		return Mechanism{Type: ck.CKM_EDDSA, Param: mech.EdDSAParams{Prehash: o.Scheme == ed448.ED448Ph, Context: []byte(o.Context)}}, digest, nil
+	case *slhdsa.PublicKey:
+		if h != 0 {
+			return Mechanism{}, nil, fmt.Errorf("token: SLH-DSA keys sign messages, not %v digests", h)
+		}
+		return Mechanism{Type: ck.CKM_SLH_DSA}, digest, nil
+	case sign.PublicKey:
+		if h != 0 {
+			return Mechanism{}, nil, fmt.Errorf("token: ML-DSA keys sign messages, not %v digests", h)
+		}
+		return Mechanism{Type: ck.CKM_ML_DSA}, digest, nil
 	case *rsa.PublicKey:
 		if pss, ok := opts.(*rsa.PSSOptions); ok {
 			salt := pss.SaltLength

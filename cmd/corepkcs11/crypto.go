@@ -19,7 +19,8 @@ import (
 
 // signMechanism is the mechanism sign and verify use with a key of type
 // kt: the one named, else ECDSA over a SHA-256 the command computes
-// (every module offers CKM_ECDSA), CKM_EDDSA for Ed25519 keys, or
+// (every module offers CKM_ECDSA), CKM_EDDSA for Ed25519 keys, CKM_ML_DSA
+// and CKM_SLH_DSA (pure, no context) for ML-DSA and SLH-DSA keys, or
 // CKM_SHA256_RSA_PKCS.
 func signMechanism(name string, kt ck.KeyType) (client.Mechanism, error) {
 	if name == "" {
@@ -28,6 +29,10 @@ func signMechanism(name string, kt ck.KeyType) (client.Mechanism, error) {
 			return client.Mechanism{Type: ck.CKM_ECDSA}, nil
 		case ck.CKK_EC_EDWARDS:
 			return client.Mechanism{Type: ck.CKM_EDDSA}, nil
+		case ck.CKK_ML_DSA:
+			return client.Mechanism{Type: ck.CKM_ML_DSA}, nil
+		case ck.CKK_SLH_DSA:
+			return client.Mechanism{Type: ck.CKM_SLH_DSA}, nil
 		}
 		return client.Mechanism{Type: ck.CKM_SHA256_RSA_PKCS}, nil
 	}
@@ -106,7 +111,8 @@ var signCommand = command{
 	name:    "sign",
 	summary: "sign a file with a private key",
 	about: "Signs a file with a private key in the token. EC keys sign with ECDSA over SHA-256 and write a DER\n" +
-		"signature, as OpenSSL writes and reads it (--format raw writes r||s); Ed25519 keys with EdDSA; RSA\n" +
+		"signature, as OpenSSL writes and reads it (--format raw writes r||s); Ed25519 keys with EdDSA, ML-DSA\n" +
+		"and SLH-DSA keys with pure ML-DSA and SLH-DSA (hedged, no context); RSA\n" +
 		"keys with SHA256-RSA-PKCS. --mechanism names another (CKM_ name or pkcs11-tool's short form, e.g.\n" +
 		"SHA384-RSA-PKCS-PSS).",
 	example: "corepkcs11 sign --key 'Device Priv TLS Key' --in firmware.bin --out firmware.sig",
@@ -116,7 +122,7 @@ var signCommand = command{
 		id := fs.String("id", "", "the key's CKA_ID in `HEX`, with or instead of --key")
 		in := fs.String("in", "", "the `FILE` to sign (required)")
 		out := fs.String("out", "", "the signature `FILE` (required)")
-		mechName := fs.String("mechanism", "", "the signature mechanism `NAME` (default: ECDSA with SHA-256, EDDSA, or SHA256-RSA-PKCS, by key type)")
+		mechName := fs.String("mechanism", "", "the signature mechanism `NAME` (default: ECDSA with SHA-256, EDDSA, ML-DSA, SLH-DSA, or SHA256-RSA-PKCS, by key type)")
 		format := fs.String("format", "der", "`der` or `raw` ECDSA signature")
 		return func(o *options, args []string) error {
 			if len(args) > 0 || *in == "" || *out == "" || (*key == "" && *id == "") {
@@ -160,7 +166,7 @@ var verifyCommand = command{
 		id := fs.String("id", "", "the key's CKA_ID in `HEX`, with or instead of --key")
 		in := fs.String("in", "", "the signed `FILE` (required)")
 		sigFile := fs.String("sig", "", "the signature `FILE` (required)")
-		mechName := fs.String("mechanism", "", "the signature mechanism `NAME` (default: ECDSA with SHA-256, EDDSA, or SHA256-RSA-PKCS, by key type)")
+		mechName := fs.String("mechanism", "", "the signature mechanism `NAME` (default: ECDSA with SHA-256, EDDSA, ML-DSA, SLH-DSA, or SHA256-RSA-PKCS, by key type)")
 		return func(o *options, args []string) error {
 			if len(args) > 0 || *in == "" || *sigFile == "" || (*key == "" && *id == "") {
 				return usagef("verify takes --key, --in and --sig")

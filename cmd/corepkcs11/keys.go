@@ -72,7 +72,7 @@ func (t *tokenSession) keyType(h ck.ObjectHandle) (ck.KeyType, error) {
 // when none is chosen: the SHA-1 of the public key's DER, so that a key
 // and its certificate imported separately get the same one.
 func keyID(pub crypto.PublicKey) []byte {
-	der, err := x509.MarshalPKIXPublicKey(pub)
+	der, err := pki.MarshalPublicKeyInfo(pub)
 	if err != nil {
 		return nil
 	}
@@ -80,23 +80,40 @@ func keyID(pub crypto.PublicKey) []byte {
 	return sum[:]
 }
 
-// keyTypes are the keys keygen makes.
-var keyTypes = map[string]struct {
+// keySpec is a kind of key keygen makes.
+type keySpec struct {
 	mech   ck.MechanismType
 	size   uint   // RSA modulus bits, AES key bytes
 	params []byte // CKA_EC_PARAMS of EC and Edwards keys
-}{
-	"ec:p256":  {ck.CKM_EC_KEY_PAIR_GEN, 0, object.Curves[0].Params},
-	"ec:p384":  {ck.CKM_EC_KEY_PAIR_GEN, 0, object.Curves[1].Params},
-	"ec:p521":  {ck.CKM_EC_KEY_PAIR_GEN, 0, object.Curves[2].Params},
-	"ed25519":  {ck.CKM_EC_EDWARDS_KEY_PAIR_GEN, 0, object.Ed25519Params},
-	"rsa:2048": {ck.CKM_RSA_PKCS_KEY_PAIR_GEN, 2048, nil},
-	"rsa:3072": {ck.CKM_RSA_PKCS_KEY_PAIR_GEN, 3072, nil},
-	"rsa:4096": {ck.CKM_RSA_PKCS_KEY_PAIR_GEN, 4096, nil},
-	"aes:128":  {ck.CKM_AES_KEY_GEN, 16, nil},
-	"aes:192":  {ck.CKM_AES_KEY_GEN, 24, nil},
-	"aes:256":  {ck.CKM_AES_KEY_GEN, 32, nil},
+	set    uint   // CKA_PARAMETER_SET of ML-DSA and SLH-DSA keys
 }
+
+// keyTypes are the keys keygen makes; the ML-DSA and SLH-DSA ones are
+// named after their parameter sets (ml-dsa-65, slh-dsa-shake-128f).
+var keyTypes = map[string]keySpec{
+	"ec:p256":  {ck.CKM_EC_KEY_PAIR_GEN, 0, object.Curves[0].Params, 0},
+	"ec:p384":  {ck.CKM_EC_KEY_PAIR_GEN, 0, object.Curves[1].Params, 0},
+	"ec:p521":  {ck.CKM_EC_KEY_PAIR_GEN, 0, object.Curves[2].Params, 0},
+	"ed25519":  {ck.CKM_EC_EDWARDS_KEY_PAIR_GEN, 0, object.Ed25519Params, 0},
+	"rsa:2048": {ck.CKM_RSA_PKCS_KEY_PAIR_GEN, 2048, nil, 0},
+	"rsa:3072": {ck.CKM_RSA_PKCS_KEY_PAIR_GEN, 3072, nil, 0},
+	"rsa:4096": {ck.CKM_RSA_PKCS_KEY_PAIR_GEN, 4096, nil, 0},
+	"aes:128":  {ck.CKM_AES_KEY_GEN, 16, nil, 0},
+	"aes:192":  {ck.CKM_AES_KEY_GEN, 24, nil, 0},
+	"aes:256":  {ck.CKM_AES_KEY_GEN, 32, nil, 0},
+}
+
+func init() {
+	for _, p := range object.MLDSAParameterSets {
+		keyTypes[strings.ToLower(p.Name)] = keySpec{mech: ck.CKM_ML_DSA_KEY_PAIR_GEN, set: p.Set}
+	}
+	for _, p := range object.SLHDSAParameterSets {
+		keyTypes[strings.ToLower(p.ID.String())] = keySpec{mech: ck.CKM_SLH_DSA_KEY_PAIR_GEN, set: p.Set}
+	}
+}
+
+// pairKinds names the key pair kinds for usage messages.
+const pairKinds = "ec:p256, ec:p384, ec:p521, ed25519, rsa:2048, rsa:3072, rsa:4096, ml-dsa-44, ml-dsa-65, ml-dsa-87, slh-dsa-sha2-128s … slh-dsa-shake-256f"
 
 // generatedPair generates a key pair of kind kt in the token, both halves
 // on the token, the private one private, sensitive and not extractable,
@@ -105,15 +122,18 @@ var keyTypes = map[string]struct {
 func (t *tokenSession) generatePair(kt, privLabel, pubLabel string, id []byte) (ck.ObjectHandle, crypto.PublicKey, error) {
 	spec, ok := keyTypes[kt]
 	if !ok || spec.mech == ck.CKM_AES_KEY_GEN {
-		return 0, nil, usagef("--type %q: one of ec:p256, ec:p384, ec:p521, ed25519, rsa:2048, rsa:3072, rsa:4096", kt)
+		return 0, nil, usagef("--type %q: one of %s", kt, pairKinds)
 	}
 	pubT := object.Template{object.Bool(ck.CKA_TOKEN, true), object.Bool(ck.CKA_PRIVATE, false), object.String(ck.CKA_LABEL, pubLabel),
 		object.Bool(ck.CKA_VERIFY, true)}
 	privT := object.Template{object.Bool(ck.CKA_TOKEN, true), object.Bool(ck.CKA_PRIVATE, true), object.Bool(ck.CKA_SENSITIVE, true),
 		object.Bool(ck.CKA_EXTRACTABLE, false), object.String(ck.CKA_LABEL, privLabel), object.Bool(ck.CKA_SIGN, true)}
-	if spec.params != nil {
+	switch {
+	case spec.set != 0:
+		pubT = append(pubT, object.ULong(ck.CKA_PARAMETER_SET, spec.set))
+	case spec.params != nil:
 		pubT = append(pubT, object.Bytes(ck.CKA_EC_PARAMS, spec.params))
-	} else {
+	default:
 		pubT = append(pubT, object.ULong(ck.CKA_MODULUS_BITS, spec.size), object.Bytes(ck.CKA_PUBLIC_EXPONENT, []byte{1, 0, 1}),
 			object.Bool(ck.CKA_ENCRYPT, true))
 		privT = append(privT, object.Bool(ck.CKA_DECRYPT, true))
@@ -151,7 +171,8 @@ var keygenCommand = command{
 	example: "corepkcs11 keygen --type rsa:3072 --label signing-key",
 	common:  withModule | withToken | withPIN,
 	setup: func(fs *flag.FlagSet) func(*options, []string) error {
-		kt := fs.String("type", "ec:p256", "`KIND`: ec:p256, ec:p384, ec:p521, ed25519, rsa:2048, rsa:3072, rsa:4096, aes:128, aes:192 or aes:256")
+		kt := fs.String("type", "ec:p256", "`KIND`: ec:p256, ec:p384, ec:p521, ed25519, rsa:2048, rsa:3072, rsa:4096, ml-dsa-44, ml-dsa-65,\n"+
+			"ml-dsa-87, an SLH-DSA parameter set (slh-dsa-sha2-128s … slh-dsa-shake-256f), aes:128, aes:192 or aes:256")
 		label := fs.String("label", "", "the key's CKA_LABEL (required)")
 		idHex := fs.String("id", "", "the key's CKA_ID in `HEX`")
 		return func(o *options, args []string) error {

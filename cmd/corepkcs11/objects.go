@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -16,17 +15,20 @@ import (
 
 	"github.com/corepkcs11/corepkcs11/ck"
 	"github.com/corepkcs11/corepkcs11/object"
+	"github.com/corepkcs11/corepkcs11/pki"
 )
 
 // objectInfo is what list prints of an object.
 type objectInfo struct {
-	Class   string   `json:"class"`
-	Label   string   `json:"label"`
-	ID      string   `json:"id"`
-	KeyType string   `json:"key_type,omitempty"`
-	Bits    int      `json:"bits,omitempty"`
-	Flags   []string `json:"flags"`
-	URI     string   `json:"uri"`
+	Class   string `json:"class"`
+	Label   string `json:"label"`
+	ID      string `json:"id"`
+	KeyType string `json:"key_type,omitempty"`
+	Bits    int    `json:"bits,omitempty"`
+	// ParameterSet names the parameter set of an ML-DSA or SLH-DSA key.
+	ParameterSet string   `json:"parameter_set,omitempty"`
+	Flags        []string `json:"flags"`
+	URI          string   `json:"uri"`
 }
 
 // flagNames are the boolean attributes list shows, in this order.
@@ -40,9 +42,27 @@ var flagNames = []struct {
 	{ck.CKA_WRAP, "wrap"}, {ck.CKA_UNWRAP, "unwrap"}, {ck.CKA_DERIVE, "derive"}, {ck.CKA_TRUSTED, "trusted"},
 }
 
+// parameterSetName is the FIPS name of a key's CKA_PARAMETER_SET
+// (ML-DSA-65, SLH-DSA-SHAKE-128f), or its CKP_ name for sets this token
+// does not implement.
+func parameterSetName(kt ck.KeyType, set uint) string {
+	switch kt {
+	case ck.CKK_ML_DSA:
+		if p, ok := object.MLDSAParameterSet(set); ok {
+			return p.Name
+		}
+	case ck.CKK_SLH_DSA:
+		if p, ok := object.SLHDSAParameterSet(set); ok {
+			return p.ID.String()
+		}
+	}
+	return ck.ParameterSetName(kt, ck.ParameterSet(set))
+}
+
 // describe reads what list shows of object h.
 func (t *tokenSession) describe(h ck.ObjectHandle) (objectInfo, error) {
-	types := []ck.AttributeType{ck.CKA_CLASS, ck.CKA_LABEL, ck.CKA_ID, ck.CKA_KEY_TYPE, ck.CKA_MODULUS, ck.CKA_EC_PARAMS, ck.CKA_VALUE_LEN}
+	types := []ck.AttributeType{ck.CKA_CLASS, ck.CKA_LABEL, ck.CKA_ID, ck.CKA_KEY_TYPE, ck.CKA_MODULUS, ck.CKA_EC_PARAMS, ck.CKA_VALUE_LEN,
+		ck.CKA_PARAMETER_SET}
 	for _, f := range flagNames {
 		types = append(types, f.t)
 	}
@@ -68,6 +88,9 @@ func (t *tokenSession) describe(h ck.ObjectHandle) (objectInfo, error) {
 			}
 		} else if n, ok := a.ULong(ck.CKA_VALUE_LEN); ok {
 			info.Bits = 8 * int(n)
+		}
+		if set, ok := a.ULong(ck.CKA_PARAMETER_SET); ok {
+			info.ParameterSet = parameterSetName(ck.KeyType(kt), set)
 		}
 	}
 	for _, f := range flagNames {
@@ -126,6 +149,9 @@ var listCommand = command{
 					key = fmt.Sprintf(" %s", i.KeyType)
 					if i.Bits > 0 {
 						key += fmt.Sprintf(" %d", i.Bits)
+					}
+					if i.ParameterSet != "" {
+						key += " " + i.ParameterSet
 					}
 				}
 				fmt.Printf("%s%s %q id=%s [%s]\n  %s\n", i.Class, key, i.Label, i.ID, strings.Join(i.Flags, " "), i.URI)
@@ -232,7 +258,7 @@ func (t *tokenSession) exportable(h ck.ObjectHandle, class ck.ObjectClass) (stri
 	if err != nil {
 		return "", nil, err
 	}
-	der, err := x509.MarshalPKIXPublicKey(pub)
+	der, err := pki.MarshalPublicKeyInfo(pub)
 	return "PUBLIC KEY", der, err
 }
 

@@ -1,0 +1,98 @@
+package mech
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"testing"
+
+	"github.com/cloudflare/circl/sign/slhdsa"
+
+	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/object"
+)
+
+// TestSLHDSAACVP signs NIST's deterministic SLH-DSA sigGen test cases
+// (external interface, pure) through CKM_SLH_DSA with
+// CKH_DETERMINISTIC_REQUIRED and the test's context: the signatures must
+// be NIST's, and the mechanism's verifier must take them.
+func TestSLHDSAACVP(t *testing.T) {
+	data, err := os.ReadFile("testdata/slhdsa-siggen-acvp.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Tests []struct {
+			TcID                            int    `json:"tcId"`
+			ParameterSet                    string `json:"parameterSet"`
+			Sk, Message, Context, Signature string
+		}
+	}
+	if err := json.Unmarshal(data, &f); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := Lookup(ck.CKM_SLH_DSA)
+	for _, v := range f.Tests {
+		id, err := slhdsa.IDByName(v.ParameterSet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _ := object.SLHDSAOf(id)
+		key, err := object.New(object.Template{object.ULong(ck.CKA_CLASS, uint(ck.CKO_PRIVATE_KEY)),
+			object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_SLH_DSA)), object.ULong(ck.CKA_PARAMETER_SET, p.Set),
+			object.Bytes(ck.CKA_VALUE, unhex(t, v.Sk))}, nil, object.Origin{})
+		if err != nil {
+			t.Fatalf("tcId %d: %v", v.TcID, err)
+		}
+		param := SignContext{Hedge: ck.CKH_DETERMINISTIC_REQUIRED, Context: unhex(t, v.Context)}
+		msg, want := unhex(t, v.Message), unhex(t, v.Signature)
+		if got := signWith(t, ck.CKM_SLH_DSA, key.Key(), param, msg, 0); !bytes.Equal(got, want) {
+			t.Errorf("tcId %d (%s): the signature is not NIST's", v.TcID, v.ParameterSet)
+		}
+		pub := key.Key().(*slhdsa.PrivateKey).PublicKey()
+		vf, err := m.NewVerifier(&pub, param)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := vf.Verify(msg, want); err != nil {
+			t.Errorf("tcId %d: CKM_SLH_DSA does not verify NIST's signature: %v", v.TcID, err)
+		}
+	}
+}
+
+// TestSLHDSA generates a key pair, signs hedged in parts with a context,
+// and has circl verify the signature; the errors CKM_SLH_DSA gives.
+func TestSLHDSA(t *testing.T) {
+	m, _ := Lookup(ck.CKM_SLH_DSA)
+	priv, pub := generatePQ(t, ck.CKM_SLH_DSA_KEY_PAIR_GEN, uint(ck.CKP_SLH_DSA_SHAKE_128F))
+	if k := pub.(*slhdsa.PublicKey); k.ID != slhdsa.SHAKE_128f {
+		t.Fatalf("generated an %v key", k.ID)
+	}
+	msg, ctx := bytes.Repeat([]byte("SLH-DSA "), 300), []byte("ctx")
+	sig := signWith(t, ck.CKM_SLH_DSA, priv, SignContext{Context: ctx}, msg, 1000)
+	if !slhdsa.Verify(pub.(*slhdsa.PublicKey), slhdsa.NewMessage(msg), sig, ctx) {
+		t.Error("circl does not verify the signature")
+	}
+	if slhdsa.Verify(pub.(*slhdsa.PublicKey), slhdsa.NewMessage(msg), sig, nil) {
+		t.Error("the signature verifies without its context")
+	}
+	v, _ := m.NewVerifier(pub, SignContext{Context: []byte("other")})
+	if err := v.Verify(msg, sig); ck.ToRV(err) != ck.CKR_SIGNATURE_INVALID {
+		t.Errorf("verify under another context: %v", err)
+	}
+	v, _ = m.NewVerifier(pub, nil)
+	if err := v.Verify(msg, sig[1:]); ck.ToRV(err) != ck.CKR_SIGNATURE_LEN_RANGE {
+		t.Errorf("short signature: %v", err)
+	}
+	mlPriv, _ := generatePQ(t, ck.CKM_ML_DSA_KEY_PAIR_GEN, uint(ck.CKP_ML_DSA_44))
+	if _, err := m.NewSigner(mlPriv, nil); ck.ToRV(err) != ck.CKR_KEY_TYPE_INCONSISTENT {
+		t.Errorf("sign with an ML-DSA key: %v", err)
+	}
+	if _, err := m.NewSigner(priv, SignContext{Hedge: 9}); ck.ToRV(err) != ck.CKR_MECHANISM_PARAM_INVALID {
+		t.Errorf("unknown hedge: %v", err)
+	}
+	gen, _ := Lookup(ck.CKM_SLH_DSA_KEY_PAIR_GEN)
+	if _, _, err := gen.GenerateKeyPair(nil, object.Template{object.ULong(ck.CKA_PARAMETER_SET, 13)}, nil); ck.ToRV(err) != ck.CKR_PARAMETER_SET_NOT_SUPPORTED {
+		t.Errorf("parameter set 13: %v", err)
+	}
+}

@@ -1,0 +1,201 @@
+package pki
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+
+	"github.com/cloudflare/circl/sign"
+	"github.com/cloudflare/circl/sign/slhdsa"
+
+	"github.com/corepkcs11/corepkcs11/ck"
+	"github.com/corepkcs11/corepkcs11/object"
+)
+
+// Go's crypto/x509 knows neither ML-DSA nor SLH-DSA: their public keys
+// are circl's (a sign.PublicKey of an ML-DSA scheme, a *slhdsa.PublicKey)
+// and are read and written here. circl's SLH-DSA keys are sign keys too,
+// so the type switches look for them first.
+
+// ParsePublicKeyInfo parses a DER SubjectPublicKeyInfo, such as
+// CKA_PUBLIC_KEY_INFO: what x509.ParsePKIXPublicKey reads, and Ed448 and
+// X448 (RFC 8410: ed448.PublicKey, *object.X448PublicKey), ML-DSA (RFC
+// 9881) and SLH-DSA (RFC 9909) keys.
+func ParsePublicKeyInfo(der []byte) (crypto.PublicKey, error) {
+	pub, err := x509.ParsePKIXPublicKey(der)
+	if err == nil {
+		return pub, nil
+	}
+	oid, raw, perr := object.ParsePublicKeyInfo(der)
+	if perr != nil {
+		return nil, err
+	}
+	if c, ok := object.OctetCurveByOID(oid); ok {
+		pub, err := c.NewPublicKey(raw)
+		if err != nil {
+			return nil, fmt.Errorf("pki: %w", err)
+		}
+		return pub, nil
+	}
+	for _, p := range object.MLDSAParameterSets {
+		if oid.Equal(p.OID) {
+			return p.Scheme.UnmarshalBinaryPublicKey(raw)
+		}
+	}
+	for _, p := range object.SLHDSAParameterSets {
+		if oid.Equal(p.OID) {
+			k := &slhdsa.PublicKey{ID: p.ID}
+			if len(raw) != p.ID.Scheme().PublicKeySize() {
+				return nil, fmt.Errorf("pki: an %v public key of %d bytes", p.ID, len(raw))
+			}
+			return k, k.UnmarshalBinary(raw)
+		}
+	}
+	return nil, err
+}
+
+// MarshalPublicKeyInfo encodes a public key as a DER SubjectPublicKeyInfo,
+// as x509.MarshalPKIXPublicKey does, and ML-DSA and SLH-DSA keys too.
+func MarshalPublicKeyInfo(pub crypto.PublicKey) ([]byte, error) {
+	switch k := pub.(type) {
+	case *slhdsa.PublicKey:
+		if p, ok := object.SLHDSAOf(k.ID); ok {
+			raw, _ := k.MarshalBinary()
+			return object.RawPublicKeyInfo(p.OID, raw), nil
+		}
+	case sign.PublicKey:
+		if p, ok := object.MLDSAOf(k.Scheme()); ok {
+			raw, _ := k.MarshalBinary()
+			return object.RawPublicKeyInfo(p.OID, raw), nil
+		}
+	}
+	return x509.MarshalPKIXPublicKey(pub)
+}
+
+// pqPublicKeyTemplate describes an ML-DSA or SLH-DSA public key as a
+// CKO_PUBLIC_KEY, or returns false for other keys.
+func pqPublicKeyTemplate(pub any) (object.Template, bool) {
+	class := object.ULong(ck.CKA_CLASS, uint(ck.CKO_PUBLIC_KEY))
+	switch k := pub.(type) {
+	case *slhdsa.PublicKey:
+		if p, ok := object.SLHDSAOf(k.ID); ok {
+			raw, _ := k.MarshalBinary()
+			return object.Template{class, object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_SLH_DSA)),
+				object.ULong(ck.CKA_PARAMETER_SET, p.Set), object.Bytes(ck.CKA_VALUE, raw)}, true
+		}
+	case sign.PublicKey:
+		if p, ok := object.MLDSAOf(k.Scheme()); ok {
+			raw, _ := k.MarshalBinary()
+			return object.Template{class, object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_ML_DSA)),
+				object.ULong(ck.CKA_PARAMETER_SET, p.Set), object.Bytes(ck.CKA_VALUE, raw)}, true
+		}
+	}
+	return nil, false
+}
+
+// seeded is an ML-DSA private key of circl, which keeps the seed it was
+// made from (nil when it was read from its expanded form).
+type seeded interface{ Seed() []byte }
+
+// pqPrivateKeyTemplate describes an ML-DSA or SLH-DSA private key as a
+// CKO_PRIVATE_KEY, or returns false for other keys. An ML-DSA key gets
+// CKA_SEED when circl kept its seed.
+func pqPrivateKeyTemplate(key any) (object.Template, bool) {
+	class := object.ULong(ck.CKA_CLASS, uint(ck.CKO_PRIVATE_KEY))
+	switch k := key.(type) {
+	case *slhdsa.PrivateKey:
+		if p, ok := object.SLHDSAOf(k.ID); ok {
+			raw, _ := k.MarshalBinary()
+			return object.Template{class, object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_SLH_DSA)),
+				object.ULong(ck.CKA_PARAMETER_SET, p.Set), object.Bytes(ck.CKA_VALUE, raw)}, true
+		}
+	case sign.PrivateKey:
+		if p, ok := object.MLDSAOf(k.Scheme()); ok {
+			raw, _ := k.MarshalBinary()
+			t := object.Template{class, object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_ML_DSA)),
+				object.ULong(ck.CKA_PARAMETER_SET, p.Set), object.Bytes(ck.CKA_VALUE, raw)}
+			if s, ok := k.(seeded); ok && len(s.Seed()) > 0 {
+				t = append(t, object.Bytes(ck.CKA_SEED, s.Seed()))
+			}
+			return t, true
+		}
+	}
+	return nil, false
+}
+
+// pkcs8 is a PKCS#8 PrivateKeyInfo (RFC 5958's OneAsymmetricKey, whose
+// optional trailing fields are accepted and not read).
+type pkcs8 struct {
+	Version    int
+	Algorithm  pkix.AlgorithmIdentifier
+	PrivateKey []byte
+	Rest       []asn1.RawValue `asn1:"optional"`
+}
+
+// mldsaBoth is the "both" arm of RFC 9881's ML-DSA private key CHOICE.
+type mldsaBoth struct {
+	Seed        []byte
+	ExpandedKey []byte
+}
+
+// parseMLDSAPKCS8 reads an ML-DSA private key in PKCS#8 as RFC 9881
+// section 6 encodes it: the seed ([0] IMPLICIT OCTET STRING), the
+// expanded key (OCTET STRING), or both (a SEQUENCE of the two, which must
+// agree).
+func parseMLDSAPKCS8(der []byte) (sign.PrivateKey, error) {
+	var info pkcs8
+	if rest, err := asn1.Unmarshal(der, &info); err != nil || len(rest) != 0 {
+		return nil, errors.New("pki: not a PKCS#8 PrivateKeyInfo")
+	}
+	var p object.MLDSA
+	for _, ps := range object.MLDSAParameterSets {
+		if info.Algorithm.Algorithm.Equal(ps.OID) {
+			p = ps
+		}
+	}
+	if p.Scheme == nil {
+		return nil, fmt.Errorf("pki: PKCS#8 algorithm %v is not ML-DSA", info.Algorithm.Algorithm)
+	}
+	if len(info.Algorithm.Parameters.FullBytes) != 0 {
+		return nil, errors.New("pki: an ML-DSA AlgorithmIdentifier has no parameters")
+	}
+	var choice asn1.RawValue
+	if rest, err := asn1.Unmarshal(info.PrivateKey, &choice); err != nil || len(rest) != 0 {
+		return nil, errors.New("pki: the ML-DSA private key is not DER")
+	}
+	var seed, expanded []byte
+	switch {
+	case choice.Class == asn1.ClassContextSpecific && choice.Tag == 0 && !choice.IsCompound:
+		seed = choice.Bytes
+	case choice.Class == asn1.ClassUniversal && choice.Tag == asn1.TagOctetString && !choice.IsCompound:
+		expanded = choice.Bytes
+	case choice.Class == asn1.ClassUniversal && choice.Tag == asn1.TagSequence:
+		var both mldsaBoth
+		if rest, err := asn1.Unmarshal(choice.FullBytes, &both); err != nil || len(rest) != 0 {
+			return nil, errors.New("pki: the ML-DSA private key's both SEQUENCE is malformed")
+		}
+		seed, expanded = both.Seed, both.ExpandedKey
+	default:
+		return nil, errors.New("pki: the ML-DSA private key is none of seed, expandedKey or both")
+	}
+	if seed == nil {
+		if len(expanded) != p.Scheme.PrivateKeySize() {
+			return nil, fmt.Errorf("pki: an %s expanded key of %d bytes", p.Name, len(expanded))
+		}
+		return p.Scheme.UnmarshalBinaryPrivateKey(expanded)
+	}
+	if len(seed) != object.MLDSASeedSize {
+		return nil, fmt.Errorf("pki: an ML-DSA seed of %d bytes", len(seed))
+	}
+	_, priv := p.Scheme.DeriveKey(seed)
+	if expanded != nil {
+		if raw, _ := priv.MarshalBinary(); !bytes.Equal(raw, expanded) {
+			return nil, errors.New("pki: the ML-DSA expanded key is not the one its seed gives")
+		}
+	}
+	return priv, nil
+}
