@@ -19,12 +19,15 @@ import (
 // CKM_ECDH1_DERIVE also takes X25519 and X448 keys (RFC 7748), as the
 // mechanisms specification allows; the cofactor variant is for curves
 // in Weierstrass form only, and P-256, P-384 and P-521 have cofactor 1,
-// so it computes the same secret there.
+// so it computes the same secret there. The flags leave out
+// CKF_EC_CURVENAME, which concerns the mechanisms that read CKA_EC_PARAMS
+// (the key generations) and which 2.40 clients such as pkcs11test reject
+// on a mechanism they know.
 func init() {
 	register(&Mechanism{
 		Type:     ck.CKM_ECDH1_DERIVE,
 		Packages: "crypto/ecdh, github.com/cloudflare/circl/dh/x448",
-		Info:     Info{255, ecInfo.MaxKeySize, ecInfo.Flags | ck.CKF_EC_CURVENAME | ck.CKF_DERIVE},
+		Info:     Info{255, ecInfo.MaxKeySize, ecInfo.Flags | ck.CKF_DERIVE},
 		KeyTypes: []ck.KeyType{ck.CKK_EC, ck.CKK_EC_MONTGOMERY},
 		Param:    ECDH1Param,
 		Derive: func(base *object.Object, p Param, n int, _ Objects) ([]byte, error) {
