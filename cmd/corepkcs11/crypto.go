@@ -19,7 +19,7 @@ import (
 
 // signMechanism is the mechanism sign and verify use with a key of type
 // kt: the one named, else ECDSA over a SHA-256 the command computes
-// (every module offers CKM_ECDSA), CKM_EDDSA for Ed25519 keys, or
+// (every module offers CKM_ECDSA), CKM_EDDSA for Ed25519 and Ed448 keys, or
 // CKM_SHA256_RSA_PKCS.
 func signMechanism(name string, kt ck.KeyType) (client.Mechanism, error) {
 	if name == "" {
@@ -28,6 +28,8 @@ func signMechanism(name string, kt ck.KeyType) (client.Mechanism, error) {
 			return client.Mechanism{Type: ck.CKM_ECDSA}, nil
 		case ck.CKK_EC_EDWARDS:
 			return client.Mechanism{Type: ck.CKM_EDDSA}, nil
+		case ck.CKK_EC_MONTGOMERY:
+			return client.Mechanism{}, usagef("X25519 and X448 keys agree on keys (C_DeriveKey); they do not sign")
 		}
 		return client.Mechanism{Type: ck.CKM_SHA256_RSA_PKCS}, nil
 	}
@@ -106,9 +108,9 @@ var signCommand = command{
 	name:    "sign",
 	summary: "sign a file with a private key",
 	about: "Signs a file with a private key in the token. EC keys sign with ECDSA over SHA-256 and write a DER\n" +
-		"signature, as OpenSSL writes and reads it (--format raw writes r||s); Ed25519 keys with EdDSA; RSA\n" +
-		"keys with SHA256-RSA-PKCS. --mechanism names another (CKM_ name or pkcs11-tool's short form, e.g.\n" +
-		"SHA384-RSA-PKCS-PSS).",
+		"signature, as OpenSSL writes and reads it (--format raw writes r||s); Ed25519 and Ed448 keys with\n" +
+		"EdDSA (Ed25519, or Ed448 with an empty context, as OpenSSL signs); RSA keys with SHA256-RSA-PKCS.\n" +
+		"--mechanism names another (CKM_ name or pkcs11-tool's short form, e.g. SHA384-RSA-PKCS-PSS).",
 	example: "corepkcs11 sign --key 'Device Priv TLS Key' --in firmware.bin --out firmware.sig",
 	common:  withModule | withToken | withPIN,
 	setup: func(fs *flag.FlagSet) func(*options, []string) error {

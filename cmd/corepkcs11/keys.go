@@ -72,7 +72,7 @@ func (t *tokenSession) keyType(h ck.ObjectHandle) (ck.KeyType, error) {
 // when none is chosen: the SHA-1 of the public key's DER, so that a key
 // and its certificate imported separately get the same one.
 func keyID(pub crypto.PublicKey) []byte {
-	der, err := x509.MarshalPKIXPublicKey(pub)
+	der, err := object.MarshalPublicKeyInfo(pub)
 	if err != nil {
 		return nil
 	}
@@ -84,33 +84,46 @@ func keyID(pub crypto.PublicKey) []byte {
 var keyTypes = map[string]struct {
 	mech   ck.MechanismType
 	size   uint   // RSA modulus bits, AES key bytes
-	params []byte // CKA_EC_PARAMS of EC and Edwards keys
+	params []byte // CKA_EC_PARAMS of EC, Edwards and Montgomery keys
+	// csr is true for the keys Go's x509 writes a certificate request
+	// with, which provision --generate can make.
+	csr bool
 }{
-	"ec:p256":  {ck.CKM_EC_KEY_PAIR_GEN, 0, object.Curves[0].Params},
-	"ec:p384":  {ck.CKM_EC_KEY_PAIR_GEN, 0, object.Curves[1].Params},
-	"ec:p521":  {ck.CKM_EC_KEY_PAIR_GEN, 0, object.Curves[2].Params},
-	"ed25519":  {ck.CKM_EC_EDWARDS_KEY_PAIR_GEN, 0, object.Ed25519Params},
-	"rsa:2048": {ck.CKM_RSA_PKCS_KEY_PAIR_GEN, 2048, nil},
-	"rsa:3072": {ck.CKM_RSA_PKCS_KEY_PAIR_GEN, 3072, nil},
-	"rsa:4096": {ck.CKM_RSA_PKCS_KEY_PAIR_GEN, 4096, nil},
-	"aes:128":  {ck.CKM_AES_KEY_GEN, 16, nil},
-	"aes:192":  {ck.CKM_AES_KEY_GEN, 24, nil},
-	"aes:256":  {ck.CKM_AES_KEY_GEN, 32, nil},
+	"ec:p256":  {ck.CKM_EC_KEY_PAIR_GEN, 0, object.Curves[0].Params, true},
+	"ec:p384":  {ck.CKM_EC_KEY_PAIR_GEN, 0, object.Curves[1].Params, true},
+	"ec:p521":  {ck.CKM_EC_KEY_PAIR_GEN, 0, object.Curves[2].Params, true},
+	"ed25519":  {ck.CKM_EC_EDWARDS_KEY_PAIR_GEN, 0, object.Ed25519Params, true},
+	"ed448":    {ck.CKM_EC_EDWARDS_KEY_PAIR_GEN, 0, object.Ed448Params, false},
+	"x25519":   {ck.CKM_EC_MONTGOMERY_KEY_PAIR_GEN, 0, object.X25519Params, false},
+	"x448":     {ck.CKM_EC_MONTGOMERY_KEY_PAIR_GEN, 0, object.X448Params, false},
+	"rsa:2048": {ck.CKM_RSA_PKCS_KEY_PAIR_GEN, 2048, nil, true},
+	"rsa:3072": {ck.CKM_RSA_PKCS_KEY_PAIR_GEN, 3072, nil, true},
+	"rsa:4096": {ck.CKM_RSA_PKCS_KEY_PAIR_GEN, 4096, nil, true},
+	"aes:128":  {ck.CKM_AES_KEY_GEN, 16, nil, false},
+	"aes:192":  {ck.CKM_AES_KEY_GEN, 24, nil, false},
+	"aes:256":  {ck.CKM_AES_KEY_GEN, 32, nil, false},
 }
+
+// pairKinds names the key pairs keygen makes, for usage messages.
+const pairKinds = "ec:p256, ec:p384, ec:p521, ed25519, ed448, x25519, x448, rsa:2048, rsa:3072, rsa:4096"
 
 // generatedPair generates a key pair of kind kt in the token, both halves
 // on the token, the private one private, sensitive and not extractable,
-// and gives both the id (or, when empty, keyID of the public key). It
-// returns the private key's handle and the public key.
+// and gives both the id (or, when empty, keyID of the public key).
+// X25519 and X448 keys are for key agreement: their private key gets
+// CKA_DERIVE instead of CKA_SIGN. It returns the private key's handle
+// and the public key.
 func (t *tokenSession) generatePair(kt, privLabel, pubLabel string, id []byte) (ck.ObjectHandle, crypto.PublicKey, error) {
 	spec, ok := keyTypes[kt]
 	if !ok || spec.mech == ck.CKM_AES_KEY_GEN {
-		return 0, nil, usagef("--type %q: one of ec:p256, ec:p384, ec:p521, ed25519, rsa:2048, rsa:3072, rsa:4096", kt)
+		return 0, nil, usagef("--type %q: one of %s", kt, pairKinds)
 	}
+	agrees := spec.mech == ck.CKM_EC_MONTGOMERY_KEY_PAIR_GEN
 	pubT := object.Template{object.Bool(ck.CKA_TOKEN, true), object.Bool(ck.CKA_PRIVATE, false), object.String(ck.CKA_LABEL, pubLabel),
-		object.Bool(ck.CKA_VERIFY, true)}
+		object.Bool(ck.CKA_VERIFY, !agrees)}
 	privT := object.Template{object.Bool(ck.CKA_TOKEN, true), object.Bool(ck.CKA_PRIVATE, true), object.Bool(ck.CKA_SENSITIVE, true),
-		object.Bool(ck.CKA_EXTRACTABLE, false), object.String(ck.CKA_LABEL, privLabel), object.Bool(ck.CKA_SIGN, true)}
+		object.Bool(ck.CKA_EXTRACTABLE, false), object.String(ck.CKA_LABEL, privLabel), object.Bool(ck.CKA_SIGN, !agrees),
+		object.Bool(ck.CKA_DERIVE, agrees)}
 	if spec.params != nil {
 		pubT = append(pubT, object.Bytes(ck.CKA_EC_PARAMS, spec.params))
 	} else {
@@ -151,7 +164,7 @@ var keygenCommand = command{
 	example: "corepkcs11 keygen --type rsa:3072 --label signing-key",
 	common:  withModule | withToken | withPIN,
 	setup: func(fs *flag.FlagSet) func(*options, []string) error {
-		kt := fs.String("type", "ec:p256", "`KIND`: ec:p256, ec:p384, ec:p521, ed25519, rsa:2048, rsa:3072, rsa:4096, aes:128, aes:192 or aes:256")
+		kt := fs.String("type", "ec:p256", "`KIND`: "+pairKinds+", aes:128, aes:192 or aes:256")
 		label := fs.String("label", "", "the key's CKA_LABEL (required)")
 		idHex := fs.String("id", "", "the key's CKA_ID in `HEX`")
 		return func(o *options, args []string) error {
@@ -317,12 +330,14 @@ func onlyItem(name string, data []byte, class ck.ObjectClass) (pki.Item, error) 
 	return found[0], nil
 }
 
-// publicOf is the public key of a parsed certificate, private or public key.
+// publicOf is the public key of a parsed certificate, private or public
+// key; private keys that only agree on keys (X25519, X448) have Public
+// too, but are no crypto.Signer.
 func publicOf(v any) crypto.PublicKey {
 	switch k := v.(type) {
 	case *x509.Certificate:
 		return k.PublicKey
-	case crypto.Signer:
+	case interface{ Public() crypto.PublicKey }:
 		return k.Public()
 	}
 	return v

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -65,6 +64,8 @@ func (t *tokenSession) describe(h ck.ObjectHandle) (objectInfo, error) {
 		} else if p, ok := a.Find(ck.CKA_EC_PARAMS); ok {
 			if curve, err := object.CurveByParams(p); err == nil {
 				info.Bits = curve.Curve.Params().BitSize
+			} else if curve, ok := object.OctetCurveByParams(p); ok {
+				info.Bits = curve.Bits
 			}
 		} else if n, ok := a.ULong(ck.CKA_VALUE_LEN); ok {
 			info.Bits = 8 * int(n)
@@ -232,7 +233,7 @@ func (t *tokenSession) exportable(h ck.ObjectHandle, class ck.ObjectClass) (stri
 	if err != nil {
 		return "", nil, err
 	}
-	der, err := x509.MarshalPKIXPublicKey(pub)
+	der, err := object.MarshalPublicKeyInfo(pub)
 	return "PUBLIC KEY", der, err
 }
 
