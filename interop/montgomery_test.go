@@ -1,11 +1,17 @@
 package interop
 
 import (
+	"bytes"
+	"crypto/ecdh"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cloudflare/circl/dh/x448"
+	"github.com/cloudflare/circl/sign/ed448"
 )
 
 // TestMontgomeryCLI: corepkcs11 keygen --type x25519 and x448 make key
@@ -100,4 +106,60 @@ func TestCurvesTools(t *testing.T) {
 	out = e.run(t, "", "p11tool", "--provider", modulePath, "--login", "--list-all", "pkcs11:token=curves")
 	mustContain(t, "p11tool --list-all", out, "Type: Public key (EdDSA (Ed448))\n\tLabel: ed448", "Type: Private key (EdDSA (Ed25519))\n\tLabel: ed448",
 		"Type: Private key\n\tLabel: x25519", "Type: Private key\n\tLabel: x448")
+}
+
+// TestCurvesCABI compiles testdata/curves.c and runs it against the
+// module: RFC 8032's Ed448 and Ed448ph vectors through C_Sign and
+// C_Verify with CK_EDDSA_PARAMS, and key pairs of Ed448, X25519 and X448
+// from C_GenerateKeyPair, whose public keys Go's crypto/ecdh and circl
+// derive again from the private keys the program prints, and an Ed448ph
+// signature with a context that circl verifies.
+func TestCurvesCABI(t *testing.T) {
+	out := runChecks(t, newEnv(t), "testdata/curves.c")
+	keys, sigs := 0, 0
+	for _, line := range strings.Split(out, "\n") {
+		fields := strings.Fields(line)
+		switch {
+		case len(fields) == 4 && fields[0] == "KEY":
+			keys++
+			value, point := unhexString(t, fields[2]), unhexString(t, fields[3])
+			var want []byte
+			switch fields[1] {
+			case "Ed448":
+				want = ed448.NewKeyFromSeed(value).Public().(ed448.PublicKey)
+			case "X25519":
+				k, err := ecdh.X25519().NewPrivateKey(value)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want = k.PublicKey().Bytes()
+			case "X448":
+				var pub, secret x448.Key
+				copy(secret[:], value)
+				x448.KeyGen(&pub, &secret)
+				want = pub[:]
+			}
+			if len(point) != len(want)+2 || !bytes.Equal(point[2:], want) {
+				t.Errorf("%s: CKA_EC_POINT %x, the private key's public key %x", fields[1], point, want)
+			}
+		case len(fields) == 4 && fields[0] == "SIG":
+			sigs++
+			pub, ctx, sig := unhexString(t, fields[1]), unhexString(t, fields[2]), unhexString(t, fields[3])
+			if len(pub) != 59 || !ed448.VerifyPh(pub[2:], []byte("a message from the C ABI"), sig, string(ctx)) {
+				t.Errorf("circl does not verify the Ed448ph signature %x of key %x", sig, pub)
+			}
+		}
+	}
+	if keys != 3 || sigs != 1 || !strings.Contains(out, "PASS CKA_DERIVE as asked") {
+		t.Fatalf("the checks did not run to the end (%d keys, %d signatures):\n%s", keys, sigs, out)
+	}
+}
+
+func unhexString(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
