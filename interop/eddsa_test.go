@@ -83,7 +83,7 @@ func TestEd25519CLI(t *testing.T) {
 	}
 	cli("init", "--label", "ed", "--kdf", "fast", "--so-pin", soPIN, "--pin", userPIN)
 	cli("keygen", "--type", "ed25519", "--label", "edkey", "--pin", userPIN)
-	mustContain(t, "list", cli("list", "--pin", userPIN), `private EC_EDWARDS "edkey"`, `public EC_EDWARDS "edkey"`)
+	mustContain(t, "list", cli("list", "--pin", userPIN), `private EC_EDWARDS 255 "edkey"`, `public EC_EDWARDS 255 "edkey"`)
 	file, sig, pub, cert := filepath.Join(dir, "f"), filepath.Join(dir, "f.sig"), filepath.Join(dir, "pub.pem"), filepath.Join(dir, "cert.pem")
 	if err := os.WriteFile(file, []byte("firmware"), 0o600); err != nil {
 		t.Fatal(err)
@@ -105,5 +105,59 @@ func TestEd25519CLI(t *testing.T) {
 	if out, err := exec.Command("openssl", "req", "-in", csr, "-noout", "-verify", "-text").CombinedOutput(); err != nil ||
 		!strings.Contains(string(out), "verify OK") || !strings.Contains(string(out), "ED25519") {
 		t.Fatalf("openssl req -verify of the Ed25519 CSR: %v\n%s", err, out)
+	}
+}
+
+// TestEd448CLI: corepkcs11 keygen --type ed448 makes a key list shows as
+// a 448-bit Edwards key; sign (EdDSA by default: Ed448 with an empty
+// context, as OpenSSL signs) makes a signature OpenSSL verifies with the
+// exported public key. An Ed448 key OpenSSL generates imports from its
+// PKCS#8 PEM: the token exports the public key OpenSSL derives, and
+// signs as OpenSSL does with the key (Ed448 signatures are
+// deterministic).
+func TestEd448CLI(t *testing.T) {
+	e := newEnv(t)
+	bin := cliBinary(t)
+	dir := t.TempDir()
+	cli := func(args ...string) string {
+		t.Helper()
+		return e.run(t, "", bin, args...)
+	}
+	openssl := func(args ...string) string {
+		t.Helper()
+		return e.run(t, "", "openssl", args...)
+	}
+	cli("init", "--label", "ed448", "--kdf", "fast", "--so-pin", soPIN, "--pin", userPIN)
+	cli("keygen", "--type", "ed448", "--label", "edkey", "--pin", userPIN)
+	mustContain(t, "list", cli("list", "--pin", userPIN), `private EC_EDWARDS 448 "edkey"`, `public EC_EDWARDS 448 "edkey"`)
+	file, sig, pub := filepath.Join(dir, "f"), filepath.Join(dir, "f.sig"), filepath.Join(dir, "pub.pem")
+	if err := os.WriteFile(file, []byte(strings.Repeat("firmware for an Ed448 key\n", 100)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cli("sign", "--key", "edkey", "--in", file, "--out", sig, "--pin", userPIN)
+	if s, _ := os.ReadFile(sig); len(s) != 114 {
+		t.Fatalf("an Ed448 signature of %d bytes", len(s))
+	}
+	mustContain(t, "verify", cli("verify", "--key", "edkey", "--in", file, "--sig", sig, "--pin", userPIN), "signature verified")
+	cli("export", "edkey", "--out", pub)
+	mustContain(t, "openssl pkeyutl -verify", openssl("pkeyutl", "-verify", "-pubin", "-inkey", pub, "-rawin", "-in", file, "-sigfile", sig),
+		"Signature Verified Successfully")
+
+	key, keyPub, exported := filepath.Join(dir, "k.pem"), filepath.Join(dir, "kpub.pem"), filepath.Join(dir, "exported.pem")
+	openssl("genpkey", "-algorithm", "ED448", "-out", key)
+	openssl("pkey", "-in", key, "-pubout", "-out", keyPub)
+	cli("import", "key", key, "--label", "imported", "--pin", userPIN)
+	cli("export", "imported", "--out", exported)
+	want, _ := os.ReadFile(keyPub)
+	if got, _ := os.ReadFile(exported); string(got) != string(want) {
+		t.Errorf("the imported key's public key:\n%s\nOpenSSL's:\n%s", got, want)
+	}
+	tokenSig, opensslSig := filepath.Join(dir, "token.sig"), filepath.Join(dir, "openssl.sig")
+	cli("sign", "--key", "imported", "--in", file, "--out", tokenSig, "--pin", userPIN)
+	openssl("pkeyutl", "-sign", "-inkey", key, "-rawin", "-in", file, "-out", opensslSig)
+	a, _ := os.ReadFile(tokenSig)
+	b, _ := os.ReadFile(opensslSig)
+	if len(a) != 114 || string(a) != string(b) {
+		t.Errorf("the token's Ed448 signature %x, OpenSSL's %x", a, b)
 	}
 }

@@ -19,8 +19,8 @@ import (
 
 // signMechanism is the mechanism sign and verify use with a key of type
 // kt: the one named, else ECDSA over a SHA-256 the command computes
-// (every module offers CKM_ECDSA), CKM_EDDSA for Ed25519 keys, CKM_ML_DSA
-// and CKM_SLH_DSA (pure, no context) for ML-DSA and SLH-DSA keys, or
+// (every module offers CKM_ECDSA), CKM_EDDSA for Ed25519 and Ed448 keys,
+// CKM_ML_DSA and CKM_SLH_DSA (pure, no context) for ML-DSA and SLH-DSA keys, or
 // CKM_SHA256_RSA_PKCS.
 func signMechanism(name string, kt ck.KeyType) (client.Mechanism, error) {
 	if name == "" {
@@ -33,6 +33,8 @@ func signMechanism(name string, kt ck.KeyType) (client.Mechanism, error) {
 			return client.Mechanism{Type: ck.CKM_ML_DSA}, nil
 		case ck.CKK_SLH_DSA:
 			return client.Mechanism{Type: ck.CKM_SLH_DSA}, nil
+		case ck.CKK_EC_MONTGOMERY:
+			return client.Mechanism{}, usagef("X25519 and X448 keys agree on keys (C_DeriveKey); they do not sign")
 		}
 		return client.Mechanism{Type: ck.CKM_SHA256_RSA_PKCS}, nil
 	}
@@ -111,10 +113,10 @@ var signCommand = command{
 	name:    "sign",
 	summary: "sign a file with a private key",
 	about: "Signs a file with a private key in the token. EC keys sign with ECDSA over SHA-256 and write a DER\n" +
-		"signature, as OpenSSL writes and reads it (--format raw writes r||s); Ed25519 keys with EdDSA, ML-DSA\n" +
-		"and SLH-DSA keys with pure ML-DSA and SLH-DSA (hedged, no context); RSA\n" +
-		"keys with SHA256-RSA-PKCS. --mechanism names another (CKM_ name or pkcs11-tool's short form, e.g.\n" +
-		"SHA384-RSA-PKCS-PSS).",
+		"signature, as OpenSSL writes and reads it (--format raw writes r||s); Ed25519 and Ed448 keys with\n" +
+		"EdDSA (Ed25519, or Ed448 with an empty context, as OpenSSL signs); ML-DSA and SLH-DSA keys with\n" +
+		"pure ML-DSA and SLH-DSA (hedged, no context); RSA keys with SHA256-RSA-PKCS. --mechanism names\n" +
+		"another (CKM_ name or pkcs11-tool's short form, e.g. SHA384-RSA-PKCS-PSS).",
 	example: "corepkcs11 sign --key 'Device Priv TLS Key' --in firmware.bin --out firmware.sig",
 	common:  withModule | withToken | withPIN,
 	setup: func(fs *flag.FlagSet) func(*options, []string) error {

@@ -84,25 +84,33 @@ func keyID(pub crypto.PublicKey) []byte {
 type keySpec struct {
 	mech   ck.MechanismType
 	size   uint   // RSA modulus bits, AES key bytes
-	params []byte // CKA_EC_PARAMS of EC and Edwards keys
+	params []byte // CKA_EC_PARAMS of EC, Edwards and Montgomery keys
 	set    uint   // CKA_PARAMETER_SET of ML-DSA and SLH-DSA keys
+	// csr is true for the keys Go's x509 writes a certificate request
+	// with, which provision --generate can make.
+	csr bool
 }
 
 // keyTypes are the keys keygen makes; the ML-DSA and SLH-DSA ones are
 // named after their parameter sets (ml-dsa-65, slh-dsa-shake-128f).
 var keyTypes = map[string]keySpec{
-	"ec:p256":  {ck.CKM_EC_KEY_PAIR_GEN, 0, object.Curves[0].Params, 0},
-	"ec:p384":  {ck.CKM_EC_KEY_PAIR_GEN, 0, object.Curves[1].Params, 0},
-	"ec:p521":  {ck.CKM_EC_KEY_PAIR_GEN, 0, object.Curves[2].Params, 0},
-	"ed25519":  {ck.CKM_EC_EDWARDS_KEY_PAIR_GEN, 0, object.Ed25519Params, 0},
-	"rsa:2048": {ck.CKM_RSA_PKCS_KEY_PAIR_GEN, 2048, nil, 0},
-	"rsa:3072": {ck.CKM_RSA_PKCS_KEY_PAIR_GEN, 3072, nil, 0},
-	"rsa:4096": {ck.CKM_RSA_PKCS_KEY_PAIR_GEN, 4096, nil, 0},
-	"aes:128":  {ck.CKM_AES_KEY_GEN, 16, nil, 0},
-	"aes:192":  {ck.CKM_AES_KEY_GEN, 24, nil, 0},
-	"aes:256":  {ck.CKM_AES_KEY_GEN, 32, nil, 0},
+	"ec:p256":  {ck.CKM_EC_KEY_PAIR_GEN, 0, object.Curves[0].Params, 0, true},
+	"ec:p384":  {ck.CKM_EC_KEY_PAIR_GEN, 0, object.Curves[1].Params, 0, true},
+	"ec:p521":  {ck.CKM_EC_KEY_PAIR_GEN, 0, object.Curves[2].Params, 0, true},
+	"ed25519":  {ck.CKM_EC_EDWARDS_KEY_PAIR_GEN, 0, object.Ed25519Params, 0, true},
+	"ed448":    {ck.CKM_EC_EDWARDS_KEY_PAIR_GEN, 0, object.Ed448Params, 0, false},
+	"x25519":   {ck.CKM_EC_MONTGOMERY_KEY_PAIR_GEN, 0, object.X25519Params, 0, false},
+	"x448":     {ck.CKM_EC_MONTGOMERY_KEY_PAIR_GEN, 0, object.X448Params, 0, false},
+	"rsa:2048": {ck.CKM_RSA_PKCS_KEY_PAIR_GEN, 2048, nil, 0, true},
+	"rsa:3072": {ck.CKM_RSA_PKCS_KEY_PAIR_GEN, 3072, nil, 0, true},
+	"rsa:4096": {ck.CKM_RSA_PKCS_KEY_PAIR_GEN, 4096, nil, 0, true},
+	"aes:128":  {ck.CKM_AES_KEY_GEN, 16, nil, 0, false},
+	"aes:192":  {ck.CKM_AES_KEY_GEN, 24, nil, 0, false},
+	"aes:256":  {ck.CKM_AES_KEY_GEN, 32, nil, 0, false},
 }
 
+// ML-DSA and SLH-DSA keys are left out of provision --generate: Go's
+// crypto/x509 cannot make the CSR they would sign.
 func init() {
 	for _, p := range object.MLDSAParameterSets {
 		keyTypes[strings.ToLower(p.Name)] = keySpec{mech: ck.CKM_ML_DSA_KEY_PAIR_GEN, set: p.Set}
@@ -113,21 +121,25 @@ func init() {
 }
 
 // pairKinds names the key pair kinds for usage messages.
-const pairKinds = "ec:p256, ec:p384, ec:p521, ed25519, rsa:2048, rsa:3072, rsa:4096, ml-dsa-44, ml-dsa-65, ml-dsa-87, slh-dsa-sha2-128s … slh-dsa-shake-256f"
+const pairKinds = "ec:p256, ec:p384, ec:p521, ed25519, ed448, x25519, x448, rsa:2048, rsa:3072, rsa:4096, ml-dsa-44, ml-dsa-65, ml-dsa-87, slh-dsa-sha2-128s … slh-dsa-shake-256f"
 
 // generatedPair generates a key pair of kind kt in the token, both halves
 // on the token, the private one private, sensitive and not extractable,
-// and gives both the id (or, when empty, keyID of the public key). It
-// returns the private key's handle and the public key.
+// and gives both the id (or, when empty, keyID of the public key).
+// X25519 and X448 keys are for key agreement: their private key gets
+// CKA_DERIVE instead of CKA_SIGN. It returns the private key's handle
+// and the public key.
 func (t *tokenSession) generatePair(kt, privLabel, pubLabel string, id []byte) (ck.ObjectHandle, crypto.PublicKey, error) {
 	spec, ok := keyTypes[kt]
 	if !ok || spec.mech == ck.CKM_AES_KEY_GEN {
 		return 0, nil, usagef("--type %q: one of %s", kt, pairKinds)
 	}
+	agrees := spec.mech == ck.CKM_EC_MONTGOMERY_KEY_PAIR_GEN
 	pubT := object.Template{object.Bool(ck.CKA_TOKEN, true), object.Bool(ck.CKA_PRIVATE, false), object.String(ck.CKA_LABEL, pubLabel),
-		object.Bool(ck.CKA_VERIFY, true)}
+		object.Bool(ck.CKA_VERIFY, !agrees)}
 	privT := object.Template{object.Bool(ck.CKA_TOKEN, true), object.Bool(ck.CKA_PRIVATE, true), object.Bool(ck.CKA_SENSITIVE, true),
-		object.Bool(ck.CKA_EXTRACTABLE, false), object.String(ck.CKA_LABEL, privLabel), object.Bool(ck.CKA_SIGN, true)}
+		object.Bool(ck.CKA_EXTRACTABLE, false), object.String(ck.CKA_LABEL, privLabel), object.Bool(ck.CKA_SIGN, !agrees),
+		object.Bool(ck.CKA_DERIVE, agrees)}
 	switch {
 	case spec.set != 0:
 		pubT = append(pubT, object.ULong(ck.CKA_PARAMETER_SET, spec.set))
@@ -171,8 +183,8 @@ var keygenCommand = command{
 	example: "corepkcs11 keygen --type rsa:3072 --label signing-key",
 	common:  withModule | withToken | withPIN,
 	setup: func(fs *flag.FlagSet) func(*options, []string) error {
-		kt := fs.String("type", "ec:p256", "`KIND`: ec:p256, ec:p384, ec:p521, ed25519, rsa:2048, rsa:3072, rsa:4096, ml-dsa-44, ml-dsa-65,\n"+
-			"ml-dsa-87, an SLH-DSA parameter set (slh-dsa-sha2-128s … slh-dsa-shake-256f), aes:128, aes:192 or aes:256")
+		kt := fs.String("type", "ec:p256", "`KIND`: ec:p256, ec:p384, ec:p521, ed25519, ed448, x25519, x448, rsa:2048, rsa:3072, rsa:4096,\n"+
+			"ml-dsa-44, ml-dsa-65, ml-dsa-87, an SLH-DSA parameter set (slh-dsa-sha2-128s … slh-dsa-shake-256f), aes:128, aes:192 or aes:256")
 		label := fs.String("label", "", "the key's CKA_LABEL (required)")
 		idHex := fs.String("id", "", "the key's CKA_ID in `HEX`")
 		return func(o *options, args []string) error {
@@ -338,12 +350,14 @@ func onlyItem(name string, data []byte, class ck.ObjectClass) (pki.Item, error) 
 	return found[0], nil
 }
 
-// publicOf is the public key of a parsed certificate, private or public key.
+// publicOf is the public key of a parsed certificate, private or public
+// key; private keys that only agree on keys (X25519, X448) have Public
+// too, but are no crypto.Signer.
 func publicOf(v any) crypto.PublicKey {
 	switch k := v.(type) {
 	case *x509.Certificate:
 		return k.PublicKey
-	case crypto.Signer:
+	case interface{ Public() crypto.PublicKey }:
 		return k.Public()
 	}
 	return v

@@ -85,6 +85,8 @@ func (t *tokenSession) describe(h ck.ObjectHandle) (objectInfo, error) {
 		} else if p, ok := a.Find(ck.CKA_EC_PARAMS); ok {
 			if curve, err := object.CurveByParams(p); err == nil {
 				info.Bits = curve.Curve.Params().BitSize
+			} else if curve, ok := object.OctetCurveByParams(p); ok {
+				info.Bits = curve.Bits
 			}
 		} else if n, ok := a.ULong(ck.CKA_VALUE_LEN); ok {
 			info.Bits = 8 * int(n)

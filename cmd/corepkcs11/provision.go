@@ -319,9 +319,7 @@ func (p *provisioning) check() error {
 		return usagef("--key comes with its certificate, --cert")
 	}
 	if p.generate {
-		// ML-DSA and SLH-DSA keys are left out: Go's crypto/x509 cannot
-		// make the CSR they would sign.
-		if spec, ok := keyTypes[p.keyType]; !ok || spec.mech == ck.CKM_AES_KEY_GEN || spec.set != 0 {
+		if spec, ok := keyTypes[p.keyType]; !ok || !spec.csr {
 			return usagef("--type %q: one of ec:p256, ec:p384, ec:p521, ed25519, rsa:2048, rsa:3072, rsa:4096", p.keyType)
 		}
 		if _, err := parseSubject(p.subject); err != nil {
@@ -588,12 +586,16 @@ func (t *tokenSession) existing(labels []string, force bool) ([]ck.ObjectHandle,
 
 // importPair imports a parsed private key, private and sensitive, and a
 // public key object beside it, both on the token with id, and returns
-// their URIs.
+// their URIs. An X25519 or X448 private key, for key agreement, gets
+// CKA_DERIVE, which is false by default, and not CKA_SIGN.
 func (t *tokenSession) importPair(key pki.Item, privLabel, pubLabel string, id []byte) ([]string, error) {
 	common := object.Template{object.Bool(ck.CKA_TOKEN, true), object.Bytes(ck.CKA_ID, id)}
 	// CKA_EXTRACTABLE's default is the token's choice: it is set.
 	privT := append(slices.Clone(key.Template), append(common, object.String(ck.CKA_LABEL, privLabel),
 		object.Bool(ck.CKA_PRIVATE, true), object.Bool(ck.CKA_SENSITIVE, true), object.Bool(ck.CKA_EXTRACTABLE, false))...)
+	if kt, _ := key.Template.ULong(ck.CKA_KEY_TYPE); ck.KeyType(kt) == ck.CKK_EC_MONTGOMERY {
+		privT = append(privT, object.Bool(ck.CKA_DERIVE, true), object.Bool(ck.CKA_SIGN, false))
+	}
 	if _, err := t.s.CreateObject(privT); err != nil {
 		return nil, fmt.Errorf("importing the private key: %w", err)
 	}
