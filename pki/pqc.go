@@ -59,7 +59,8 @@ func ParsePublicKeyInfo(der []byte) (crypto.PublicKey, error) {
 }
 
 // MarshalPublicKeyInfo encodes a public key as a DER SubjectPublicKeyInfo,
-// as x509.MarshalPKIXPublicKey does, and ML-DSA and SLH-DSA keys too.
+// as x509.MarshalPKIXPublicKey does, and Ed448, X448, ML-DSA and SLH-DSA
+// keys too.
 func MarshalPublicKeyInfo(pub crypto.PublicKey) ([]byte, error) {
 	switch k := pub.(type) {
 	case *slhdsa.PublicKey:
@@ -73,7 +74,7 @@ func MarshalPublicKeyInfo(pub crypto.PublicKey) ([]byte, error) {
 			return object.RawPublicKeyInfo(p.OID, raw), nil
 		}
 	}
-	return x509.MarshalPKIXPublicKey(pub)
+	return object.MarshalPublicKeyInfo(pub)
 }
 
 // pqPublicKeyTemplate describes an ML-DSA or SLH-DSA public key as a
