@@ -78,6 +78,7 @@ func TestCABIRandomCalls(t *testing.T) {
 	if n, _ := strconv.Atoi(field(out, "started")); n < 1000 {
 		t.Fatalf("only %d operations started:\n%s", n, out)
 	}
+	t.Logf("%s derivations made a key", field(out, "derived"))
 }
 
 // TestSecretKeys compiles testdata/secret.c and runs it against the

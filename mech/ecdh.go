@@ -132,6 +132,8 @@ func agreement(priv any) (func(public []byte) ([]byte, error), error) {
 	return nil, errors.New("not a private key of a curve it agrees on")
 }
 
+// agreementECDH is the agreement of a crypto/ecdh key: a NIST curve's,
+// whose public keys are uncompressed points, or X25519's.
 func agreementECDH(k *ecdh.PrivateKey) func([]byte) ([]byte, error) {
 	return func(public []byte) ([]byte, error) {
 		pub, err := k.Curve().NewPublicKey(public)

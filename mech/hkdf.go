@@ -1,6 +1,7 @@
 package mech
 
 import (
+	"crypto"
 	"crypto/hkdf"
 	"slices"
 
@@ -27,7 +28,7 @@ func init() {
 			Type:        t,
 			Packages:    "crypto/hkdf",
 			Info:        Info{Flags: ck.CKF_DERIVE},
-			KeyTypes:    []ck.KeyType{ck.CKK_GENERIC_SECRET, ck.CKK_HKDF},
+			KeyTypes:    hkdfKeyTypes,
 			Param:       HKDFParam,
 			DataBase:    true,
 			DerivesData: t == ck.CKM_HKDF_DATA,
@@ -38,8 +39,8 @@ func init() {
 	}
 }
 
-// hkdfSaltKeyTypes are the keys whose value may be an HKDF salt.
-var hkdfSaltKeyTypes = []ck.KeyType{ck.CKK_GENERIC_SECRET, ck.CKK_HKDF}
+// hkdfKeyTypes are the keys HKDF takes as its input, and as its salt.
+var hkdfKeyTypes = []ck.KeyType{ck.CKK_GENERIC_SECRET, ck.CKK_HKDF}
 
 // deriveHKDF runs the HKDF steps the parameter selects on the value of
 // base and returns n bytes (the expand step) or the pseudorandom key
@@ -68,7 +69,7 @@ func deriveHKDF(t ck.MechanismType, base *object.Object, p Param, n int, objects
 			return nil, err
 		}
 	}
-	secret, err := hkdfInput(t, base, params.Extract && salt != nil)
+	secret, err := hkdfInput(t, base, h, params.Extract, salt != nil)
 	if err != nil {
 		return nil, err
 	}
@@ -89,20 +90,30 @@ func deriveHKDF(t ck.MechanismType, base *object.Object, p Param, n int, objects
 	return out, nil
 }
 
-// hkdfInput is the input keying material: a key's value, or a data
-// object's, which the specification allows only for an extract step with
-// a salt (a data object is no secret the token guards).
-func hkdfInput(t ck.MechanismType, base *object.Object, salted bool) ([]byte, error) {
+// hkdfInput is the input keying material of hash h's HKDF: a key's
+// value, or a data object's. The specification takes a data object only
+// for an extract step with a salt (a data object is no secret the token
+// guards), and of the hash's length. The expand step alone needs a
+// pseudorandom key of at least the hash's length (RFC 5869 section 2.3);
+// an extract step takes a key of any length, so that the secret of an
+// ECDH on one curve can feed HKDF over any hash.
+func hkdfInput(t ck.MechanismType, base *object.Object, h crypto.Hash, extract, salted bool) ([]byte, error) {
+	var v []byte
 	if base.Class() == ck.CKO_DATA {
-		if !salted {
+		if !extract || !salted {
 			return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v from a data object needs the extract step with a salt", t)
 		}
-		v, _ := base.Value(ck.CKA_VALUE)
+		if v, _ = base.Value(ck.CKA_VALUE); len(v) != h.Size() {
+			return nil, ck.Errorf(ck.CKR_KEY_SIZE_RANGE, "%v: a data object of %d bytes, not the %d of %v", t, len(v), h.Size(), h)
+		}
 		return v, nil
 	}
 	v, ok := base.Key().([]byte)
-	if !ok {
+	switch {
+	case !ok:
 		return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "%v needs a secret key", t)
+	case !extract && len(v) < h.Size():
+		return nil, ck.Errorf(ck.CKR_KEY_SIZE_RANGE, "%v: the expand step alone needs a key of at least %d bytes for %v, not %d", t, h.Size(), h, len(v))
 	}
 	return v, nil
 }
@@ -124,11 +135,8 @@ func hkdfSalt(t ck.MechanismType, params HKDFParams, objects Objects) ([]byte, e
 			return nil, err
 		}
 		v, ok := k.Key().([]byte)
-		if k.Class() != ck.CKO_SECRET_KEY || !ok || !slices.Contains(hkdfSaltKeyTypes, k.KeyType()) {
+		if k.Class() != ck.CKO_SECRET_KEY || !ok || !slices.Contains(hkdfKeyTypes, k.KeyType()) {
 			return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v: hSaltKey is not a generic secret or HKDF key", t)
-		}
-		if !k.Bool(ck.CKA_DERIVE) {
-			return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v: hSaltKey does not have CKA_DERIVE", t)
 		}
 		return v, nil
 	}

@@ -62,36 +62,45 @@ func TestHKDFVectors(t *testing.T) {
 }
 
 // TestHKDFSaltKeyAndDataBase takes the salt from a key, and the input
-// from a data object, which the specification allows with a salt only.
+// from a data object, which the specification allows with a salt only,
+// and of the hash's length.
 func TestHKDFSaltKeyAndDataBase(t *testing.T) {
 	m, _ := Lookup(ck.CKM_HKDF_DATA)
 	ikm, salt := unhex(t, "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b"), unhex(t, "000102030405060708090a0b0c")
 	want := unhex(t, "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865")
 	saltKey := secretObject(t, ck.CKK_GENERIC_SECRET, salt, object.Bool(ck.CKA_DERIVE, true))
-	noDerive := secretObject(t, ck.CKK_GENERIC_SECRET, salt)
 	aes := secretObject(t, ck.CKK_AES, make([]byte, 16), object.Bool(ck.CKA_DERIVE, true))
 	objects := func(h ck.ObjectHandle) (*object.Object, error) {
 		switch h {
 		case 1:
 			return saltKey, nil
-		case 2:
-			return noDerive, nil
 		case 3:
 			return aes, nil
 		}
 		return nil, ck.CKR_MECHANISM_PARAM_INVALID
 	}
-	data, err := object.New(object.Template{object.ULong(ck.CKA_CLASS, uint(ck.CKO_DATA)), object.Bytes(ck.CKA_VALUE, ikm)}, nil, object.Origin{})
+	info := unhex(t, "f0f1f2f3f4f5f6f7f8f9")
+	p := HKDFParams{Extract: true, Expand: true, PRF: ck.CKM_SHA256, SaltType: ck.CKF_HKDF_SALT_KEY, SaltKey: 1, Info: info}
+	if got, err := m.Derive(secretObject(t, ck.CKK_HKDF, ikm), p, len(want), objects); err != nil || !bytes.Equal(got, want) {
+		t.Errorf("salt key: %x, %v", got, err)
+	}
+	dataObject := func(v []byte) *object.Object {
+		o, err := object.New(object.Template{object.ULong(ck.CKA_CLASS, uint(ck.CKO_DATA)), object.Bytes(ck.CKA_VALUE, v)}, nil, object.Origin{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	ikm32 := bytes.Repeat([]byte{0x0b}, 32)
+	data := dataObject(ikm32)
+	fromKey, err := m.Derive(secretObject(t, ck.CKK_HKDF, ikm32), p, 42, objects)
 	if err != nil {
 		t.Fatal(err)
 	}
-	info := unhex(t, "f0f1f2f3f4f5f6f7f8f9")
-	p := HKDFParams{Extract: true, Expand: true, PRF: ck.CKM_SHA256, SaltType: ck.CKF_HKDF_SALT_KEY, SaltKey: 1, Info: info}
-	for _, base := range []*object.Object{secretObject(t, ck.CKK_HKDF, ikm), data} {
-		if got, err := m.Derive(base, p, len(want), objects); err != nil || !bytes.Equal(got, want) {
-			t.Errorf("salt key, base %v: %x, %v", base.Class(), got, err)
-		}
+	if got, err := m.Derive(data, p, 42, objects); err != nil || !bytes.Equal(got, fromKey) {
+		t.Errorf("data object base: %x, %v; the same value as a key gives %x", got, err, fromKey)
 	}
+	key := secretObject(t, ck.CKK_HKDF, ikm32)
 	for _, c := range []struct {
 		name string
 		base *object.Object
@@ -101,17 +110,18 @@ func TestHKDFSaltKeyAndDataBase(t *testing.T) {
 	}{
 		{"data base without salt", data, HKDFParams{Extract: true, Expand: true, PRF: ck.CKM_SHA256, SaltType: ck.CKF_HKDF_SALT_NULL}, 32, ck.CKR_MECHANISM_PARAM_INVALID},
 		{"data base, expand only", data, HKDFParams{Expand: true, PRF: ck.CKM_SHA256}, 32, ck.CKR_MECHANISM_PARAM_INVALID},
-		{"salt key without CKA_DERIVE", data, HKDFParams{Extract: true, PRF: ck.CKM_SHA256, SaltType: ck.CKF_HKDF_SALT_KEY, SaltKey: 2}, 0, ck.CKR_MECHANISM_PARAM_INVALID},
-		{"AES salt key", data, HKDFParams{Extract: true, PRF: ck.CKM_SHA256, SaltType: ck.CKF_HKDF_SALT_KEY, SaltKey: 3}, 0, ck.CKR_MECHANISM_PARAM_INVALID},
-		{"unknown salt key", data, HKDFParams{Extract: true, PRF: ck.CKM_SHA256, SaltType: ck.CKF_HKDF_SALT_KEY, SaltKey: 9}, 0, ck.CKR_MECHANISM_PARAM_INVALID},
-		{"empty salt data", data, HKDFParams{Extract: true, PRF: ck.CKM_SHA256, SaltType: ck.CKF_HKDF_SALT_DATA}, 0, ck.CKR_MECHANISM_PARAM_INVALID},
-		{"bad salt type", data, HKDFParams{Extract: true, PRF: ck.CKM_SHA256, SaltType: 8}, 0, ck.CKR_MECHANISM_PARAM_INVALID},
-		{"neither step", data, HKDFParams{PRF: ck.CKM_SHA256}, 32, ck.CKR_MECHANISM_PARAM_INVALID},
-		{"not a hash", data, HKDFParams{Expand: true, PRF: ck.CKM_AES_ECB}, 32, ck.CKR_MECHANISM_PARAM_INVALID},
-		{"expand without a length", saltKey, HKDFParams{Expand: true, PRF: ck.CKM_SHA256}, 0, ck.CKR_TEMPLATE_INCOMPLETE},
-		{"extract to another length", saltKey, HKDFParams{Extract: true, PRF: ck.CKM_SHA256, SaltType: ck.CKF_HKDF_SALT_NULL}, 16, ck.CKR_TEMPLATE_INCONSISTENT},
-		{"expand too long", saltKey, HKDFParams{Expand: true, PRF: ck.CKM_SHA256}, 255*32 + 1, ck.CKR_TEMPLATE_INCONSISTENT},
-		{"not HKDF params", saltKey, ECDH1Params{}, 32, ck.CKR_MECHANISM_PARAM_INVALID},
+		{"data base shorter than the hash", dataObject(ikm), p, 42, ck.CKR_KEY_SIZE_RANGE},
+		{"expand only from a key shorter than the hash", secretObject(t, ck.CKK_HKDF, ikm32[:31]), HKDFParams{Expand: true, PRF: ck.CKM_SHA256}, 32, ck.CKR_KEY_SIZE_RANGE},
+		{"AES salt key", key, HKDFParams{Extract: true, PRF: ck.CKM_SHA256, SaltType: ck.CKF_HKDF_SALT_KEY, SaltKey: 3}, 0, ck.CKR_MECHANISM_PARAM_INVALID},
+		{"unknown salt key", key, HKDFParams{Extract: true, PRF: ck.CKM_SHA256, SaltType: ck.CKF_HKDF_SALT_KEY, SaltKey: 9}, 0, ck.CKR_MECHANISM_PARAM_INVALID},
+		{"empty salt data", key, HKDFParams{Extract: true, PRF: ck.CKM_SHA256, SaltType: ck.CKF_HKDF_SALT_DATA}, 0, ck.CKR_MECHANISM_PARAM_INVALID},
+		{"bad salt type", key, HKDFParams{Extract: true, PRF: ck.CKM_SHA256, SaltType: 8}, 0, ck.CKR_MECHANISM_PARAM_INVALID},
+		{"neither step", key, HKDFParams{PRF: ck.CKM_SHA256}, 32, ck.CKR_MECHANISM_PARAM_INVALID},
+		{"not a hash", key, HKDFParams{Expand: true, PRF: ck.CKM_AES_ECB}, 32, ck.CKR_MECHANISM_PARAM_INVALID},
+		{"expand without a length", key, HKDFParams{Expand: true, PRF: ck.CKM_SHA256}, 0, ck.CKR_TEMPLATE_INCOMPLETE},
+		{"extract to another length", key, HKDFParams{Extract: true, PRF: ck.CKM_SHA256, SaltType: ck.CKF_HKDF_SALT_NULL}, 16, ck.CKR_TEMPLATE_INCONSISTENT},
+		{"expand too long", key, HKDFParams{Expand: true, PRF: ck.CKM_SHA256}, 255*32 + 1, ck.CKR_TEMPLATE_INCONSISTENT},
+		{"not HKDF params", key, ECDH1Params{}, 32, ck.CKR_MECHANISM_PARAM_INVALID},
 	} {
 		if _, err := m.Derive(c.base, c.p, c.n, objects); ck.ToRV(err) != c.want {
 			t.Errorf("%s: %v, want %v", c.name, err, c.want)

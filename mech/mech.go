@@ -83,8 +83,8 @@ type Mechanism struct {
 	GenerateKey func(p Param, tmpl object.Template) (material object.Template, err error)
 	// Derive computes the value of the object C_DeriveKey makes from
 	// base (CKF_DERIVE): n bytes, or, when n is 0, the length of the
-	// mechanism's own result. objects finds an object the parameter
-	// names by handle (HKDF's salt key), as the application sees it.
+	// mechanism's own result. objects finds a key the parameter names
+	// by handle (HKDF's salt key).
 	Derive func(base *object.Object, p Param, n int, objects Objects) ([]byte, error)
 	// DataBase: Derive also takes a data object as its base, besides
 	// keys of KeyTypes (HKDF, given a salt).
@@ -94,9 +94,11 @@ type Mechanism struct {
 	DerivesData bool
 }
 
-// Objects looks up an object by handle for a mechanism, as the calling
-// session sees it: CKR_MECHANISM_PARAM_INVALID for a handle it does not
-// see, since the handle came in a parameter.
+// Objects looks up a key a mechanism's parameter names by handle (HKDF's
+// salt key), as the calling session sees it and as the key's policy lets
+// the mechanism use it (CKA_DERIVE, CKA_ALLOWED_MECHANISMS):
+// CKR_MECHANISM_PARAM_INVALID otherwise, since the handle came in a
+// parameter.
 type Objects func(ck.ObjectHandle) (*object.Object, error)
 
 // Signer is a signature in progress. Message data comes through Update

@@ -42,9 +42,10 @@ type Origin struct {
 }
 
 // New builds an object from an application's template, as C_CreateObject,
-// C_GenerateKey and C_GenerateKeyPair do. For generated keys, material
-// holds what the mechanism produced (class, key type, key values); the
-// application's template may repeat those only with the same value.
+// C_GenerateKey, C_GenerateKeyPair, C_UnwrapKey and C_DeriveKey do. For
+// the keys a mechanism makes, material holds what it produced (class, key
+// type, key values); the application's template may repeat those only
+// with the same value, except where the origin forbids it (see Origin).
 //
 // Errors carry the CKR the spec names: CKR_TEMPLATE_INCOMPLETE,
 // CKR_TEMPLATE_INCONSISTENT, CKR_ATTRIBUTE_TYPE_INVALID,

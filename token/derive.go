@@ -35,24 +35,25 @@ func (m *Module) DeriveKey(h ck.SessionHandle, mc Mechanism, baseKey ck.ObjectHa
 	if err != nil {
 		return 0, err
 	}
-	objects := func(h ck.ObjectHandle) (*object.Object, error) {
-		return s.visibleObject(h, ck.CKR_MECHANISM_PARAM_INVALID)
-	}
-	value, err := mm.Derive(base, mc.Param, n, objects)
+	value, err := mm.Derive(base, mc.Param, n, s.paramKey(mm))
 	if err != nil {
 		return 0, err
 	}
-	defer clear(value)
-	material := object.Template{object.ULong(ck.CKA_CLASS, uint(class)), object.Bytes(ck.CKA_VALUE, slices.Clone(value))}
+	material := object.Template{object.ULong(ck.CKA_CLASS, uint(class)), object.Bytes(ck.CKA_VALUE, value)}
 	if class == ck.CKO_DATA {
 		// CKA_VALUE_LEN said how long the data is; a data object has no
-		// such attribute.
+		// such attribute. The value is as secret as a key's, so the
+		// object is private unless the template says otherwise.
 		tmpl = slices.DeleteFunc(slices.Clone(tmpl), func(a object.Attribute) bool { return a.Type == ck.CKA_VALUE_LEN })
+		if _, ok := tmpl.Find(ck.CKA_PRIVATE); !ok {
+			tmpl = append(tmpl, object.Bool(ck.CKA_PRIVATE, true))
+		}
 	} else if _, ok := tmpl.ULong(ck.CKA_KEY_TYPE); !ok {
 		material = append(material, object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_GENERIC_SECRET)))
 	}
 	obj, err := object.New(tmpl, material, object.Origin{Base: base, SO: t.isSO()})
 	if err != nil {
+		clear(value)
 		return 0, err
 	}
 	return t.addOne(s, obj)
@@ -71,6 +72,25 @@ func (s *Session) deriveBase(h ck.ObjectHandle, mm *mech.Mechanism) (*object.Obj
 		}
 	}
 	return s.keyFor(h, mm, ck.CKA_DERIVE)
+}
+
+// paramKey is how a derivation's parameter reaches the keys it names
+// (HKDF's salt key): a key the session sees, which allows derivation and
+// the mechanism.
+func (s *Session) paramKey(mm *mech.Mechanism) mech.Objects {
+	return func(h ck.ObjectHandle) (*object.Object, error) {
+		k, err := s.visibleObject(h, ck.CKR_MECHANISM_PARAM_INVALID)
+		if err != nil {
+			return nil, err
+		}
+		if !k.Bool(ck.CKA_DERIVE) {
+			return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "key %d in the parameter does not have CKA_DERIVE", h)
+		}
+		if allowed, _ := k.Value(ck.CKA_ALLOWED_MECHANISMS); len(allowed) > 0 && !mechanismAllowed(allowed, mm.Type) {
+			return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "key %d in the parameter does not allow %v", h, mm.Type)
+		}
+		return k, nil
+	}
 }
 
 // deriveShape reads the class of the object to derive and its length in

@@ -113,6 +113,8 @@ func TestDeriveKeyRefusals(t *testing.T) {
 	must(t, err)
 	public, _ := ecdhPeer(t, m, h, pub)
 	ecdh1 := Mechanism{Type: ck.CKM_ECDH1_DERIVE, Param: mech.ECDH1Params{KDF: ck.CKD_NULL, PublicData: public}}
+	derivePub, _, err := m.GenerateKeyPair(h, Mechanism{Type: ck.CKM_EC_KEY_PAIR_GEN}, append(pt, object.Bool(ck.CKA_DERIVE, true)), st)
+	must(t, err)
 	aes, err := m.GenerateKey(h, Mechanism{Type: ck.CKM_AES_KEY_GEN}, object.Template{object.ULong(ck.CKA_VALUE_LEN, 16), object.Bool(ck.CKA_DERIVE, true)})
 	must(t, err)
 	generic, err := m.GenerateKey(h, Mechanism{Type: ck.CKM_GENERIC_SECRET_KEY_GEN}, object.Template{object.ULong(ck.CKA_VALUE_LEN, 32), object.Bool(ck.CKA_DERIVE, true)})
@@ -127,6 +129,7 @@ func TestDeriveKeyRefusals(t *testing.T) {
 	}{
 		{"base without CKA_DERIVE", ecdh1, noDerive, nil, ck.CKR_KEY_FUNCTION_NOT_PERMITTED},
 		{"public key as base", ecdh1, pub, nil, ck.CKR_KEY_FUNCTION_NOT_PERMITTED},
+		{"public key with CKA_DERIVE as base", ecdh1, derivePub, nil, ck.CKR_KEY_TYPE_INCONSISTENT},
 		{"AES key as base", ecdh1, aes, nil, ck.CKR_KEY_TYPE_INCONSISTENT},
 		{"no base", ecdh1, 0x7777, nil, ck.CKR_KEY_HANDLE_INVALID},
 		{"not a derivation", Mechanism{Type: ck.CKM_ECDSA}, priv, nil, ck.CKR_MECHANISM_INVALID},
@@ -172,4 +175,79 @@ func TestHKDFData(t *testing.T) {
 	}
 	_, err = m.DeriveKey(h, mc, base, object.Template{class(ck.CKO_SECRET_KEY), object.ULong(ck.CKA_VALUE_LEN, 42)})
 	wantRV(t, "CKM_HKDF_DATA making a secret key", err, ck.CKR_TEMPLATE_INCONSISTENT)
+}
+
+// TestDeriveKeyPolicy checks who may derive from what: sessions, logins,
+// CKA_ALLOWED_MECHANISMS and CKA_DERIVE of the base and of the salt key,
+// the visibility of both, and a template that would test a guess of the
+// derived value.
+func TestDeriveKeyPolicy(t *testing.T) {
+	m := newModule(t, nil)
+	slot := readyToken(t, m, "policy")
+	h := userSession(t, m, slot)
+	ro := mustOpen(t, m, slot, false)
+	secretKey := func(v []byte, derive bool, extra ...object.Attribute) ck.ObjectHandle {
+		t.Helper()
+		k, err := m.CreateObject(h, append(object.Template{class(ck.CKO_SECRET_KEY), object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_GENERIC_SECRET)),
+			object.Bytes(ck.CKA_VALUE, v), object.Bool(ck.CKA_DERIVE, derive), object.Bool(ck.CKA_EXTRACTABLE, true), object.Bool(ck.CKA_SENSITIVE, false)}, extra...))
+		must(t, err)
+		return k
+	}
+	allowed := object.Bytes(ck.CKA_ALLOWED_MECHANISMS, object.EncodeULong(uint(ck.CKM_AES_CBC)))
+	ikm := bytes.Repeat([]byte{7}, 32)
+	base := secretKey(ikm, true, object.Bool(ck.CKA_PRIVATE, false))
+	salt := secretKey([]byte("salt"), true)
+	saltNoDerive := secretKey([]byte("salt"), false)
+	saltNotAllowed := secretKey([]byte("salt"), true, allowed)
+	baseNotAllowed := secretKey(ikm, true, allowed)
+	privateBase := secretKey(ikm, true)
+	hkdfWith := func(saltKey ck.ObjectHandle) Mechanism {
+		return Mechanism{Type: ck.CKM_HKDF_DERIVE, Param: mech.HKDFParams{Extract: true, Expand: true, PRF: ck.CKM_SHA256, SaltType: ck.CKF_HKDF_SALT_KEY, SaltKey: saltKey}}
+	}
+	public := object.Template{object.ULong(ck.CKA_VALUE_LEN, 32), object.Bool(ck.CKA_PRIVATE, false), object.Bool(ck.CKA_SENSITIVE, false), object.Bool(ck.CKA_EXTRACTABLE, true)}
+	for _, c := range []struct {
+		name string
+		h    ck.SessionHandle
+		mc   Mechanism
+		base ck.ObjectHandle
+		tmpl object.Template
+		want ck.RV
+	}{
+		{"salt key without CKA_DERIVE", h, hkdfWith(saltNoDerive), base, public, ck.CKR_MECHANISM_PARAM_INVALID},
+		{"salt key that does not allow HKDF", h, hkdfWith(saltNotAllowed), base, public, ck.CKR_MECHANISM_PARAM_INVALID},
+		{"base that does not allow HKDF", h, hkdfWith(salt), baseNotAllowed, public, ck.CKR_MECHANISM_INVALID},
+		{"token key from a read-only session", ro, hkdfWith(salt), base, append(public, object.Bool(ck.CKA_TOKEN, true)), ck.CKR_SESSION_READ_ONLY},
+	} {
+		_, err := m.DeriveKey(c.h, c.mc, c.base, c.tmpl)
+		wantRV(t, c.name, err, c.want)
+	}
+
+	// A template that gives the value would tell whether a guess of it is right.
+	k, err := m.DeriveKey(h, hkdfWith(salt), base, public)
+	must(t, err)
+	guess := attribute(t, m, h, k, ck.CKA_VALUE)
+	_, err = m.DeriveKey(h, hkdfWith(salt), base, append(public, object.Bytes(ck.CKA_VALUE, guess)))
+	wantRV(t, "a template giving the derived value", err, ck.CKR_TEMPLATE_INCONSISTENT)
+
+	// CKM_HKDF_DATA from a data object: its output is private unless the template says otherwise.
+	data, err := m.CreateObject(h, object.Template{class(ck.CKO_DATA), object.Bytes(ck.CKA_VALUE, ikm)})
+	must(t, err)
+	hkdfData := hkdfWith(salt)
+	hkdfData.Type = ck.CKM_HKDF_DATA
+	d, err := m.DeriveKey(h, hkdfData, data, object.Template{object.ULong(ck.CKA_VALUE_LEN, 32)})
+	must(t, err)
+	if got := attribute(t, m, h, d, ck.CKA_PRIVATE); got[0] != 1 {
+		t.Error("a derived data object is not CKA_PRIVATE by default")
+	}
+	if got := attribute(t, m, h, d, ck.CKA_VALUE); !bytes.Equal(got, guess) {
+		t.Errorf("from a data object: %x; from a key of the same value: %x", got, guess)
+	}
+
+	must(t, m.Logout(h))
+	_, err = m.DeriveKey(h, hkdfWith(salt), base, public)
+	wantRV(t, "a private salt key, logged out", err, ck.CKR_MECHANISM_PARAM_INVALID)
+	_, err = m.DeriveKey(h, hkdfWith(salt), privateBase, public)
+	wantRV(t, "a private base, logged out", err, ck.CKR_KEY_HANDLE_INVALID)
+	_, err = m.DeriveKey(h, Mechanism{Type: ck.CKM_HKDF_DERIVE, Param: mech.HKDFParams{Expand: true, PRF: ck.CKM_SHA256}}, base, object.Template{object.ULong(ck.CKA_VALUE_LEN, 32)})
+	wantRV(t, "a private key, logged out", err, ck.CKR_USER_NOT_LOGGED_IN)
 }

@@ -18,6 +18,7 @@
 
 /* PKCS#11 3.0 values, which zck.h (from the 2.40 header) does not have. */
 #define CKK_EC_MONTGOMERY 0x41UL
+#define CKM_EC_MONTGOMERY_KEY_PAIR_GEN 0x1056UL
 #define CKM_HKDF_DERIVE 0x402aUL
 #define CKM_HKDF_DATA 0x402bUL
 #define CKF_HKDF_SALT_DATA 0x2UL
@@ -58,6 +59,27 @@ static CK_RV derive_secret(CK_SESSION_HANDLE s, CK_MECHANISM *m, CK_OBJECT_HANDL
 	return f->C_DeriveKey(s, m, base, t, len ? 6 : 5, out);
 }
 
+/* check_sensitivity derives sensitive keys from the imported key priv
+ * and from a key pair the token generates on the same curve: only the
+ * second's is CKA_ALWAYS_SENSITIVE, as its base was. */
+static void check_sensitivity(CK_SESSION_HANDLE s, CK_MECHANISM *ecdh, CK_OBJECT_HANDLE priv, int montgomery)
+{
+	static CK_BYTE p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+	static CK_BYTE x25519[] = {0x06, 0x03, 0x2b, 0x65, 0x6e};
+	CK_MECHANISM gen = {montgomery ? CKM_EC_MONTGOMERY_KEY_PAIR_GEN : CKM_EC_KEY_PAIR_GEN, NULL, 0};
+	CK_ATTRIBUTE pub_t[] = {{CKA_EC_PARAMS, montgomery ? x25519 : p256, montgomery ? sizeof x25519 : sizeof p256}};
+	CK_ATTRIBUTE priv_t[] = {{CKA_DERIVE, &yes, 1}, {CKA_SENSITIVE, &yes, 1}};
+	CK_OBJECT_HANDLE gen_pub, gen_priv, k;
+	EXPECT("C_GenerateKeyPair", f->C_GenerateKeyPair(s, &gen, pub_t, 1, priv_t, 2, &gen_pub, &gen_priv), CKR_OK);
+	CK_ULONG len = 16;
+	CK_ATTRIBUTE t[] = {{CKA_SENSITIVE, &yes, 1}, {CKA_VALUE_LEN, &len, sizeof len}};
+	EXPECT("derive a sensitive key from the generated key", f->C_DeriveKey(s, ecdh, gen_priv, t, 2, &k), CKR_OK);
+	CHECK("from a generated key: CKA_ALWAYS_SENSITIVE", bool_attr(s, k, CKA_ALWAYS_SENSITIVE) == CK_TRUE, "%d", bool_attr(s, k, CKA_ALWAYS_SENSITIVE));
+	CHECK("from a generated key: CKA_NEVER_EXTRACTABLE", bool_attr(s, k, CKA_NEVER_EXTRACTABLE) == CK_TRUE, "%d", bool_attr(s, k, CKA_NEVER_EXTRACTABLE));
+	EXPECT("derive a sensitive key from the imported key", f->C_DeriveKey(s, ecdh, priv, t, 2, &k), CKR_OK);
+	CHECK("from an imported key: not CKA_ALWAYS_SENSITIVE", bool_attr(s, k, CKA_ALWAYS_SENSITIVE) == CK_FALSE, "%d", bool_attr(s, k, CKA_ALWAYS_SENSITIVE));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 5 || (strcmp(argv[2], "p256") != 0 && strcmp(argv[2], "x25519") != 0)) {
@@ -96,7 +118,7 @@ int main(int argc, char **argv)
 	EXPECT("ECDH1 CKD_NULL", derive_secret(s, &ecdh, priv, 0, &z), CKR_OK);
 	print_value(s, z, "z");
 	CHECK("a derived key is not CKA_LOCAL", bool_attr(s, z, CKA_LOCAL) == CK_FALSE, "%d", bool_attr(s, z, CKA_LOCAL));
-	CHECK("a derived key is not CKA_ALWAYS_SENSITIVE", bool_attr(s, z, CKA_ALWAYS_SENSITIVE) == CK_FALSE, "%d", bool_attr(s, z, CKA_ALWAYS_SENSITIVE));
+	check_sensitivity(s, &ecdh, priv, montgomery);
 	ep.pPublicData = der;
 	ep.ulPublicDataLen = point_len + 2;
 	EXPECT("ECDH1 CKD_NULL, DER point, 16 bytes", derive_secret(s, &ecdh, priv, 16, &z16), CKR_OK);

@@ -37,6 +37,9 @@ static CK_MECHANISM_TYPE mechs[] = {
  * size, or 0 if the mechanism takes no structure with pointers. */
 static CK_ULONG plausible(CK_MECHANISM_TYPE t, CK_BYTE *param);
 
+/* salt_key is a generic secret key HKDF may take its salt from. */
+static CK_OBJECT_HANDLE salt_key;
+
 
 
 static unsigned rnd(unsigned n) { return n ? (unsigned)rand() % n : 0; }
@@ -47,8 +50,8 @@ static void fill(CK_BYTE *b, size_t n)
 		b[i] = (CK_BYTE)rand();
 }
 
-/* family picks one of main's keys (EC pair, RSA pair, AES, DES3) that
- * the mechanism may work with. */
+/* family picks one of main's keys (EC pair, RSA pair, AES, DES3,
+ * generic secret) that the mechanism may work with. */
 static unsigned family(CK_MECHANISM_TYPE t)
 {
 	switch (t) {
@@ -57,6 +60,9 @@ static unsigned family(CK_MECHANISM_TYPE t)
 		return rnd(2);
 	case CKM_ECDH1_DERIVE:
 		return 1;
+	case CKM_HKDF_DERIVE:
+	case CKM_HKDF_DATA:
+		return 6;
 	case CKM_RSA_PKCS:
 	case CKM_RSA_X_509:
 	case CKM_RSA_PKCS_PSS:
@@ -108,21 +114,23 @@ int main(int argc, char **argv)
 	CK_BBOOL yes = CK_TRUE;
 	CK_ULONG bits = 1024;
 	CK_BYTE e[] = {1, 0, 1};
-	CK_OBJECT_HANDLE keys[6];
+	CK_OBJECT_HANDLE keys[7];
 	CK_ATTRIBUTE ecPub[] = {{CKA_EC_PARAMS, p256, sizeof p256}, {CKA_VERIFY, &yes, 1}};
 	CK_ATTRIBUTE rsaPub[] = {{CKA_MODULUS_BITS, &bits, sizeof bits}, {CKA_PUBLIC_EXPONENT, e, sizeof e}, {CKA_VERIFY, &yes, 1}};
 	CK_ATTRIBUTE priv[] = {{CKA_SIGN, &yes, 1}, {CKA_DERIVE, &yes, 1}};
 	CK_MECHANISM ecGen = {CKM_EC_KEY_PAIR_GEN, NULL, 0}, rsaGen = {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
 	CK_ULONG aesLen = 32;
 	CK_ATTRIBUTE aes[] = {{CKA_VALUE_LEN, &aesLen, sizeof aesLen}, {CKA_EXTRACTABLE, &yes, 1}, {CKA_DERIVE, &yes, 1}};
-	CK_MECHANISM aesGen = {CKM_AES_KEY_GEN, NULL, 0}, des3Gen = {CKM_DES3_KEY_GEN, NULL, 0};
+	CK_MECHANISM aesGen = {CKM_AES_KEY_GEN, NULL, 0}, des3Gen = {CKM_DES3_KEY_GEN, NULL, 0}, genericGen = {CKM_GENERIC_SECRET_KEY_GEN, NULL, 0};
 	if (f->C_GenerateKeyPair(s, &ecGen, ecPub, 2, priv, 2, &keys[0], &keys[1]) != CKR_OK ||
 	    f->C_GenerateKeyPair(s, &rsaGen, rsaPub, 3, priv, 1, &keys[2], &keys[3]) != CKR_OK ||
-	    f->C_GenerateKey(s, &aesGen, aes, 3, &keys[4]) != CKR_OK || f->C_GenerateKey(s, &des3Gen, &aes[1], 1, &keys[5]) != CKR_OK)
+	    f->C_GenerateKey(s, &aesGen, aes, 3, &keys[4]) != CKR_OK || f->C_GenerateKey(s, &des3Gen, &aes[1], 1, &keys[5]) != CKR_OK ||
+	    f->C_GenerateKey(s, &genericGen, aes, 3, &keys[6]) != CKR_OK)
 		return 2;
 
+	salt_key = keys[6];
 	static CK_BYTE param[512], data[1024], out[1024];
-	long bad = 0, started = 0;
+	long bad = 0, started = 0, derived = 0;
 	for (long i = 0; i < iterations; i++) {
 		CK_MECHANISM m;
 		m.mechanism = mechs[rnd(sizeof mechs / sizeof mechs[0])];
@@ -142,7 +150,7 @@ int main(int argc, char **argv)
 			if (size != 0)
 				m.ulParameterLen = rnd(8) ? size : size - sizeof(CK_ULONG);
 		}
-		CK_OBJECT_HANDLE key = rnd(6) == 0 ? (CK_OBJECT_HANDLE)rand() : keys[rnd(6)];
+		CK_OBJECT_HANDLE key = rnd(6) == 0 ? (CK_OBJECT_HANDLE)rand() : keys[rnd(7)];
 		if (rnd(4)) /* mostly a key of the mechanism's family, to get past the key checks */
 			key = keys[family(m.mechanism)];
 		CK_ULONG dataLen = rnd(sizeof data + 1), outLen = rnd(sizeof out + 1);
@@ -169,6 +177,7 @@ int main(int argc, char **argv)
 			rvs[1] = f->C_DeriveKey(s, &m, key, rnd(2) ? deriveTemplate : NULL, rnd(4), &unwrapped);
 			if (rvs[1] == CKR_OK)
 				f->C_DestroyObject(s, unwrapped);
+			derived += (rvs[0] == CKR_OK) + (rvs[1] == CKR_OK);
 			rvs[2] = rvs[3] = CKR_OK;
 			break;
 		case 3:
@@ -234,7 +243,7 @@ int main(int argc, char **argv)
 		}
 	}
 	f->C_Finalize(NULL);
-	printf("started=%ld\n%ld rounds, %ld bad\n", started, iterations, bad);
+	printf("started=%ld\nderived=%ld\n%ld rounds, %ld bad\n", started, derived, iterations, bad);
 	return bad ? 1 : 0;
 }
 
@@ -285,7 +294,7 @@ static CK_ULONG plausible(CK_MECHANISM_TYPE t, CK_BYTE *param)
 		p->ulSaltType = rnd(6);
 		p->pSalt = rnd(4) ? tail : NULL;
 		p->ulSaltLen = rnd(385);
-		p->hSaltKey = rnd(0x10);
+		p->hSaltKey = rnd(2) ? salt_key : rnd(0x10);
 		p->pInfo = rnd(4) ? tail + 100 : NULL;
 		p->ulInfoLen = rnd(285);
 		return sizeof *p;
