@@ -55,6 +55,8 @@ var flagWords = []struct {
 	{ck.CKF_EC_UNCOMPRESS, "EC uncompressed points"},
 	{ck.CKF_EC_COMPRESS, "EC compressed points"},
 	{ck.CKF_EC_CURVENAME, "EC curve names"},
+	{ck.CKF_ENCAPSULATE, "encapsulate"},
+	{ck.CKF_DECAPSULATE, "decapsulate"},
 	{ck.CKF_EXTENSION, "extension"},
 }
 
@@ -197,7 +199,8 @@ func mechanismRow(typ ck.MechanismType, info pkcs11.MechanismInfo) (string, erro
 // CK_MECHANISM_INFO's key sizes in, from the types of key the mechanism
 // works with: bits for RSA and EC, bytes for the secret keys (AES, DES,
 // generic secret and HMAC keys), except that the generation of generic
-// secret keys counts in bits.
+// secret keys counts in bits, and ML-KEM counts its encapsulation key's
+// bytes.
 func keySizeUnit(m *mech.Mechanism, flags ck.Flags) (string, error) {
 	unit := ""
 	for _, kt := range m.KeyTypes {
@@ -205,6 +208,8 @@ func keySizeUnit(m *mech.Mechanism, flags ck.Flags) (string, error) {
 		switch kt {
 		case ck.CKK_RSA, ck.CKK_EC, ck.CKK_EC_EDWARDS:
 			u = "bits"
+		case ck.CKK_ML_KEM:
+			u = "bytes"
 		case ck.CKK_GENERIC_SECRET:
 			u = "bytes"
 			if flags&ck.CKF_GENERATE != 0 {

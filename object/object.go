@@ -28,6 +28,9 @@ type Origin struct {
 	// same value (a template that must match it would tell whether it
 	// does). Otherwise the template is checked as C_CreateObject's.
 	Unwrapped bool
+	// Encapsulated is true for C_EncapsulateKey and C_DecapsulateKey: the
+	// key's value is the shared secret, which the template cannot give.
+	Encapsulated bool
 	// Mechanism is the generating mechanism, recorded in CKA_KEY_GEN_MECHANISM.
 	Mechanism ck.MechanismType
 	// SO is true when the Security Officer is logged in; only the SO may
@@ -68,6 +71,8 @@ func New(tmpl, material Template, o Origin) (*Object, error) {
 			return nil, ck.Errorf(ck.CKR_TEMPLATE_INCONSISTENT, "%v cannot be given to a key generation", t)
 		case o.Unwrapped && r.rule&noGenerate != 0:
 			return nil, ck.Errorf(ck.CKR_TEMPLATE_INCONSISTENT, "%v comes from the wrapped key: C_UnwrapKey's template cannot give it", t)
+		case o.Encapsulated && r.rule&noGenerate != 0:
+			return nil, ck.Errorf(ck.CKR_TEMPLATE_INCONSISTENT, "%v comes from the shared secret: the template cannot give it", t)
 		case r.rule&soOnlyTrue != 0 && !o.SO && v[0] != 0:
 			return nil, ck.Errorf(ck.CKR_ATTRIBUTE_READ_ONLY, "only the SO may set %v", t)
 		}
@@ -192,6 +197,8 @@ func (o *Object) finish() error {
 		switch kt := ck.KeyType(o.sub); {
 		case kt == ck.CKK_EC:
 			return o.finishEC()
+		case kt == ck.CKK_ML_KEM:
+			return o.finishMLKEM()
 		case kt == ck.CKK_EC_EDWARDS:
 			return o.finishEdwards()
 		case kt == ck.CKK_RSA:
@@ -241,8 +248,8 @@ func (o *Object) IsPrivate() bool { return o.Bool(ck.CKA_PRIVATE) }
 
 // Key returns the parsed key material: *ecdsa.PrivateKey,
 // *ecdsa.PublicKey, ed25519.PrivateKey, ed25519.PublicKey,
-// *rsa.PrivateKey, *rsa.PublicKey, or the []byte value of a secret key;
-// nil for objects that are not keys.
+// *rsa.PrivateKey, *rsa.PublicKey, ML-KEM keys (see finishMLKEM), or the
+// []byte value of a secret key; nil for objects that are not keys.
 func (o *Object) Key() any { return o.key }
 
 // HidesMaterial reports whether the object holds key material that

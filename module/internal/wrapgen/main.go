@@ -107,6 +107,8 @@ var implemented = []function{
 	{"GenerateRandom", handWritten, ""},
 	{"LoginUser", handWritten, ""},
 	{"SessionCancel", handWritten, ""},
+	{"EncapsulateKey", handWritten, ""},
+	{"DecapsulateKey", handWritten, ""},
 	{"VerifySignatureInit", handWritten, ""},
 	{"VerifySignature", in, "CKF_VERIFY"},
 	{"VerifySignatureUpdate", in, "CKF_VERIFY"},
