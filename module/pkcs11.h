@@ -349,18 +349,20 @@ struct CK_FUNCTION_LIST_3_2 {
 #define CKF_FIND_OBJECTS 0x00000040UL
 
 /* PKCS#11 3.2 values that zck.h does not have (the Go side's ck/v32.go):
- * ML-KEM keys and key encapsulation. */
+ * ML-KEM keys and key encapsulation. They are spelt as the C check
+ * programs spell them, which define them for headers without them: an
+ * identical definition again is no redefinition. */
 #define CKF_ENCAPSULATE 0x10000000UL
 #define CKF_DECAPSULATE 0x20000000UL
-#define CKK_ML_KEM 0x00000049UL
-#define CKA_PARAMETER_SET 0x0000061dUL
-#define CKA_ENCAPSULATE 0x00000633UL
-#define CKA_DECAPSULATE 0x00000634UL
-#define CKA_SEED 0x00000637UL
-#define CKM_ML_KEM_KEY_PAIR_GEN 0x0000000fUL
-#define CKM_ML_KEM 0x00000017UL
-#define CKP_ML_KEM_512 0x00000001UL
-#define CKP_ML_KEM_768 0x00000002UL
-#define CKP_ML_KEM_1024 0x00000003UL
+#define CKK_ML_KEM 0x49UL
+#define CKA_PARAMETER_SET 0x61dUL
+#define CKA_ENCAPSULATE 0x633UL
+#define CKA_DECAPSULATE 0x634UL
+#define CKA_SEED 0x637UL
+#define CKM_ML_KEM_KEY_PAIR_GEN 0xfUL
+#define CKM_ML_KEM 0x17UL
+#define CKP_ML_KEM_512 0x1UL
+#define CKP_ML_KEM_768 0x2UL
+#define CKP_ML_KEM_1024 0x3UL
 
 #endif

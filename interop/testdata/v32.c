@@ -16,8 +16,12 @@
 
 /* PKCS#11 3.2 values the module's header leaves out, since the module
  * does not use them. */
-#define CKS_LAST_VALIDATION_OK 0x00000001UL
-#define CKM_ML_DSA 0x0000001dUL
+#ifndef CKS_LAST_VALIDATION_OK
+#define CKS_LAST_VALIDATION_OK 0x1UL
+#endif
+#ifndef CKM_ML_DSA
+#define CKM_ML_DSA 0x1dUL
+#endif
 
 static const char SO_PIN[] = "v32-so-pin", USER_PIN[] = "v32-user-pin";
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
