@@ -55,6 +55,8 @@ var flagWords = []struct {
 	{ck.CKF_EC_UNCOMPRESS, "EC uncompressed points"},
 	{ck.CKF_EC_COMPRESS, "EC compressed points"},
 	{ck.CKF_EC_CURVENAME, "EC curve names"},
+	{ck.CKF_ENCAPSULATE, "encapsulate"},
+	{ck.CKF_DECAPSULATE, "decapsulate"},
 	{ck.CKF_EXTENSION, "extension"},
 }
 
@@ -198,8 +200,8 @@ func mechanismRow(typ ck.MechanismType, info pkcs11.MechanismInfo) (string, erro
 // works with: bits for RSA and for EC, Edwards and Montgomery keys,
 // bytes for the secret keys (AES, DES, generic secret and HMAC keys),
 // except that the generations of generic secret and HKDF keys count in
-// bits; PKCS#11 3.2 gives ML-DSA and SLH-DSA key sizes as their public
-// keys' lengths in bytes.
+// bits; PKCS#11 3.2 gives ML-KEM, ML-DSA and SLH-DSA key sizes as their
+// public keys' lengths in bytes.
 func keySizeUnit(m *mech.Mechanism, flags ck.Flags) (string, error) {
 	unit := ""
 	for _, kt := range m.KeyTypes {
@@ -207,6 +209,8 @@ func keySizeUnit(m *mech.Mechanism, flags ck.Flags) (string, error) {
 		switch kt {
 		case ck.CKK_RSA, ck.CKK_EC, ck.CKK_EC_EDWARDS, ck.CKK_EC_MONTGOMERY:
 			u = "bits"
+		case ck.CKK_ML_KEM:
+			u = "bytes"
 		case ck.CKK_GENERIC_SECRET, ck.CKK_HKDF:
 			u = "bytes"
 			if flags&ck.CKF_GENERATE != 0 {

@@ -92,6 +92,15 @@ type Mechanism struct {
 	// DerivesData: the derivation makes a data object (CKO_DATA), not a
 	// secret key.
 	DerivesData bool
+	// Encapsulate makes a shared secret and the ciphertext that carries
+	// it to the private key's holder, with a public key's parsed material
+	// (CKF_ENCAPSULATE, for C_EncapsulateKey).
+	Encapsulate func(pub any, p Param) (ciphertext, secret []byte, err error)
+	// Decapsulate recovers the shared secret from a ciphertext with a
+	// private key's parsed material (CKF_DECAPSULATE, for
+	// C_DecapsulateKey): CKR_WRAPPED_KEY_LEN_RANGE for a ciphertext of
+	// the wrong length.
+	Decapsulate func(priv any, p Param, ciphertext []byte) (secret []byte, err error)
 }
 
 // Objects looks up a key a mechanism's parameter names by handle (HKDF's
@@ -150,7 +159,8 @@ func register(m *Mechanism) {
 	if m.Packages == "" {
 		panic("mech: " + m.Type.String() + " must name the Go packages that compute it")
 	}
-	usesKey := m.NewSigner != nil || m.NewVerifier != nil || m.NewEncrypter != nil || m.NewDecrypter != nil || m.Derive != nil
+	usesKey := m.NewSigner != nil || m.NewVerifier != nil || m.NewEncrypter != nil || m.NewDecrypter != nil ||
+		m.Derive != nil || m.Encapsulate != nil || m.Decapsulate != nil
 	switch {
 	case (m.GenerateKeyPair != nil || m.GenerateKey != nil) && len(m.KeyTypes) != 1:
 		panic("mech: " + m.Type.String() + " must name the one key type it generates")

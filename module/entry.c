@@ -88,10 +88,18 @@ static CK_FUNCTION_LIST_3_0 cpk_list_3_0 = {
 	CK_FUNCTIONS_3_0(CPK_ENTRY)
 };
 
+static CK_FUNCTION_LIST_3_2 cpk_list_3_2 = {
+	{3, 2},
+	CK_FUNCTIONS_2_40(CPK_ENTRY)
+	CK_FUNCTIONS_3_0(CPK_ENTRY)
+	CK_FUNCTIONS_3_2(CPK_ENTRY)
+};
+
 static CK_CHAR cpk_interface_name[] = "PKCS 11";
 
 /* Newest first: C_GetInterface with no version picks the first. */
 static CK_INTERFACE cpk_interfaces[] = {
+	{cpk_interface_name, &cpk_list_3_2, 0},
 	{cpk_interface_name, &cpk_list_3_0, 0},
 	{cpk_interface_name, &cpk_list_2_40, 0},
 };

@@ -1,7 +1,10 @@
 /*
  * corepkcs11's own PKCS#11 header, written from the OASIS PKCS#11 2.40
- * base specification (section 3, data types; section 5, functions) and the
- * PKCS#11 3.0 additions (interfaces and the message-based functions).
+ * base specification (section 3, data types; section 5, functions), the
+ * PKCS#11 3.0 additions (interfaces and the message-based functions) and
+ * the PKCS#11 3.2 additions (CK_FUNCTION_LIST_3_2: signature verification
+ * with the signature given first, key encapsulation, asynchronous
+ * operations, validation flags and authenticated key wrapping).
  * Linux conventions: CK_ULONG is unsigned long, structures are not packed,
  * CK_PTR is '*'. Constant values come from zck.h, generated from the OASIS
  * header by ck/internal/ckgen.
@@ -18,6 +21,7 @@ typedef CK_BYTE CK_BBOOL;
 typedef unsigned long CK_ULONG;
 typedef long CK_LONG;
 typedef CK_ULONG CK_FLAGS;
+typedef CK_FLAGS *CK_FLAGS_PTR;
 typedef CK_ULONG CK_RV;
 typedef CK_ULONG CK_NOTIFICATION;
 typedef CK_ULONG CK_SLOT_ID;
@@ -29,6 +33,7 @@ typedef CK_ULONG CK_OBJECT_CLASS;
 typedef CK_ULONG CK_KEY_TYPE;
 typedef CK_ULONG CK_ATTRIBUTE_TYPE;
 typedef CK_ULONG CK_MECHANISM_TYPE;
+typedef CK_ULONG CK_SESSION_VALIDATION_FLAGS_TYPE;
 
 typedef CK_BYTE *CK_BYTE_PTR;
 typedef CK_CHAR *CK_CHAR_PTR;
@@ -202,6 +207,15 @@ typedef struct CK_C_INITIALIZE_ARGS {
 	CK_VOID_PTR pReserved;
 } CK_C_INITIALIZE_ARGS, *CK_C_INITIALIZE_ARGS_PTR;
 
+/* PKCS#11 3.2: the result of an asynchronous operation (C_AsyncComplete). */
+typedef struct CK_ASYNC_DATA {
+	CK_ULONG ulVersion;
+	CK_BYTE_PTR pValue;
+	CK_ULONG ulValue;
+	CK_OBJECT_HANDLE hObject;
+	CK_OBJECT_HANDLE hAdditionalObject;
+} CK_ASYNC_DATA, *CK_ASYNC_DATA_PTR;
+
 /* PKCS#11 3.0, section 3.7: interfaces. */
 typedef struct CK_INTERFACE {
 	CK_CHAR *pInterfaceName;
@@ -213,10 +227,13 @@ struct CK_FUNCTION_LIST;
 typedef struct CK_FUNCTION_LIST CK_FUNCTION_LIST, *CK_FUNCTION_LIST_PTR, **CK_FUNCTION_LIST_PTR_PTR;
 struct CK_FUNCTION_LIST_3_0;
 typedef struct CK_FUNCTION_LIST_3_0 CK_FUNCTION_LIST_3_0, *CK_FUNCTION_LIST_3_0_PTR, **CK_FUNCTION_LIST_3_0_PTR_PTR;
+struct CK_FUNCTION_LIST_3_2;
+typedef struct CK_FUNCTION_LIST_3_2 CK_FUNCTION_LIST_3_2, *CK_FUNCTION_LIST_3_2_PTR, **CK_FUNCTION_LIST_3_2_PTR_PTR;
 
 /*
  * The functions in function-list order: X(name, parameter list). The 2.40
- * list (68 functions) is followed by the 3.0 additions (24 functions).
+ * list (68 functions) is followed by the 3.0 additions (24 functions) and
+ * the 3.2 additions (12 functions), in the order of the OASIS pkcs11f.h.
  */
 #define CK_FUNCTIONS_2_40(X) \
 	X(C_Initialize, (CK_VOID_PTR pInitArgs)) \
@@ -314,14 +331,30 @@ typedef struct CK_FUNCTION_LIST_3_0 CK_FUNCTION_LIST_3_0, *CK_FUNCTION_LIST_3_0_
 	X(C_VerifyMessageNext, (CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)) \
 	X(C_MessageVerifyFinal, (CK_SESSION_HANDLE hSession))
 
+#define CK_FUNCTIONS_3_2(X) \
+	X(C_EncapsulateKey, (CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hPublicKey, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount, CK_BYTE_PTR pCiphertext, CK_ULONG_PTR pulCiphertextLen, CK_OBJECT_HANDLE_PTR phKey)) \
+	X(C_DecapsulateKey, (CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hPrivateKey, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount, CK_BYTE_PTR pCiphertext, CK_ULONG ulCiphertextLen, CK_OBJECT_HANDLE_PTR phKey)) \
+	X(C_VerifySignatureInit, (CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)) \
+	X(C_VerifySignature, (CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen)) \
+	X(C_VerifySignatureUpdate, (CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)) \
+	X(C_VerifySignatureFinal, (CK_SESSION_HANDLE hSession)) \
+	X(C_GetSessionValidationFlags, (CK_SESSION_HANDLE hSession, CK_SESSION_VALIDATION_FLAGS_TYPE type, CK_FLAGS_PTR pFlags)) \
+	X(C_AsyncComplete, (CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pFunctionName, CK_ASYNC_DATA_PTR pResult)) \
+	X(C_AsyncGetID, (CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pFunctionName, CK_ULONG_PTR pulID)) \
+	X(C_AsyncJoin, (CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pFunctionName, CK_ULONG ulID, CK_BYTE_PTR pData, CK_ULONG ulData)) \
+	X(C_WrapKeyAuthenticated, (CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hWrappingKey, CK_OBJECT_HANDLE hKey, CK_BYTE_PTR pAssociatedData, CK_ULONG ulAssociatedDataLen, CK_BYTE_PTR pWrappedKey, CK_ULONG_PTR pulWrappedKeyLen)) \
+	X(C_UnwrapKeyAuthenticated, (CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hUnwrappingKey, CK_BYTE_PTR pWrappedKey, CK_ULONG ulWrappedKeyLen, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount, CK_BYTE_PTR pAssociatedData, CK_ULONG ulAssociatedDataLen, CK_OBJECT_HANDLE_PTR phKey))
+
 #define CK_DECLARE_FUNCTION(name, args) CK_RV name args;
 #define CK_DECLARE_POINTER(name, args) typedef CK_RV (*CK_##name) args;
 #define CK_LIST_MEMBER(name, args) CK_##name name;
 
 CK_FUNCTIONS_2_40(CK_DECLARE_FUNCTION)
 CK_FUNCTIONS_3_0(CK_DECLARE_FUNCTION)
+CK_FUNCTIONS_3_2(CK_DECLARE_FUNCTION)
 CK_FUNCTIONS_2_40(CK_DECLARE_POINTER)
 CK_FUNCTIONS_3_0(CK_DECLARE_POINTER)
+CK_FUNCTIONS_3_2(CK_DECLARE_POINTER)
 
 struct CK_FUNCTION_LIST {
 	CK_VERSION version;
@@ -334,8 +367,32 @@ struct CK_FUNCTION_LIST_3_0 {
 	CK_FUNCTIONS_3_0(CK_LIST_MEMBER)
 };
 
+struct CK_FUNCTION_LIST_3_2 {
+	CK_VERSION version;
+	CK_FUNCTIONS_2_40(CK_LIST_MEMBER)
+	CK_FUNCTIONS_3_0(CK_LIST_MEMBER)
+	CK_FUNCTIONS_3_2(CK_LIST_MEMBER)
+};
+
 /* PKCS#11 3.0 values that the 2.40 header (and so zck.h) does not have. */
 #define CKF_INTERFACE_FORK_SAFE 0x00000001UL
 #define CKF_FIND_OBJECTS 0x00000040UL
+
+/* PKCS#11 3.2 values that zck.h does not have (the Go side's ck/v32.go):
+ * ML-KEM keys and key encapsulation. They are spelt as the C check
+ * programs spell them, which define them for headers without them: an
+ * identical definition again is no redefinition. */
+#define CKF_ENCAPSULATE 0x10000000UL
+#define CKF_DECAPSULATE 0x20000000UL
+#define CKK_ML_KEM 0x49UL
+#define CKA_PARAMETER_SET 0x61dUL
+#define CKA_ENCAPSULATE 0x633UL
+#define CKA_DECAPSULATE 0x634UL
+#define CKA_SEED 0x637UL
+#define CKM_ML_KEM_KEY_PAIR_GEN 0xfUL
+#define CKM_ML_KEM 0x17UL
+#define CKP_ML_KEM_512 0x1UL
+#define CKP_ML_KEM_768 0x2UL
+#define CKP_ML_KEM_1024 0x3UL
 
 #endif

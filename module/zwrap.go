@@ -229,3 +229,21 @@ func cpkDecryptVerifyUpdate(hSession C.CK_SESSION_HANDLE, pIn *C.CK_BYTE, ulInLe
 	}
 	return inOutCall("C_DecryptVerifyUpdate", ck.CKF_DECRYPT|ck.CKF_VERIFY, hSession, pIn, ulInLen, pOut, pulOutLen, (*token.Module).DecryptVerifyUpdate)
 }
+
+//export cpkVerifySignature
+func cpkVerifySignature(hSession C.CK_SESSION_HANDLE, pIn *C.CK_BYTE, ulInLen C.CK_ULONG) (result C.CK_RV) {
+	defer recoverPanic("C_VerifySignature", &result)
+	if tracing {
+		defer trace("C_VerifySignature", time.Now(), &result, "session", hSession, "len", ulInLen)
+	}
+	return inCall("C_VerifySignature", ck.CKF_VERIFY, hSession, pIn, ulInLen, (*token.Module).VerifySignature)
+}
+
+//export cpkVerifySignatureUpdate
+func cpkVerifySignatureUpdate(hSession C.CK_SESSION_HANDLE, pIn *C.CK_BYTE, ulInLen C.CK_ULONG) (result C.CK_RV) {
+	defer recoverPanic("C_VerifySignatureUpdate", &result)
+	if tracing {
+		defer trace("C_VerifySignatureUpdate", time.Now(), &result, "session", hSession, "len", ulInLen)
+	}
+	return inCall("C_VerifySignatureUpdate", ck.CKF_VERIFY, hSession, pIn, ulInLen, (*token.Module).VerifySignatureUpdate)
+}

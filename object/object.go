@@ -34,6 +34,9 @@ type Origin struct {
 	// derived key is always sensitive only if its base always was, and
 	// never extractable only if its base never was.
 	Base *Object
+	// Encapsulated is true for C_EncapsulateKey and C_DecapsulateKey: the
+	// key's value is the shared secret, which the template cannot give.
+	Encapsulated bool
 	// Mechanism is the generating mechanism, recorded in CKA_KEY_GEN_MECHANISM.
 	Mechanism ck.MechanismType
 	// SO is true when the Security Officer is logged in; only the SO may
@@ -77,6 +80,8 @@ func New(tmpl, material Template, o Origin) (*Object, error) {
 			return nil, ck.Errorf(ck.CKR_TEMPLATE_INCONSISTENT, "%v comes from the wrapped key: C_UnwrapKey's template cannot give it", t)
 		case o.Base != nil && r.rule&noGenerate != 0:
 			return nil, ck.Errorf(ck.CKR_TEMPLATE_INCONSISTENT, "%v comes from the derivation: C_DeriveKey's template cannot give it", t)
+		case o.Encapsulated && r.rule&noGenerate != 0:
+			return nil, ck.Errorf(ck.CKR_TEMPLATE_INCONSISTENT, "%v comes from the shared secret: the template cannot give it", t)
 		case r.rule&soOnlyTrue != 0 && !o.SO && v[0] != 0:
 			return nil, ck.Errorf(ck.CKR_ATTRIBUTE_READ_ONLY, "only the SO may set %v", t)
 		}
@@ -205,6 +210,8 @@ func (o *Object) finish() error {
 		switch kt := ck.KeyType(o.sub); {
 		case kt == ck.CKK_EC:
 			return o.finishEC()
+		case kt == ck.CKK_ML_KEM:
+			return o.finishMLKEM()
 		case kt == ck.CKK_EC_EDWARDS || kt == ck.CKK_EC_MONTGOMERY:
 			return o.finishOctet()
 		case kt == ck.CKK_RSA:
@@ -258,10 +265,10 @@ func (o *Object) IsPrivate() bool { return o.Bool(ck.CKA_PRIVATE) }
 
 // Key returns the parsed key material: *ecdsa.PrivateKey,
 // *ecdsa.PublicKey, *rsa.PrivateKey, *rsa.PublicKey, the Edwards and
-// Montgomery keys edwards.go and montgomery.go list, circl's
-// sign.PrivateKey and sign.PublicKey for ML-DSA, *slhdsa.PrivateKey and
-// *slhdsa.PublicKey for SLH-DSA, or the []byte value of a secret key; nil
-// for objects that are not keys.
+// Montgomery keys edwards.go and montgomery.go list, ML-KEM keys (see
+// finishMLKEM), circl's sign.PrivateKey and sign.PublicKey for ML-DSA,
+// *slhdsa.PrivateKey and *slhdsa.PublicKey for SLH-DSA, or the []byte
+// value of a secret key; nil for objects that are not keys.
 func (o *Object) Key() any { return o.key }
 
 // HidesMaterial reports whether the object holds key material that

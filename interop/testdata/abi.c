@@ -42,7 +42,7 @@ static void check_lists(void *lib)
 		nulls += entries[i] == NULL;
 	CHECK("68 non-NULL entries", nulls == 0 && (void *)entries[0] == (void *)f->C_Initialize && (void *)entries[67] == (void *)f->C_WaitForSlotEvent, "%d NULL", nulls);
 
-	static const char *names[] = {"C_Initialize", "C_Sign", "C_WaitForSlotEvent", "C_GetInterface", "C_LoginUser", "C_MessageVerifyFinal"};
+	static const char *names[] = {"C_Initialize", "C_Sign", "C_WaitForSlotEvent", "C_GetInterface", "C_LoginUser", "C_MessageVerifyFinal", "C_VerifySignatureInit", "C_UnwrapKeyAuthenticated"};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		CHECK(names[i], dlsym(lib, names[i]) != NULL, "not exported");
 
@@ -50,22 +50,30 @@ static void check_lists(void *lib)
 	CK_C_GetInterface getItf = (CK_C_GetInterface)dlsym(lib, "C_GetInterface");
 	CK_ULONG n = 0;
 	EXPECT("C_GetInterfaceList count", getItfs(NULL, &n), CKR_OK);
-	CHECK("two interfaces", n == 2, "%lu", n);
-	CK_INTERFACE itfs[2];
-	CK_ULONG small = 1;
+	CHECK("three interfaces", n == 3, "%lu", n);
+	CK_INTERFACE itfs[3];
+	CK_ULONG small = 2;
 	EXPECT("C_GetInterfaceList too small", getItfs(itfs, &small), CKR_BUFFER_TOO_SMALL);
 	EXPECT("C_GetInterfaceList NULL count", getItfs(itfs, NULL), CKR_ARGUMENTS_BAD);
 	EXPECT("C_GetInterfaceList", getItfs(itfs, &n), CKR_OK);
-	CK_FUNCTION_LIST_3_0 *l3 = (CK_FUNCTION_LIST_3_0 *)itfs[0].pFunctionList;
-	CHECK("interface PKCS 11 3.0", strcmp((char *)itfs[0].pInterfaceName, "PKCS 11") == 0 && l3->version.major == 3 && l3->version.minor == 0, "%s", itfs[0].pInterfaceName);
+	CK_FUNCTION_LIST_3_2 *l32 = (CK_FUNCTION_LIST_3_2 *)itfs[0].pFunctionList;
+	CHECK("interface PKCS 11 3.2", strcmp((char *)itfs[0].pInterfaceName, "PKCS 11") == 0 && l32->version.major == 3 && l32->version.minor == 2, "%s", itfs[0].pInterfaceName);
+	void **e32 = (void **)&l32->C_Initialize;
+	nulls = 0;
+	for (int i = 0; i < 104; i++)
+		nulls += e32[i] == NULL;
+	CHECK("104 non-NULL 3.2 entries", nulls == 0 && (void *)e32[91] == (void *)l32->C_MessageVerifyFinal && (void *)e32[103] == (void *)l32->C_UnwrapKeyAuthenticated, "%d NULL", nulls);
+	CK_FUNCTION_LIST_3_0 *l3 = (CK_FUNCTION_LIST_3_0 *)itfs[1].pFunctionList;
+	CHECK("interface PKCS 11 3.0", strcmp((char *)itfs[1].pInterfaceName, "PKCS 11") == 0 && l3->version.major == 3 && l3->version.minor == 0, "%s", itfs[1].pInterfaceName);
 	void **e3 = (void **)&l3->C_Initialize;
 	nulls = 0;
 	for (int i = 0; i < 92; i++)
 		nulls += e3[i] == NULL;
 	CHECK("92 non-NULL 3.0 entries", nulls == 0 && (void *)e3[91] == (void *)l3->C_MessageVerifyFinal, "%d NULL", nulls);
+	CHECK("interface PKCS 11 2.40", itfs[2].pFunctionList == (void *)f, "not the function list");
 	CK_INTERFACE_PTR itf = NULL;
 	EXPECT("C_GetInterface default", getItf(NULL, NULL, &itf, 0), CKR_OK);
-	CHECK("default interface is 3.0", itf && ((CK_VERSION *)itf->pFunctionList)->major == 3, "wrong interface");
+	CHECK("default interface is 3.2", itf && ((CK_VERSION *)itf->pFunctionList)->major == 3 && ((CK_VERSION *)itf->pFunctionList)->minor == 2, "wrong interface");
 	CK_VERSION v240 = {2, 40};
 	EXPECT("C_GetInterface 2.40", getItf((CK_UTF8CHAR_PTR) "PKCS 11", &v240, &itf, 0), CKR_OK);
 	CHECK("2.40 interface is the function list", itf && itf->pFunctionList == (void *)f, "different list");

@@ -15,7 +15,7 @@
 #include "pkcs11.h"
 
 static CK_FUNCTION_LIST_PTR f;
-static CK_FUNCTION_LIST_3_0_PTR f3;
+static CK_FUNCTION_LIST_3_2_PTR f3;
 static const char SO_PIN[] = "fuzz-so-pin", USER_PIN[] = "fuzz-user-pin";
 static CK_BYTE p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
 
@@ -28,7 +28,7 @@ static CK_MECHANISM_TYPE mechs[] = {
 	CKM_RSA_PKCS_PSS, CKM_SHA256_RSA_PKCS, CKM_SHA256_RSA_PKCS_PSS, CKM_EC_KEY_PAIR_GEN, 0x7777, CKM_VENDOR_DEFINED,
 	CKM_RSA_PKCS_OAEP, CKM_AES_ECB, CKM_AES_CBC, CKM_AES_CBC_PAD, CKM_AES_CTR, CKM_AES_GCM, CKM_AES_CMAC,
 	CKM_AES_CMAC_GENERAL, CKM_AES_KEY_WRAP, CKM_AES_KEY_WRAP_KWP, CKM_DES3_CBC_PAD, CKM_DES3_ECB,
-	CKM_SHA256_HMAC, CKM_SHA256_HMAC_GENERAL, CKM_ECDH1_DERIVE, CKM_HKDF_DERIVE, CKM_HKDF_DATA,
+	CKM_SHA256_HMAC, CKM_SHA256_HMAC_GENERAL, CKM_ECDH1_DERIVE, CKM_HKDF_DERIVE, CKM_HKDF_DATA, CKM_ML_KEM,
 };
 
 /* plausible writes a structure of the mechanism's parameter type at the
@@ -50,8 +50,8 @@ static void fill(CK_BYTE *b, size_t n)
 		b[i] = (CK_BYTE)rand();
 }
 
-/* family picks one of main's keys (EC pair, RSA pair, AES, DES3,
- * generic secret) that the mechanism may work with. */
+/* family picks one of main's keys (EC pair, RSA pair, AES, DES3, ML-KEM
+ * pair, generic secret) that the mechanism may work with. */
 static unsigned family(CK_MECHANISM_TYPE t)
 {
 	switch (t) {
@@ -62,7 +62,7 @@ static unsigned family(CK_MECHANISM_TYPE t)
 		return 1;
 	case CKM_HKDF_DERIVE:
 	case CKM_HKDF_DATA:
-		return 6;
+		return 8;
 	case CKM_RSA_PKCS:
 	case CKM_RSA_X_509:
 	case CKM_RSA_PKCS_PSS:
@@ -73,6 +73,8 @@ static unsigned family(CK_MECHANISM_TYPE t)
 	case CKM_DES3_CBC_PAD:
 	case CKM_DES3_ECB:
 		return 5;
+	case CKM_ML_KEM:
+		return 6 + rnd(2);
 	}
 	return 4;
 }
@@ -114,7 +116,7 @@ int main(int argc, char **argv)
 	CK_BBOOL yes = CK_TRUE;
 	CK_ULONG bits = 1024;
 	CK_BYTE e[] = {1, 0, 1};
-	CK_OBJECT_HANDLE keys[7];
+	CK_OBJECT_HANDLE keys[9];
 	CK_ATTRIBUTE ecPub[] = {{CKA_EC_PARAMS, p256, sizeof p256}, {CKA_VERIFY, &yes, 1}};
 	CK_ATTRIBUTE rsaPub[] = {{CKA_MODULUS_BITS, &bits, sizeof bits}, {CKA_PUBLIC_EXPONENT, e, sizeof e}, {CKA_VERIFY, &yes, 1}};
 	CK_ATTRIBUTE priv[] = {{CKA_SIGN, &yes, 1}, {CKA_DERIVE, &yes, 1}};
@@ -122,14 +124,18 @@ int main(int argc, char **argv)
 	CK_ULONG aesLen = 32;
 	CK_ATTRIBUTE aes[] = {{CKA_VALUE_LEN, &aesLen, sizeof aesLen}, {CKA_EXTRACTABLE, &yes, 1}, {CKA_DERIVE, &yes, 1}};
 	CK_MECHANISM aesGen = {CKM_AES_KEY_GEN, NULL, 0}, des3Gen = {CKM_DES3_KEY_GEN, NULL, 0}, genericGen = {CKM_GENERIC_SECRET_KEY_GEN, NULL, 0};
+	CK_ULONG set = CKP_ML_KEM_768;
+	CK_ATTRIBUTE kemPub[] = {{CKA_PARAMETER_SET, &set, sizeof set}};
+	CK_MECHANISM kemGen = {CKM_ML_KEM_KEY_PAIR_GEN, NULL, 0};
 	if (f->C_GenerateKeyPair(s, &ecGen, ecPub, 2, priv, 2, &keys[0], &keys[1]) != CKR_OK ||
 	    f->C_GenerateKeyPair(s, &rsaGen, rsaPub, 3, priv, 1, &keys[2], &keys[3]) != CKR_OK ||
 	    f->C_GenerateKey(s, &aesGen, aes, 3, &keys[4]) != CKR_OK || f->C_GenerateKey(s, &des3Gen, &aes[1], 1, &keys[5]) != CKR_OK ||
-	    f->C_GenerateKey(s, &genericGen, aes, 3, &keys[6]) != CKR_OK)
+	    f->C_GenerateKeyPair(s, &kemGen, kemPub, 1, NULL, 0, &keys[6], &keys[7]) != CKR_OK ||
+	    f->C_GenerateKey(s, &genericGen, aes, 3, &keys[8]) != CKR_OK)
 		return 2;
 
-	salt_key = keys[6];
-	static CK_BYTE param[512], data[1024], out[1024];
+	salt_key = keys[8];
+	static CK_BYTE param[512], data[1200], out[1200]; /* room for an ML-KEM-768 ciphertext */
 	long bad = 0, started = 0, derived = 0;
 	for (long i = 0; i < iterations; i++) {
 		CK_MECHANISM m;
@@ -150,7 +156,7 @@ int main(int argc, char **argv)
 			if (size != 0)
 				m.ulParameterLen = rnd(8) ? size : size - sizeof(CK_ULONG);
 		}
-		CK_OBJECT_HANDLE key = rnd(6) == 0 ? (CK_OBJECT_HANDLE)rand() : keys[rnd(7)];
+		CK_OBJECT_HANDLE key = rnd(6) == 0 ? (CK_OBJECT_HANDLE)rand() : keys[rnd(9)];
 		if (rnd(4)) /* mostly a key of the mechanism's family, to get past the key checks */
 			key = keys[family(m.mechanism)];
 		CK_ULONG dataLen = rnd(sizeof data + 1), outLen = rnd(sizeof out + 1);
@@ -162,15 +168,15 @@ int main(int argc, char **argv)
 			outLen = ~(CK_ULONG)0 - rnd(4);
 		CK_ULONG *pOutLen = rnd(10) == 0 ? NULL : &outLen;
 		CK_BYTE *pOut = rnd(4) == 0 ? NULL : out;
-		CK_RV rvs[4];
+		CK_RV rvs[5] = {CKR_OK, CKR_OK, CKR_OK, CKR_OK, CKR_OK};
 		CK_OBJECT_HANDLE unwrapped;
 		CK_OBJECT_CLASS secret = CKO_SECRET_KEY;
 		CK_KEY_TYPE aesType = CKK_AES;
 		CK_ATTRIBUTE unwrapTemplate[] = {{CKA_CLASS, &secret, sizeof secret}, {CKA_KEY_TYPE, &aesType, sizeof aesType}};
 		CK_ULONG valueLen = rnd(4) ? 16 : (CK_ULONG)rand();
 		CK_ATTRIBUTE deriveTemplate[] = {{CKA_VALUE_LEN, &valueLen, sizeof valueLen}, {CKA_CLASS, &secret, sizeof secret}, {CKA_KEY_TYPE, &aesType, sizeof aesType}};
-		switch (rnd(7)) {
-		case 6:
+				switch (rnd(8)) {
+		case 7:
 			rvs[0] = f->C_DeriveKey(s, &m, key, deriveTemplate, rnd(4), rnd(8) ? &unwrapped : NULL);
 			if (rvs[0] == CKR_OK)
 				f->C_DestroyObject(s, unwrapped);
@@ -178,7 +184,21 @@ int main(int argc, char **argv)
 			if (rvs[1] == CKR_OK)
 				f->C_DestroyObject(s, unwrapped);
 			derived += (rvs[0] == CKR_OK) + (rvs[1] == CKR_OK);
-			rvs[2] = rvs[3] = CKR_OK;
+			break;
+		case 6: /* PKCS#11 3.2 */
+			rvs[0] = f3->C_VerifySignatureInit(s, &m, key, rnd(4) ? out : NULL, outLen);
+			rvs[1] = rnd(2) ? f3->C_VerifySignature(s, data, dataLen) : f3->C_VerifySignatureUpdate(s, data, dataLen);
+			rvs[2] = f3->C_VerifySignatureFinal(s);
+			if (m.mechanism == CKM_ML_KEM && pOutLen != NULL && rnd(2))
+				outLen = sizeof out; /* room for the ciphertext */
+			rvs[3] = f3->C_EncapsulateKey(s, &m, key, unwrapTemplate, rnd(3), pOut, pOutLen, rnd(8) ? &unwrapped : NULL);
+			if (rvs[3] == CKR_OK && pOut != NULL)
+				f->C_DestroyObject(s, unwrapped);
+			if (m.mechanism == CKM_ML_KEM && rnd(2))
+				dataLen = 1088; /* a ciphertext of the right length */
+			rvs[4] = f3->C_DecapsulateKey(s, &m, key, unwrapTemplate, rnd(3), data, dataLen, rnd(8) ? &unwrapped : NULL);
+			if (rvs[4] == CKR_OK)
+				f->C_DestroyObject(s, unwrapped);
 			break;
 		case 3:
 			rvs[0] = f->C_EncryptInit(s, &m, key);
@@ -201,7 +221,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 5:
-			rvs[0] = f->C_WrapKey(s, &m, key, keys[rnd(6)], pOut, pOutLen);
+			rvs[0] = f->C_WrapKey(s, &m, key, keys[rnd(9)], pOut, pOutLen);
 			rvs[1] = f->C_UnwrapKey(s, &m, key, data, dataLen, unwrapTemplate, rnd(3), rnd(8) ? &unwrapped : NULL);
 			if (rvs[1] == CKR_OK)
 				f->C_DestroyObject(s, unwrapped);
@@ -235,7 +255,7 @@ int main(int argc, char **argv)
 		started += rvs[0] == CKR_OK;
 		/* Whatever a round left active, the next starts afresh. */
 		f3->C_SessionCancel(s, CKF_ENCRYPT | CKF_DECRYPT | CKF_DIGEST | CKF_SIGN | CKF_VERIFY);
-		for (int j = 0; j < 4; j++) {
+		for (int j = 0; j < 5; j++) {
 			if (!known(rvs[j]) || rvs[j] == CKR_GENERAL_ERROR) {
 				printf("FAIL iteration %ld: mechanism 0x%lx, parameter %lu bytes: call %d returned 0x%lx\n", i, m.mechanism, m.ulParameterLen, j, rvs[j]);
 				bad++;

@@ -108,6 +108,12 @@ var implemented = []function{
 	{"GenerateRandom", handWritten, ""},
 	{"LoginUser", handWritten, ""},
 	{"SessionCancel", handWritten, ""},
+	{"EncapsulateKey", handWritten, ""},
+	{"DecapsulateKey", handWritten, ""},
+	{"VerifySignatureInit", handWritten, ""},
+	{"VerifySignature", in, "CKF_VERIFY"},
+	{"VerifySignatureUpdate", in, "CKF_VERIFY"},
+	{"VerifySignatureFinal", handWritten, ""},
 }
 
 // forwardArgs overrides the arguments a C entry point passes on, for the
