@@ -1,6 +1,7 @@
 package interop
 
 import (
+	"crypto/mlkem"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/pem"
@@ -128,5 +129,51 @@ func TestPQCLI(t *testing.T) {
 	}
 	if out, err := e.try("", bin, "verify", "--key", "ml", "--in", pub, "--sig", filepath.Join(dir, "ml.sig")); err == nil {
 		t.Errorf("verify accepted the signature for another file:\n%s", out)
+	}
+}
+
+// TestMLKEMCLI: corepkcs11 keygen --type ml-kem-768 makes an ML-KEM key
+// pair that encapsulates and decapsulates and neither signs nor
+// derives; list shows its parameter set, sign refuses it, and export
+// writes an encapsulation key crypto/mlkem takes.
+func TestMLKEMCLI(t *testing.T) {
+	e := newEnv(t)
+	bin := cliBinary(t)
+	dir := t.TempDir()
+	cli := func(args ...string) string {
+		t.Helper()
+		out, err := e.try("", bin, args...)
+		if err != nil {
+			t.Fatalf("corepkcs11 %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	cli("init", "--label", "kem", "--kdf", "fast", "--so-pin", soPIN, "--pin", userPIN)
+	cli("keygen", "--type", "ml-kem-768", "--label", "kem", "--pin", userPIN)
+	list := cli("list", "--pin", userPIN)
+	mustContain(t, "list", list, `private ML_KEM ML-KEM-768 "kem"`, `public ML_KEM ML-KEM-768 "kem"`, "decapsulate]", "encapsulate]")
+	if strings.Contains(list, " sign ") || strings.Contains(list, "derive") {
+		t.Errorf("an ML-KEM key signs or derives:\n%s", list)
+	}
+	file, pub := filepath.Join(dir, "f"), filepath.Join(dir, "kem.pem")
+	if err := os.WriteFile(file, []byte("data"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := e.try("", bin, "sign", "--key", "kem", "--in", file, "--out", filepath.Join(dir, "sig"), "--pin", userPIN); err == nil ||
+		!strings.Contains(out, "do not sign") {
+		t.Errorf("sign with an ML-KEM key: %v\n%s", err, out)
+	}
+	cli("export", "kem", "--out", pub)
+	p, _ := os.ReadFile(pub)
+	block, _ := pem.Decode(p)
+	if block == nil || block.Type != "PUBLIC KEY" {
+		t.Fatalf("export wrote no PEM public key:\n%s", p)
+	}
+	oid, raw := spkiKey(t, block.Bytes)
+	if oid != "2.16.840.1.101.3.4.4.2" {
+		t.Errorf("ML-KEM-768 key exported under OID %s", oid)
+	}
+	if _, err := mlkem.NewEncapsulationKey768(raw); err != nil {
+		t.Errorf("crypto/mlkem does not take the exported key: %v", err)
 	}
 }

@@ -50,6 +50,16 @@ func nistKEM(n int) asn1.ObjectIdentifier {
 // 203's d and z, one after the other.
 const MLKEMSeedSize = mlkem.SeedSize
 
+// MLKEMOf finds the ML-KEM parameter set of circl's scheme s.
+func MLKEMOf(s kem.Scheme) (MLKEM, bool) {
+	for _, p := range MLKEMParameterSets {
+		if p.Scheme.Name() == s.Name() {
+			return p, true
+		}
+	}
+	return MLKEM{}, false
+}
+
 // MLKEMParameterSet finds the ML-KEM parameter set with CKA_PARAMETER_SET set.
 func MLKEMParameterSet(set uint) (MLKEM, bool) {
 	for _, p := range MLKEMParameterSets {

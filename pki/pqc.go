@@ -3,12 +3,14 @@ package pki
 import (
 	"bytes"
 	"crypto"
+	"crypto/mlkem"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
 	"fmt"
 
+	"github.com/cloudflare/circl/kem"
 	"github.com/cloudflare/circl/sign"
 	"github.com/cloudflare/circl/sign/slhdsa"
 
@@ -24,7 +26,7 @@ import (
 // ParsePublicKeyInfo parses a DER SubjectPublicKeyInfo, such as
 // CKA_PUBLIC_KEY_INFO: what x509.ParsePKIXPublicKey reads, and Ed448 and
 // X448 (RFC 8410: ed448.PublicKey, *object.X448PublicKey), ML-DSA (RFC
-// 9881) and SLH-DSA (RFC 9909) keys.
+// 9881), SLH-DSA (RFC 9909) and ML-KEM (circl's kem.PublicKey) keys.
 func ParsePublicKeyInfo(der []byte) (crypto.PublicKey, error) {
 	pub, err := x509.ParsePKIXPublicKey(der)
 	if err == nil {
@@ -46,6 +48,11 @@ func ParsePublicKeyInfo(der []byte) (crypto.PublicKey, error) {
 			return p.Scheme.UnmarshalBinaryPublicKey(raw)
 		}
 	}
+	for _, p := range object.MLKEMParameterSets {
+		if oid.Equal(p.OID) {
+			return p.Scheme.UnmarshalBinaryPublicKey(raw)
+		}
+	}
 	for _, p := range object.SLHDSAParameterSets {
 		if oid.Equal(p.OID) {
 			k := &slhdsa.PublicKey{ID: p.ID}
@@ -59,10 +66,21 @@ func ParsePublicKeyInfo(der []byte) (crypto.PublicKey, error) {
 }
 
 // MarshalPublicKeyInfo encodes a public key as a DER SubjectPublicKeyInfo,
-// as x509.MarshalPKIXPublicKey does, and Ed448, X448, ML-DSA and SLH-DSA
-// keys too.
+// as x509.MarshalPKIXPublicKey does, and Ed448, X448, ML-DSA, SLH-DSA and
+// ML-KEM keys (circl's, and crypto/mlkem's encapsulation keys) too.
 func MarshalPublicKeyInfo(pub crypto.PublicKey) ([]byte, error) {
 	switch k := pub.(type) {
+	case kem.PublicKey:
+		if p, ok := object.MLKEMOf(k.Scheme()); ok {
+			raw, _ := k.MarshalBinary()
+			return object.RawPublicKeyInfo(p.OID, raw), nil
+		}
+	case *mlkem.EncapsulationKey768:
+		p, _ := object.MLKEMParameterSet(uint(ck.CKP_ML_KEM_768))
+		return object.RawPublicKeyInfo(p.OID, k.Bytes()), nil
+	case *mlkem.EncapsulationKey1024:
+		p, _ := object.MLKEMParameterSet(uint(ck.CKP_ML_KEM_1024))
+		return object.RawPublicKeyInfo(p.OID, k.Bytes()), nil
 	case *slhdsa.PublicKey:
 		if p, ok := object.SLHDSAOf(k.ID); ok {
 			raw, _ := k.MarshalBinary()

@@ -35,6 +35,8 @@ func signMechanism(name string, kt ck.KeyType) (client.Mechanism, error) {
 			return client.Mechanism{Type: ck.CKM_SLH_DSA}, nil
 		case ck.CKK_EC_MONTGOMERY:
 			return client.Mechanism{}, usagef("X25519 and X448 keys agree on keys (C_DeriveKey); they do not sign")
+		case ck.CKK_ML_KEM:
+			return client.Mechanism{}, usagef("ML-KEM keys encapsulate keys (C_EncapsulateKey); they do not sign")
 		}
 		return client.Mechanism{Type: ck.CKM_SHA256_RSA_PKCS}, nil
 	}

@@ -85,7 +85,7 @@ type keySpec struct {
 	mech   ck.MechanismType
 	size   uint   // RSA modulus bits, AES key bytes
 	params []byte // CKA_EC_PARAMS of EC, Edwards and Montgomery keys
-	set    uint   // CKA_PARAMETER_SET of ML-DSA and SLH-DSA keys
+	set    uint   // CKA_PARAMETER_SET of ML-KEM, ML-DSA and SLH-DSA keys
 	// csr is true for the keys Go's x509 writes a certificate request
 	// with, which provision --generate can make.
 	csr bool
@@ -109,9 +109,12 @@ var keyTypes = map[string]keySpec{
 	"aes:256":  {ck.CKM_AES_KEY_GEN, 32, nil, 0, false},
 }
 
-// ML-DSA and SLH-DSA keys are left out of provision --generate: Go's
-// crypto/x509 cannot make the CSR they would sign.
+// ML-KEM, ML-DSA and SLH-DSA keys are left out of provision --generate:
+// Go's crypto/x509 cannot make the CSR they would sign.
 func init() {
+	for _, p := range object.MLKEMParameterSets {
+		keyTypes[strings.ToLower(p.Name)] = keySpec{mech: ck.CKM_ML_KEM_KEY_PAIR_GEN, set: p.Set}
+	}
 	for _, p := range object.MLDSAParameterSets {
 		keyTypes[strings.ToLower(p.Name)] = keySpec{mech: ck.CKM_ML_DSA_KEY_PAIR_GEN, set: p.Set}
 	}
@@ -121,24 +124,26 @@ func init() {
 }
 
 // pairKinds names the key pair kinds for usage messages.
-const pairKinds = "ec:p256, ec:p384, ec:p521, ed25519, ed448, x25519, x448, rsa:2048, rsa:3072, rsa:4096, ml-dsa-44, ml-dsa-65, ml-dsa-87, slh-dsa-sha2-128s … slh-dsa-shake-256f"
+const pairKinds = "ec:p256, ec:p384, ec:p521, ed25519, ed448, x25519, x448, rsa:2048, rsa:3072, rsa:4096, ml-kem-512, ml-kem-768, ml-kem-1024, ml-dsa-44, ml-dsa-65, ml-dsa-87, slh-dsa-sha2-128s … slh-dsa-shake-256f"
 
 // generatedPair generates a key pair of kind kt in the token, both halves
 // on the token, the private one private, sensitive and not extractable,
 // and gives both the id (or, when empty, keyID of the public key).
 // X25519 and X448 keys are for key agreement: their private key gets
-// CKA_DERIVE instead of CKA_SIGN. It returns the private key's handle
-// and the public key.
+// CKA_DERIVE instead of CKA_SIGN; ML-KEM keys encapsulate and
+// decapsulate (their default), and neither sign nor derive. It returns
+// the private key's handle and the public key.
 func (t *tokenSession) generatePair(kt, privLabel, pubLabel string, id []byte) (ck.ObjectHandle, crypto.PublicKey, error) {
 	spec, ok := keyTypes[kt]
 	if !ok || spec.mech == ck.CKM_AES_KEY_GEN {
 		return 0, nil, usagef("--type %q: one of %s", kt, pairKinds)
 	}
-	agrees := spec.mech == ck.CKM_EC_MONTGOMERY_KEY_PAIR_GEN
+	agrees, encapsulates := spec.mech == ck.CKM_EC_MONTGOMERY_KEY_PAIR_GEN, spec.mech == ck.CKM_ML_KEM_KEY_PAIR_GEN
+	signs := !agrees && !encapsulates
 	pubT := object.Template{object.Bool(ck.CKA_TOKEN, true), object.Bool(ck.CKA_PRIVATE, false), object.String(ck.CKA_LABEL, pubLabel),
-		object.Bool(ck.CKA_VERIFY, !agrees)}
+		object.Bool(ck.CKA_VERIFY, signs)}
 	privT := object.Template{object.Bool(ck.CKA_TOKEN, true), object.Bool(ck.CKA_PRIVATE, true), object.Bool(ck.CKA_SENSITIVE, true),
-		object.Bool(ck.CKA_EXTRACTABLE, false), object.String(ck.CKA_LABEL, privLabel), object.Bool(ck.CKA_SIGN, !agrees),
+		object.Bool(ck.CKA_EXTRACTABLE, false), object.String(ck.CKA_LABEL, privLabel), object.Bool(ck.CKA_SIGN, signs),
 		object.Bool(ck.CKA_DERIVE, agrees)}
 	switch {
 	case spec.set != 0:
@@ -184,7 +189,8 @@ var keygenCommand = command{
 	common:  withModule | withToken | withPIN,
 	setup: func(fs *flag.FlagSet) func(*options, []string) error {
 		kt := fs.String("type", "ec:p256", "`KIND`: ec:p256, ec:p384, ec:p521, ed25519, ed448, x25519, x448, rsa:2048, rsa:3072, rsa:4096,\n"+
-			"ml-dsa-44, ml-dsa-65, ml-dsa-87, an SLH-DSA parameter set (slh-dsa-sha2-128s … slh-dsa-shake-256f), aes:128, aes:192 or aes:256")
+			"ml-kem-512, ml-kem-768, ml-kem-1024, ml-dsa-44, ml-dsa-65, ml-dsa-87, an SLH-DSA parameter set\n"+
+			"(slh-dsa-sha2-128s … slh-dsa-shake-256f), aes:128, aes:192 or aes:256")
 		label := fs.String("label", "", "the key's CKA_LABEL (required)")
 		idHex := fs.String("id", "", "the key's CKA_ID in `HEX`")
 		return func(o *options, args []string) error {

@@ -40,13 +40,18 @@ var flagNames = []struct {
 	{ck.CKA_ALWAYS_SENSITIVE, "always-sensitive"}, {ck.CKA_NEVER_EXTRACTABLE, "never-extractable"}, {ck.CKA_LOCAL, "local"},
 	{ck.CKA_SIGN, "sign"}, {ck.CKA_VERIFY, "verify"}, {ck.CKA_ENCRYPT, "encrypt"}, {ck.CKA_DECRYPT, "decrypt"},
 	{ck.CKA_WRAP, "wrap"}, {ck.CKA_UNWRAP, "unwrap"}, {ck.CKA_DERIVE, "derive"}, {ck.CKA_TRUSTED, "trusted"},
+	{ck.CKA_ENCAPSULATE, "encapsulate"}, {ck.CKA_DECAPSULATE, "decapsulate"},
 }
 
 // parameterSetName is the FIPS name of a key's CKA_PARAMETER_SET
-// (ML-DSA-65, SLH-DSA-SHAKE-128f), or its CKP_ name for sets this token
+// (ML-KEM-768, ML-DSA-65, SLH-DSA-SHAKE-128f), or its CKP_ name for sets this token
 // does not implement.
 func parameterSetName(kt ck.KeyType, set uint) string {
 	switch kt {
+	case ck.CKK_ML_KEM:
+		if p, ok := object.MLKEMParameterSet(set); ok {
+			return p.Name
+		}
 	case ck.CKK_ML_DSA:
 		if p, ok := object.MLDSAParameterSet(set); ok {
 			return p.Name
