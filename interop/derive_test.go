@@ -43,14 +43,24 @@ func TestDeriveCABI(t *testing.T) {
 			if err != nil {
 				t.Fatalf("openssl kdf X963KDF: %v", err)
 			}
-			for name, want := range map[string][]byte{
+			hkdfKey, _ := hex.DecodeString(got["hkdf-key"])
+			expanded, err := hkdf.Expand(sha256.New, hkdfKey, "info", 40)
+			if len(hkdfKey) != 32 || err != nil {
+				t.Fatalf("CKM_HKDF_KEY_GEN made %x (%v)", hkdfKey, err)
+			}
+			wants := map[string][]byte{
 				"z":            z,
 				"z16":          z[len(z)-16:], // truncation removes bytes from the leading end
 				"x963":         unhexColons(t, string(x963)),
 				"hkdf":         okm,
 				"hkdf-saltkey": okm,
 				"hkdf-data":    okm,
-			} {
+				"hkdf-expand":  expanded,
+			}
+			if name == "p256" {
+				wants["z-cofactor"] = z
+			}
+			for name, want := range wants {
 				if got[name] != hex.EncodeToString(want) {
 					t.Errorf("%s: the module derived %s, want %x", name, got[name], want)
 				}

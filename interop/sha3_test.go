@@ -18,8 +18,8 @@ import (
 
 // TestSHA3CABI runs testdata/sha3.c and checks what the SHA-3 mechanisms
 // computed through the C ABI with Go's crypto: the digests of "abc",
-// ECDSA, RSA PKCS#1 v1.5 and PSS signatures over SHA-3, and an
-// HMAC-SHA3-256.
+// ECDSA, RSA PKCS#1 v1.5 and PSS signatures over SHA-3, and
+// HMAC-SHA3-256 in full and truncated.
 func TestSHA3CABI(t *testing.T) {
 	out := runChecks(t, newEnv(t), "testdata/sha3.c")
 	v := map[string][]byte{}
@@ -73,7 +73,14 @@ func TestSHA3CABI(t *testing.T) {
 	}
 	mac := hmac.New(func() hash.Hash { return sha3.New256() }, key)
 	mac.Write(msg)
-	if want := mac.Sum(nil); !bytes.Equal(v["hmac-sha3-256"], want) {
+	want := mac.Sum(nil)
+	if !bytes.Equal(v["hmac-sha3-256"], want) {
 		t.Errorf("CKM_SHA3_256_HMAC: %x, want %x", v["hmac-sha3-256"], want)
+	}
+	if !bytes.Equal(v["hmac-sha3-256-general"], want[:16]) {
+		t.Errorf("CKM_SHA3_256_HMAC_GENERAL of 16 bytes: %x, want %x", v["hmac-sha3-256-general"], want[:16])
+	}
+	if len(v["oaep-sha3-256"]) != 256 {
+		t.Errorf("CKM_RSA_PKCS_OAEP: a ciphertext of %d bytes", len(v["oaep-sha3-256"]))
 	}
 }

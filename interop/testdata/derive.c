@@ -3,7 +3,8 @@
  * CKD_NULL (the other party's point raw and as a DER OCTET STRING, full
  * and truncated) and with CKD_SHA256_KDF, then CKM_HKDF_DERIVE and
  * CKM_HKDF_DATA from the shared secret, with the salt as data and as a
- * key, and the arguments C_DeriveKey refuses.
+ * key, CKM_ECDH1_COFACTOR_DERIVE, the expand step alone from a key of
+ * CKM_HKDF_KEY_GEN, and the arguments C_DeriveKey refuses.
  * Usage: derive MODULE.so CURVE SCALAR POINT: CURVE is p256 or x25519,
  * SCALAR the hex of a private key of the curve and POINT that of the
  * other party's public key (an uncompressed point, or RFC 7748's
@@ -21,6 +22,9 @@
 #define CKM_EC_MONTGOMERY_KEY_PAIR_GEN 0x1056UL
 #define CKM_HKDF_DERIVE 0x402aUL
 #define CKM_HKDF_DATA 0x402bUL
+#define CKM_HKDF_KEY_GEN 0x402cUL
+#define CKK_HKDF 0x42UL
+#define CKF_HKDF_SALT_NULL 0x1UL
 #define CKF_HKDF_SALT_DATA 0x2UL
 #define CKF_HKDF_SALT_KEY 0x4UL
 
@@ -123,6 +127,14 @@ int main(int argc, char **argv)
 	ep.ulPublicDataLen = point_len + 2;
 	EXPECT("ECDH1 CKD_NULL, DER point, 16 bytes", derive_secret(s, &ecdh, priv, 16, &z16), CKR_OK);
 	print_value(s, z16, "z16");
+	CK_OBJECT_HANDLE zc;
+	CK_MECHANISM cofactor = {CKM_ECDH1_COFACTOR_DERIVE, &ep, sizeof ep};
+	if (montgomery) {
+		EXPECT("ECDH1 cofactor with a Montgomery key", derive_secret(s, &cofactor, priv, 0, &zc), CKR_KEY_TYPE_INCONSISTENT);
+	} else {
+		EXPECT("ECDH1 cofactor CKD_NULL", derive_secret(s, &cofactor, priv, 0, &zc), CKR_OK);
+		print_value(s, zc, "z-cofactor");
+	}
 	CK_BYTE shared[] = "corepkcs11";
 	ep.kdf = CKD_SHA256_KDF;
 	ep.pSharedData = shared;
@@ -171,6 +183,20 @@ int main(int argc, char **argv)
 	hp.pSalt = NULL;
 	hp.ulSaltLen = 4;
 	EXPECT("pSalt NULL with a length", derive_secret(s, &hkdf, z, 42, &k), CKR_MECHANISM_PARAM_INVALID);
+
+	/* An HKDF key of CKM_HKDF_KEY_GEN, expanded alone. */
+	CK_KEY_TYPE hkdf_type = CKK_HKDF;
+	CK_ULONG key_len = 32;
+	CK_ATTRIBUTE gt[] = {{CKA_CLASS, &secret_class, sizeof secret_class}, {CKA_KEY_TYPE, &hkdf_type, sizeof hkdf_type},
+		{CKA_VALUE_LEN, &key_len, sizeof key_len}, {CKA_SENSITIVE, &no, 1}, {CKA_EXTRACTABLE, &yes, 1}, {CKA_DERIVE, &yes, 1}};
+	CK_MECHANISM keygen = {CKM_HKDF_KEY_GEN, NULL, 0};
+	CK_OBJECT_HANDLE hkdf_key, expanded;
+	EXPECT("C_GenerateKey CKM_HKDF_KEY_GEN", f->C_GenerateKey(s, &keygen, gt, 6, &hkdf_key), CKR_OK);
+	print_value(s, hkdf_key, "hkdf-key");
+	CK_HKDF_PARAMS xp = {CK_FALSE, CK_TRUE, CKM_SHA256, CKF_HKDF_SALT_NULL, NULL, 0, CK_INVALID_HANDLE, info, sizeof info - 1};
+	CK_MECHANISM expand = {CKM_HKDF_DERIVE, &xp, sizeof xp};
+	EXPECT("HKDF expand alone", derive_secret(s, &expand, hkdf_key, 40, &expanded), CKR_OK);
+	print_value(s, expanded, "hkdf-expand");
 
 	EXPECT("C_Finalize", f->C_Finalize(NULL), CKR_OK);
 	printf("%d failures\n", failures);

@@ -4,7 +4,9 @@
  * digests of "abc" (one part and two), CKM_ECDSA_SHA3_256 and
  * CKM_ECDSA_SHA3_512 signatures with the P-256 public point, a
  * CKM_SHA3_384_RSA_PKCS and a CKM_SHA3_256_RSA_PKCS_PSS signature with
- * the RSA modulus, and CKM_SHA3_256_HMAC with a key of known value.
+ * the RSA modulus, CKM_SHA3_256_HMAC and its _GENERAL variant with a key
+ * of known value, a key of CKM_SHA3_256_KEY_GEN, and RSA-OAEP over
+ * SHA3-256 both ways.
  * Usage: sha3 MODULE.so. Values print as "VALUE name hex".
  */
 #include <stdio.h>
@@ -114,6 +116,39 @@ int main(int argc, char **argv)
 	EXPECT("C_CreateObject CKK_SHA3_256_HMAC", f->C_CreateObject(s, hk, 4, &hmacKey), CKR_OK);
 	CK_MECHANISM hmac = {CKM_SHA3_256_HMAC, NULL, 0};
 	sign(s, &hmac, hmacKey, "hmac-sha3-256");
+	CK_ULONG macLen = 16;
+	CK_MECHANISM hmacGeneral = {CKM_SHA3_256_HMAC_GENERAL, &macLen, sizeof macLen};
+	sign(s, &hmacGeneral, hmacKey, "hmac-sha3-256-general");
+
+	/* A key of CKM_SHA3_256_KEY_GEN's type signs an HMAC that verifies. */
+	CK_ULONG keyLen = 32;
+	CK_ATTRIBUTE gt[] = {{CKA_VALUE_LEN, &keyLen, sizeof keyLen}, {CKA_SIGN, &yes, 1}, {CKA_VERIFY, &yes, 1}};
+	CK_MECHANISM keyGen = {CKM_SHA3_256_KEY_GEN, NULL, 0};
+	CK_OBJECT_HANDLE genKey;
+	EXPECT("C_GenerateKey CKM_SHA3_256_KEY_GEN", f->C_GenerateKey(s, &keyGen, gt, 3, &genKey), CKR_OK);
+	CHECK("it makes a CKK_SHA3_256_HMAC key", ulong_attr(s, genKey, CKA_KEY_TYPE) == CKK_SHA3_256_HMAC_30, "0x%lx", ulong_attr(s, genKey, CKA_KEY_TYPE));
+	CK_BYTE mac[32];
+	CK_ULONG n = sizeof mac;
+	EXPECT("C_SignInit HMAC-SHA3-256, generated key", f->C_SignInit(s, &hmac, genKey), CKR_OK);
+	EXPECT("C_Sign HMAC-SHA3-256, generated key", f->C_Sign(s, msg, MSG_LEN, mac, &n), CKR_OK);
+	EXPECT("C_VerifyInit HMAC-SHA3-256, generated key", f->C_VerifyInit(s, &hmac, genKey), CKR_OK);
+	EXPECT("C_Verify HMAC-SHA3-256, generated key", f->C_Verify(s, msg, MSG_LEN, mac, n), CKR_OK);
+
+	/* RSA-OAEP over SHA3-256 with a label, encrypted and decrypted by the token. */
+	CK_BYTE label[] = "label";
+	CK_RSA_PKCS_OAEP_PARAMS oaep = {CKM_SHA3_256, CKG_MGF1_SHA3_256, CKZ_DATA_SPECIFIED, label, sizeof label - 1};
+	CK_MECHANISM om = {CKM_RSA_PKCS_OAEP, &oaep, sizeof oaep};
+	CK_BYTE ct[256], pt[256];
+	CK_ULONG ctLen = sizeof ct, ptLen = sizeof pt;
+	CK_ATTRIBUTE enc = {CKA_ENCRYPT, &yes, 1}, dec = {CKA_DECRYPT, &yes, 1};
+	EXPECT("C_SetAttributeValue CKA_ENCRYPT", f->C_SetAttributeValue(s, rsaPubKey, &enc, 1), CKR_OK);
+	EXPECT("C_SetAttributeValue CKA_DECRYPT", f->C_SetAttributeValue(s, rsaPriv, &dec, 1), CKR_OK);
+	EXPECT("C_EncryptInit OAEP SHA3-256", f->C_EncryptInit(s, &om, rsaPubKey), CKR_OK);
+	EXPECT("C_Encrypt OAEP SHA3-256", f->C_Encrypt(s, msg, MSG_LEN, ct, &ctLen), CKR_OK);
+	print_hex("oaep-sha3-256", ct, ctLen);
+	EXPECT("C_DecryptInit OAEP SHA3-256", f->C_DecryptInit(s, &om, rsaPriv), CKR_OK);
+	EXPECT("C_Decrypt OAEP SHA3-256", f->C_Decrypt(s, ct, ctLen, pt, &ptLen), CKR_OK);
+	CHECK("OAEP SHA3-256 decrypts what it encrypted", ptLen == MSG_LEN && memcmp(pt, msg, MSG_LEN) == 0, "%lu bytes", ptLen);
 
 	EXPECT("C_Finalize", f->C_Finalize(NULL), CKR_OK);
 	printf("%d failures\n", failures);
