@@ -7,19 +7,23 @@ import (
 	"crypto/elliptic"
 	"crypto/hmac"
 	"crypto/rsa"
-	"crypto/sha3"
 	"encoding/asn1"
 	"encoding/hex"
-	"hash"
 	"math/big"
 	"strings"
 	"testing"
+
+	_ "crypto/sha1" // register the hashes the HMACs run on
+	_ "crypto/sha256"
+	_ "crypto/sha3"
+	_ "crypto/sha512"
 )
 
-// TestSHA3CABI runs testdata/sha3.c and checks what the SHA-3 mechanisms
-// computed through the C ABI with Go's crypto: the digests of "abc",
-// ECDSA, RSA PKCS#1 v1.5 and PSS signatures over SHA-3, and
-// HMAC-SHA3-256 in full and truncated.
+// TestSHA3CABI runs testdata/sha3.c and checks with Go's crypto what the
+// SHA-3 mechanisms and the HMAC key generations computed through the C
+// ABI: the digests of "abc", ECDSA, RSA PKCS#1 v1.5 and PSS signatures
+// over each SHA-3, the HMAC of each generated key, and a truncated
+// HMAC-SHA3-256.
 func TestSHA3CABI(t *testing.T) {
 	out := runChecks(t, newEnv(t), "testdata/sha3.c")
 	v := map[string][]byte{}
@@ -32,15 +36,6 @@ func TestSHA3CABI(t *testing.T) {
 			v[f[1]] = b
 		}
 	}
-	msg := []byte("abc")
-	for name, h := range map[string]crypto.Hash{"sha3-224": crypto.SHA3_224, "sha3-256": crypto.SHA3_256, "sha3-384": crypto.SHA3_384, "sha3-512": crypto.SHA3_512} {
-		d := h.New()
-		d.Write(msg)
-		if want := d.Sum(nil); !bytes.Equal(v[name], want) {
-			t.Errorf("%s: %x, want %x", name, v[name], want)
-		}
-	}
-
 	var point []byte
 	if _, err := asn1.Unmarshal(v["ec-point"], &point); err != nil {
 		t.Fatalf("CKA_EC_POINT: %v", err)
@@ -49,38 +44,51 @@ func TestSHA3CABI(t *testing.T) {
 	if err != nil {
 		t.Fatalf("CKA_EC_POINT %x: %v", point, err)
 	}
-	for name, h := range map[string]crypto.Hash{"ecdsa-sha3-256": crypto.SHA3_256, "ecdsa-sha3-512": crypto.SHA3_512} {
-		sig := v[name]
+	rsaPub := &rsa.PublicKey{N: new(big.Int).SetBytes(v["rsa-modulus"]), E: 65537}
+	msg := []byte("abc")
+	sum := func(h crypto.Hash) []byte {
 		d := h.New()
 		d.Write(msg)
-		if len(sig) != 64 || !ecdsa.Verify(ecPub, d.Sum(nil), new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])) {
-			t.Errorf("%s: crypto/ecdsa does not verify %x", name, sig)
+		return d.Sum(nil)
+	}
+	checkHMAC := func(name string, h crypto.Hash) {
+		key := v["hmac-key-"+name]
+		if len(key) != 32 {
+			t.Errorf("%s: the generated HMAC key has %d bytes", name, len(key))
+		}
+		mac := hmac.New(h.New, key)
+		mac.Write(msg)
+		if want := mac.Sum(nil); !bytes.Equal(v["hmac-"+name], want) {
+			t.Errorf("HMAC-%s: %x, want %x", name, v["hmac-"+name], want)
 		}
 	}
-
-	rsaPub := &rsa.PublicKey{N: new(big.Int).SetBytes(v["rsa-modulus"]), E: 65537}
-	sum384, sum256 := sha3.Sum384(msg), sha3.Sum256(msg)
-	if err := rsa.VerifyPKCS1v15(rsaPub, crypto.SHA3_384, sum384[:], v["sha3-384-rsa-pkcs"]); err != nil {
-		t.Errorf("CKM_SHA3_384_RSA_PKCS: %v", err)
+	for name, h := range map[string]crypto.Hash{"sha3-224": crypto.SHA3_224, "sha3-256": crypto.SHA3_256, "sha3-384": crypto.SHA3_384, "sha3-512": crypto.SHA3_512} {
+		digest := sum(h)
+		if !bytes.Equal(v["digest-"+name], digest) {
+			t.Errorf("%s: %x, want %x", name, v["digest-"+name], digest)
+		}
+		if sig := v["ecdsa-"+name]; len(sig) != 64 || !ecdsa.Verify(ecPub, digest, new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])) {
+			t.Errorf("ECDSA over %s: crypto/ecdsa does not verify %x", name, sig)
+		}
+		if err := rsa.VerifyPKCS1v15(rsaPub, h, digest, v["rsa-pkcs-"+name]); err != nil {
+			t.Errorf("RSA PKCS#1 v1.5 over %s: %v", name, err)
+		}
+		if err := rsa.VerifyPSS(rsaPub, h, digest, v["rsa-pss-"+name], &rsa.PSSOptions{SaltLength: h.Size()}); err != nil {
+			t.Errorf("RSA-PSS over %s: %v", name, err)
+		}
+		checkHMAC(name, h)
 	}
-	if err := rsa.VerifyPSS(rsaPub, crypto.SHA3_256, sum256[:], v["sha3-256-rsa-pss"], &rsa.PSSOptions{SaltLength: 32}); err != nil {
-		t.Errorf("CKM_SHA3_256_RSA_PKCS_PSS: %v", err)
+	for name, h := range map[string]crypto.Hash{"sha1": crypto.SHA1, "sha224": crypto.SHA224, "sha256": crypto.SHA256, "sha384": crypto.SHA384, "sha512": crypto.SHA512} {
+		checkHMAC(name, h)
 	}
 
 	key := make([]byte, 32)
 	for i := range key {
 		key[i] = byte(i)
 	}
-	mac := hmac.New(func() hash.Hash { return sha3.New256() }, key)
+	mac := hmac.New(crypto.SHA3_256.New, key)
 	mac.Write(msg)
-	want := mac.Sum(nil)
-	if !bytes.Equal(v["hmac-sha3-256"], want) {
-		t.Errorf("CKM_SHA3_256_HMAC: %x, want %x", v["hmac-sha3-256"], want)
-	}
-	if !bytes.Equal(v["hmac-sha3-256-general"], want[:16]) {
-		t.Errorf("CKM_SHA3_256_HMAC_GENERAL of 16 bytes: %x, want %x", v["hmac-sha3-256-general"], want[:16])
-	}
-	if len(v["oaep-sha3-256"]) != 256 {
-		t.Errorf("CKM_RSA_PKCS_OAEP: a ciphertext of %d bytes", len(v["oaep-sha3-256"]))
+	if want := mac.Sum(nil)[:16]; !bytes.Equal(v["hmac-sha3-256-general"], want) {
+		t.Errorf("CKM_SHA3_256_HMAC_GENERAL of 16 bytes: %x, want %x", v["hmac-sha3-256-general"], want)
 	}
 }
