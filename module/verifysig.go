@@ -22,6 +22,12 @@ func cpkVerifySignatureInit(hSession C.CK_SESSION_HANDLE, pMechanism *C.CK_MECHA
 		defer trace("C_VerifySignatureInit", time.Now(), &result, "session", hSession, "mechanism", mechName(pMechanism),
 			"key", hKey, "signatureLen", ulSignatureLen)
 	}
+	if pMechanism == nil {
+		// PKCS#11 3.2: a NULL mechanism ends the active verification.
+		// The 2.40 Init functions keep 2.40's CKR_ARGUMENTS_BAD, which
+		// their callers test for; this one has no 2.40 callers.
+		return rv("C_VerifySignatureInit", engine.SessionCancel(ck.SessionHandle(hSession), ck.CKF_VERIFY))
+	}
 	mc, err := mechanism(pMechanism)
 	if err != nil {
 		return refuse("C_VerifySignatureInit", hSession, err)

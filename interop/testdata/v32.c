@@ -71,6 +71,18 @@ static void interfaces(void *lib)
 	CK_INTERFACE_PTR def = NULL;
 	EXPECT("C_GetInterface default", getItf(NULL, NULL, &def, 0), CKR_OK);
 	CHECK("the default is 3.2", def && def->pFunctionList == (void *)f32, "another list");
+
+	/* The order of pkcs11f.h in the OASIS 3.2 headers: 92 functions of
+	 * 2.40 and 3.0, then these, each where a 3.2 client looks for it. */
+	static const char *const v32names[] = {"C_EncapsulateKey", "C_DecapsulateKey", "C_VerifySignatureInit",
+		"C_VerifySignature", "C_VerifySignatureUpdate", "C_VerifySignatureFinal", "C_GetSessionValidationFlags",
+		"C_AsyncComplete", "C_AsyncGetID", "C_AsyncJoin", "C_WrapKeyAuthenticated", "C_UnwrapKeyAuthenticated"};
+	void *const *entries = (void *const *)&f32->C_Initialize;
+	CHECK("C_Initialize is the list's first function", entries[0] == dlsym(lib, "C_Initialize"), "another");
+	for (size_t i = 0; i < sizeof v32names / sizeof v32names[0]; i++) {
+		void *sym = dlsym(lib, v32names[i]);
+		CHECK("a 3.2 function in the OASIS header's place", sym != NULL && entries[92 + i] == sym, "%s", v32names[i]);
+	}
 }
 
 /* unsupported calls 3.2 functions the module does not implement. */
@@ -84,6 +96,12 @@ static void unsupported(CK_SESSION_HANDLE s)
 	CK_ULONG outLen = sizeof out;
 	CK_MECHANISM wrap = {CKM_AES_KEY_WRAP, NULL, 0};
 	EXPECT("C_WrapKeyAuthenticated", f32->C_WrapKeyAuthenticated(s, &wrap, 1, 2, NULL, 0, out, &outLen), CKR_FUNCTION_NOT_SUPPORTED);
+	CK_OBJECT_HANDLE k;
+	EXPECT("C_UnwrapKeyAuthenticated", f32->C_UnwrapKeyAuthenticated(s, &wrap, 1, out, 24, NULL, 0, NULL, 0, &k), CKR_FUNCTION_NOT_SUPPORTED);
+	CK_ASYNC_DATA result;
+	memset(&result, 0, sizeof result);
+	EXPECT("C_AsyncComplete", f32->C_AsyncComplete(s, (CK_UTF8CHAR_PTR) "C_Sign", &result), CKR_FUNCTION_NOT_SUPPORTED);
+	EXPECT("C_AsyncJoin", f32->C_AsyncJoin(s, (CK_UTF8CHAR_PTR) "C_Sign", 1, out, sizeof out), CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 /* RFC 6979 A.2.5: the P-256 key and its deterministic ECDSA signature of
@@ -134,7 +152,10 @@ static void verify_signature(CK_SESSION_HANDLE s)
 	EXPECT("C_VerifySignature short signature", f32->C_VerifySignature(s, msg, len), CKR_SIGNATURE_LEN_RANGE);
 
 	EXPECT("C_VerifySignatureInit NULL signature with a length", f32->C_VerifySignatureInit(s, &m, pub, NULL, 64), CKR_ARGUMENTS_BAD);
-	EXPECT("C_VerifySignatureInit NULL mechanism", f32->C_VerifySignatureInit(s, NULL, pub, rfc6979Sig, 64), CKR_ARGUMENTS_BAD);
+	EXPECT("C_VerifySignatureInit", f32->C_VerifySignatureInit(s, &m, pub, rfc6979Sig, sizeof rfc6979Sig), CKR_OK);
+	EXPECT("C_VerifySignatureInit NULL mechanism ends it", f32->C_VerifySignatureInit(s, NULL, pub, rfc6979Sig, 64), CKR_OK);
+	EXPECT("so nothing is left to verify", f32->C_VerifySignature(s, msg, len), CKR_OPERATION_NOT_INITIALIZED);
+	EXPECT("C_VerifySignatureInit NULL mechanism, nothing active", f32->C_VerifySignatureInit(s, NULL, pub, NULL, 0), CKR_OK);
 	EXPECT("C_VerifySignatureInit", f32->C_VerifySignatureInit(s, &m, pub, rfc6979Sig, sizeof rfc6979Sig), CKR_OK);
 	EXPECT("C_VerifySignature NULL data with a length", f32->C_VerifySignature(s, NULL, 6), CKR_ARGUMENTS_BAD);
 	EXPECT("which ended the operation", f32->C_VerifySignature(s, msg, len), CKR_OPERATION_NOT_INITIALIZED);
