@@ -134,8 +134,8 @@ func TestPQCLI(t *testing.T) {
 
 // TestMLKEMCLI: corepkcs11 keygen --type ml-kem-768 makes an ML-KEM key
 // pair that encapsulates and decapsulates and neither signs nor
-// derives; list shows its parameter set, sign refuses it, and export
-// writes an encapsulation key crypto/mlkem takes.
+// derives; list shows its parameter set, sign refuses it, export writes
+// an encapsulation key crypto/mlkem takes, and import reads it back.
 func TestMLKEMCLI(t *testing.T) {
 	e := newEnv(t)
 	bin := cliBinary(t)
@@ -176,4 +176,6 @@ func TestMLKEMCLI(t *testing.T) {
 	if _, err := mlkem.NewEncapsulationKey768(raw); err != nil {
 		t.Errorf("crypto/mlkem does not take the exported key: %v", err)
 	}
+	cli("import", "pubkey", pub, "--label", "kem-copy", "--pin", userPIN)
+	mustContain(t, "list after import", cli("list", "--pin", userPIN), `public ML_KEM ML-KEM-768 "kem-copy"`)
 }

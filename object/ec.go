@@ -129,17 +129,3 @@ func (o *Object) finishEC() error {
 	}
 	return o.setPublicKeyInfo(pub)
 }
-
-// setPublicKeyInfo fills CKA_PUBLIC_KEY_INFO from the key, or checks
-// the one the template gave.
-func (o *Object) setPublicKeyInfo(pub any) error {
-	spki, err := MarshalPublicKeyInfo(pub)
-	if err != nil {
-		return ck.Errorf(ck.CKR_ATTRIBUTE_VALUE_INVALID, "public key: %v", err)
-	}
-	if given, ok := o.attrs[ck.CKA_PUBLIC_KEY_INFO]; ok && len(given) > 0 && !bytes.Equal(given, spki) {
-		return ck.Errorf(ck.CKR_TEMPLATE_INCONSISTENT, "CKA_PUBLIC_KEY_INFO does not match the key")
-	}
-	o.attrs[ck.CKA_PUBLIC_KEY_INFO] = spki
-	return nil
-}

@@ -89,9 +89,9 @@ func TestMLDSAKeyGenACVP(t *testing.T) {
 		if got, _ := pub.Attribute(ck.CKA_PUBLIC_KEY_INFO); !bytes.Equal(got, spki) {
 			t.Errorf("tcId %d: public key's CKA_PUBLIC_KEY_INFO", v.TcID)
 		}
-		oid, raw, err := ParsePublicKeyInfo(spki)
+		oid, raw, err := ParseRawPublicKeyInfo(spki)
 		if err != nil || !oid.Equal(p.OID) || !bytes.Equal(raw, pk) {
-			t.Errorf("tcId %d: ParsePublicKeyInfo = %v, %d bytes, %v", v.TcID, oid, len(raw), err)
+			t.Errorf("tcId %d: ParseRawPublicKeyInfo = %v, %d bytes, %v", v.TcID, oid, len(raw), err)
 		}
 	}
 }

@@ -3,7 +3,6 @@ package object
 import (
 	"bytes"
 	"crypto"
-	"crypto/x509"
 	"encoding/asn1"
 	"slices"
 	"strings"
@@ -156,17 +155,6 @@ func OctetPrivateKey(priv crypto.PrivateKey) (*OctetCurve, []byte, bool) {
 		}
 	}
 	return nil, nil, false
-}
-
-// MarshalPublicKeyInfo encodes a public key as an X.509
-// SubjectPublicKeyInfo, as CKA_PUBLIC_KEY_INFO holds it:
-// x509.MarshalPKIXPublicKey's encoding, and RFC 8410's for the curves
-// Go's x509 does not know (Ed448, X448), which is written here.
-func MarshalPublicKeyInfo(pub crypto.PublicKey) ([]byte, error) {
-	if c, raw, ok := OctetPublicKey(pub); ok {
-		return RawPublicKeyInfo(c.OID, raw), nil
-	}
-	return x509.MarshalPKIXPublicKey(pub)
 }
 
 // finishOctet checks and parses an Edwards or Montgomery key: its curve,

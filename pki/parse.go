@@ -150,7 +150,7 @@ func PrivateKeyTemplate(key any) (object.Template, error) {
 }
 
 // PublicKeyTemplate describes an EC, RSA, Edwards (Ed25519, Ed448),
-// Montgomery (X25519, X448), ML-DSA or SLH-DSA public key as a
+// Montgomery (X25519, X448), ML-KEM, ML-DSA or SLH-DSA public key as a
 // CKO_PUBLIC_KEY.
 func PublicKeyTemplate(pub any) (object.Template, error) {
 	if t, ok := pqPublicKeyTemplate(pub); ok {

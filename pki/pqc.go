@@ -3,7 +3,6 @@ package pki
 import (
 	"bytes"
 	"crypto"
-	"crypto/mlkem"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -18,10 +17,11 @@ import (
 	"github.com/corepkcs11/corepkcs11/object"
 )
 
-// Go's crypto/x509 knows neither ML-DSA nor SLH-DSA: their public keys
-// are circl's (a sign.PublicKey of an ML-DSA scheme, a *slhdsa.PublicKey)
-// and are read and written here. circl's SLH-DSA keys are sign keys too,
-// so the type switches look for them first.
+// Go's crypto/x509 knows neither ML-DSA, SLH-DSA nor ML-KEM: their public
+// keys are circl's (a sign.PublicKey of an ML-DSA scheme, a
+// *slhdsa.PublicKey, a kem.PublicKey of an ML-KEM scheme) and are read
+// here. circl's SLH-DSA keys are sign keys too, so the type switches look
+// for them first.
 
 // ParsePublicKeyInfo parses a DER SubjectPublicKeyInfo, such as
 // CKA_PUBLIC_KEY_INFO: what x509.ParsePKIXPublicKey reads, and Ed448 and
@@ -32,7 +32,7 @@ func ParsePublicKeyInfo(der []byte) (crypto.PublicKey, error) {
 	if err == nil {
 		return pub, nil
 	}
-	oid, raw, perr := object.ParsePublicKeyInfo(der)
+	oid, raw, perr := object.ParseRawPublicKeyInfo(der)
 	if perr != nil {
 		return nil, err
 	}
@@ -65,38 +65,8 @@ func ParsePublicKeyInfo(der []byte) (crypto.PublicKey, error) {
 	return nil, err
 }
 
-// MarshalPublicKeyInfo encodes a public key as a DER SubjectPublicKeyInfo,
-// as x509.MarshalPKIXPublicKey does, and Ed448, X448, ML-DSA, SLH-DSA and
-// ML-KEM keys (circl's, and crypto/mlkem's encapsulation keys) too.
-func MarshalPublicKeyInfo(pub crypto.PublicKey) ([]byte, error) {
-	switch k := pub.(type) {
-	case kem.PublicKey:
-		if p, ok := object.MLKEMOf(k.Scheme()); ok {
-			raw, _ := k.MarshalBinary()
-			return object.RawPublicKeyInfo(p.OID, raw), nil
-		}
-	case *mlkem.EncapsulationKey768:
-		p, _ := object.MLKEMParameterSet(uint(ck.CKP_ML_KEM_768))
-		return object.RawPublicKeyInfo(p.OID, k.Bytes()), nil
-	case *mlkem.EncapsulationKey1024:
-		p, _ := object.MLKEMParameterSet(uint(ck.CKP_ML_KEM_1024))
-		return object.RawPublicKeyInfo(p.OID, k.Bytes()), nil
-	case *slhdsa.PublicKey:
-		if p, ok := object.SLHDSAOf(k.ID); ok {
-			raw, _ := k.MarshalBinary()
-			return object.RawPublicKeyInfo(p.OID, raw), nil
-		}
-	case sign.PublicKey:
-		if p, ok := object.MLDSAOf(k.Scheme()); ok {
-			raw, _ := k.MarshalBinary()
-			return object.RawPublicKeyInfo(p.OID, raw), nil
-		}
-	}
-	return object.MarshalPublicKeyInfo(pub)
-}
-
-// pqPublicKeyTemplate describes an ML-DSA or SLH-DSA public key as a
-// CKO_PUBLIC_KEY, or returns false for other keys.
+// pqPublicKeyTemplate describes an ML-DSA, SLH-DSA or ML-KEM public key
+// as a CKO_PUBLIC_KEY, or returns false for other keys.
 func pqPublicKeyTemplate(pub any) (object.Template, bool) {
 	class := object.ULong(ck.CKA_CLASS, uint(ck.CKO_PUBLIC_KEY))
 	switch k := pub.(type) {
@@ -110,6 +80,12 @@ func pqPublicKeyTemplate(pub any) (object.Template, bool) {
 		if p, ok := object.MLDSAOf(k.Scheme()); ok {
 			raw, _ := k.MarshalBinary()
 			return object.Template{class, object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_ML_DSA)),
+				object.ULong(ck.CKA_PARAMETER_SET, p.Set), object.Bytes(ck.CKA_VALUE, raw)}, true
+		}
+	case kem.PublicKey:
+		if p, ok := object.MLKEMOf(k.Scheme()); ok {
+			raw, _ := k.MarshalBinary()
+			return object.Template{class, object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_ML_KEM)),
 				object.ULong(ck.CKA_PARAMETER_SET, p.Set), object.Bytes(ck.CKA_VALUE, raw)}, true
 		}
 	}

@@ -102,7 +102,7 @@ func TestPQPublicKeyInfo(t *testing.T) {
 	mlPub, _, _ := mldsa44.GenerateKey(rand.Reader)
 	slhPub, _, _ := slhdsa.GenerateKey(rand.Reader, slhdsa.SHA2_128f)
 	for _, pub := range []crypto.PublicKey{mlPub, &slhPub} {
-		der, err := MarshalPublicKeyInfo(pub)
+		der, err := object.MarshalPublicKeyInfo(pub)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,7 +110,7 @@ func TestPQPublicKeyInfo(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%T: %v", pub, err)
 		}
-		if back, err := MarshalPublicKeyInfo(items[0].Value); err != nil || !bytes.Equal(back, der) {
+		if back, err := object.MarshalPublicKeyInfo(items[0].Value); err != nil || !bytes.Equal(back, der) {
 			t.Errorf("%T: parsed %T, another key (%v)", pub, items[0].Value, err)
 		}
 		obj, err := object.New(items[0].Template, nil, object.Origin{})

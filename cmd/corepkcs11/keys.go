@@ -72,7 +72,7 @@ func (t *tokenSession) keyType(h ck.ObjectHandle) (ck.KeyType, error) {
 // when none is chosen: the SHA-1 of the public key's DER, so that a key
 // and its certificate imported separately get the same one.
 func keyID(pub crypto.PublicKey) []byte {
-	der, err := pki.MarshalPublicKeyInfo(pub)
+	der, err := object.MarshalPublicKeyInfo(pub)
 	if err != nil {
 		return nil
 	}

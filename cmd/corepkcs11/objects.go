@@ -15,7 +15,6 @@ import (
 
 	"github.com/corepkcs11/corepkcs11/ck"
 	"github.com/corepkcs11/corepkcs11/object"
-	"github.com/corepkcs11/corepkcs11/pki"
 )
 
 // objectInfo is what list prints of an object.
@@ -265,7 +264,7 @@ func (t *tokenSession) exportable(h ck.ObjectHandle, class ck.ObjectClass) (stri
 	if err != nil {
 		return "", nil, err
 	}
-	der, err := pki.MarshalPublicKeyInfo(pub)
+	der, err := object.MarshalPublicKeyInfo(pub)
 	return "PUBLIC KEY", der, err
 }
 
