@@ -131,6 +131,12 @@ func (o *Object) mldsaPrivateKey(p MLDSA) (sign.PrivateKey, error) {
 		if err != nil {
 			return nil, ck.Errorf(ck.CKR_ATTRIBUTE_VALUE_INVALID, "CKA_VALUE: %v", err)
 		}
+		// An expanded key whose parts disagree parses, and then signs
+		// what never verifies: a test signature finds it now.
+		msg := []byte("corepkcs11: ML-DSA private key check")
+		if !p.Scheme.Verify(priv.Public().(sign.PublicKey), msg, p.Scheme.Sign(priv, msg, nil), nil) {
+			return nil, ck.Errorf(ck.CKR_ATTRIBUTE_VALUE_INVALID, "CKA_VALUE is not a consistent %s private key", p.Name)
+		}
 		return priv, nil
 	}
 	return nil, ck.Errorf(ck.CKR_TEMPLATE_INCOMPLETE, "an ML-DSA private key needs CKA_SEED, CKA_VALUE or both")

@@ -111,6 +111,8 @@ func TestMLDSAKeyErrors(t *testing.T) {
 	seed, pk, sk := mustHex(t, v.Seed), mustHex(t, v.Pk), mustHex(t, v.Sk)
 	otherSeed := bytes.Clone(seed)
 	otherSeed[0] ^= 1
+	corrupt := bytes.Clone(sk)
+	corrupt[200] ^= 1 // in s1
 	for _, c := range []struct {
 		name string
 		tmpl Template
@@ -119,6 +121,8 @@ func TestMLDSAKeyErrors(t *testing.T) {
 		{"no seed or value", mldsaTemplate(ck.CKO_PRIVATE_KEY, p), ck.CKR_TEMPLATE_INCOMPLETE},
 		{"short seed", mldsaTemplate(ck.CKO_PRIVATE_KEY, p, Bytes(ck.CKA_SEED, seed[:31])), ck.CKR_ATTRIBUTE_VALUE_INVALID},
 		{"seed and another key's value", mldsaTemplate(ck.CKO_PRIVATE_KEY, p, Bytes(ck.CKA_SEED, otherSeed), Bytes(ck.CKA_VALUE, sk)), ck.CKR_TEMPLATE_INCONSISTENT},
+		{"expanded key with a corrupt s1", mldsaTemplate(ck.CKO_PRIVATE_KEY, p, Bytes(ck.CKA_VALUE, corrupt)), ck.CKR_ATTRIBUTE_VALUE_INVALID},
+		{"expanded key of 0xff bytes", mldsaTemplate(ck.CKO_PRIVATE_KEY, p, Bytes(ck.CKA_VALUE, bytes.Repeat([]byte{0xff}, len(sk)))), ck.CKR_ATTRIBUTE_VALUE_INVALID},
 		{"value of another parameter set", mldsaTemplate(ck.CKO_PRIVATE_KEY, MLDSAParameterSets[1], Bytes(ck.CKA_VALUE, sk)), ck.CKR_ATTRIBUTE_VALUE_INVALID},
 		{"public key of another parameter set", mldsaTemplate(ck.CKO_PUBLIC_KEY, MLDSAParameterSets[2], Bytes(ck.CKA_VALUE, pk)), ck.CKR_ATTRIBUTE_VALUE_INVALID},
 		{"unknown parameter set", append(mldsaTemplate(ck.CKO_PUBLIC_KEY, p)[:2], ULong(ck.CKA_PARAMETER_SET, 99), Bytes(ck.CKA_VALUE, pk)), ck.CKR_PARAMETER_SET_NOT_SUPPORTED},
