@@ -83,6 +83,8 @@ var kinds = map[ck.AttributeType]Kind{
 	ck.CKA_WRAP_TEMPLATE:              KindAttributes,
 	ck.CKA_UNWRAP_TEMPLATE:            KindAttributes,
 	ck.CKA_DERIVE_TEMPLATE:            KindAttributes,
+	ck.CKA_ENCAPSULATE:                KindBool,
+	ck.CKA_DECAPSULATE:                KindBool,
 }
 
 // KindOf returns the kind of attribute type t, and false for a type this

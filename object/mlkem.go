@@ -98,8 +98,6 @@ var (
 )
 
 func init() {
-	kinds[ck.CKA_ENCAPSULATE] = KindBool
-	kinds[ck.CKA_DECAPSULATE] = KindBool
 	schemas[schemaKey{ck.CKO_PUBLIC_KEY, uint(ck.CKK_ML_KEM)}] = newSchema(storageRules, keyRules, publicKeyRules, mlkemPublicRules)
 	schemas[schemaKey{ck.CKO_PRIVATE_KEY, uint(ck.CKK_ML_KEM)}] = newSchema(storageRules, keyRules, privateKeyRules, mlkemPrivateRules)
 }

@@ -165,6 +165,10 @@ func TestDefaultsAndDerived(t *testing.T) {
 			t.Errorf("%v = %v, want %v", c.t, got, c.want)
 		}
 	}
+	// PKCS#11 3.2 gives every private key CKA_DECAPSULATE.
+	if v, err := priv.Attribute(ck.CKA_DECAPSULATE); err != nil || !bytes.Equal(v, []byte{0}) {
+		t.Errorf("CKA_DECAPSULATE of an EC key = %x, %v; want CK_FALSE", v, err)
+	}
 	if m, _ := priv.ULong(ck.CKA_KEY_GEN_MECHANISM); m != ck.CK_UNAVAILABLE_INFORMATION {
 		t.Errorf("CKA_KEY_GEN_MECHANISM = %#x for an imported key", m)
 	}

@@ -103,6 +103,9 @@ var publicKeyRules = []attrRule{
 	{ck.CKA_TRUSTED, soOnlyTrue, ckFalse},
 	{ck.CKA_PUBLIC_KEY_INFO, 0, nil},
 	{ck.CKA_WRAP_TEMPLATE, 0, emptyArray},
+	// PKCS#11 3.2's common public key attribute; only ML-KEM keys
+	// encapsulate, and their schema makes it true by default.
+	{ck.CKA_ENCAPSULATE, modifiable, ckFalse},
 }
 
 // Private keys (spec 4.9). CKA_SENSITIVE defaults to CK_TRUE and
@@ -123,6 +126,8 @@ var privateKeyRules = []attrRule{
 	{ck.CKA_PUBLIC_KEY_INFO, 0, nil},
 	{ck.CKA_UNWRAP_TEMPLATE, 0, emptyArray},
 	{ck.CKA_DERIVE_TEMPLATE, 0, emptyArray},
+	// PKCS#11 3.2's common private key attribute, as CKA_ENCAPSULATE.
+	{ck.CKA_DECAPSULATE, modifiable, ckFalse},
 }
 
 // Secret keys (spec 4.10).
