@@ -83,9 +83,6 @@ func ParsePrivateKey(der []byte) (any, error) {
 	if key, err := ParsePKCS8PrivateKey(der); err == nil {
 		return key, nil
 	}
-	if key, err := parseMLDSAPKCS8(der); err == nil {
-		return key, nil
-	}
 	if key, err := x509.ParsePKCS1PrivateKey(der); err == nil {
 		return key, nil
 	}

@@ -194,3 +194,42 @@ func parseMLDSAPKCS8(der []byte) (sign.PrivateKey, error) {
 	}
 	return priv, nil
 }
+
+// isMLDSA reports whether oid names an ML-DSA parameter set.
+func isMLDSA(oid asn1.ObjectIdentifier) bool {
+	for _, p := range object.MLDSAParameterSets {
+		if oid.Equal(p.OID) {
+			return true
+		}
+	}
+	return false
+}
+
+// marshalMLDSAPKCS8 encodes an ML-DSA private key in PKCS#8 as RFC 9881
+// section 6 does: both its seed and its expanded key when circl kept the
+// seed, its expanded key alone otherwise. ok is false for other keys.
+func marshalMLDSAPKCS8(key crypto.PrivateKey) (der []byte, ok bool) {
+	k, isSign := key.(sign.PrivateKey)
+	if !isSign {
+		return nil, false
+	}
+	p, isMLDSA := object.MLDSAOf(k.Scheme())
+	if !isMLDSA {
+		return nil, false
+	}
+	expanded, _ := k.MarshalBinary()
+	var inner []byte
+	var err error
+	if s, has := k.(seeded); has && len(s.Seed()) > 0 {
+		inner, err = asn1.Marshal(mldsaBoth{Seed: s.Seed(), ExpandedKey: expanded})
+	} else {
+		inner, err = asn1.Marshal(expanded)
+	}
+	if err == nil {
+		der, err = asn1.Marshal(pkcs8{Algorithm: pkix.AlgorithmIdentifier{Algorithm: p.OID}, PrivateKey: inner})
+	}
+	if err != nil {
+		panic(err) // byte strings and an OID always encode
+	}
+	return der, true
+}

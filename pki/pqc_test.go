@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"testing"
 
+	"github.com/cloudflare/circl/sign"
 	"github.com/cloudflare/circl/sign/mldsa/mldsa44"
 	"github.com/cloudflare/circl/sign/slhdsa"
 
@@ -119,6 +120,37 @@ func TestPQPublicKeyInfo(t *testing.T) {
 		}
 		if spki, _ := obj.Value(ck.CKA_PUBLIC_KEY_INFO); !bytes.Equal(spki, der) {
 			t.Errorf("%T: the object's CKA_PUBLIC_KEY_INFO differs", pub)
+		}
+	}
+}
+
+// TestMLDSAPKCS8RoundTrip writes ML-DSA private keys in PKCS#8 and reads
+// them back: a key with its seed keeps it, one from its expanded key
+// alone comes back as the same key.
+func TestMLDSAPKCS8RoundTrip(t *testing.T) {
+	for _, p := range object.MLDSAParameterSets {
+		_, priv, err := p.Scheme.GenerateKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		expanded, _ := priv.MarshalBinary()
+		fromExpanded, err := p.Scheme.UnmarshalBinaryPrivateKey(expanded)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, key := range []sign.PrivateKey{priv, fromExpanded} {
+			der, err := MarshalPKCS8PrivateKey(key)
+			if err != nil {
+				t.Fatalf("%s: %v", p.Name, err)
+			}
+			back, err := ParsePKCS8PrivateKey(der)
+			if err != nil {
+				t.Fatalf("%s: %v", p.Name, err)
+			}
+			k, ok := back.(sign.PrivateKey)
+			if !ok || !k.Equal(key) {
+				t.Errorf("%s: %T read back is not the key written", p.Name, back)
+			}
 		}
 	}
 }

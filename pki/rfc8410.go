@@ -22,7 +22,8 @@ import (
 
 // ParsePKCS8PrivateKey parses a PKCS#8 private key: what
 // x509.ParsePKCS8PrivateKey parses, and also Ed448 and X448 keys, as
-// ed448.PrivateKey and *object.X448PrivateKey. Keys of RFC 8410's curves
+// ed448.PrivateKey and *object.X448PrivateKey, and ML-DSA keys (RFC 9881)
+// as circl's. Keys of RFC 8410's curves
 // may be in PKCS#8 v1 or, with their public key, v2 (RFC 5958), whose
 // public key must then be the private key's.
 func ParsePKCS8PrivateKey(der []byte) (crypto.PrivateKey, error) {
@@ -33,6 +34,9 @@ func ParsePKCS8PrivateKey(der []byte) (crypto.PrivateKey, error) {
 	if !input.ReadASN1(&seq, cbasn1.SEQUENCE) || !input.Empty() || !seq.ReadASN1Integer(&version) ||
 		!seq.ReadASN1(&algo, cbasn1.SEQUENCE) || !algo.ReadASN1ObjectIdentifier(&oid) {
 		return nil, errors.New("pki: not a PKCS#8 private key")
+	}
+	if isMLDSA(oid) {
+		return parseMLDSAPKCS8(der)
 	}
 	c, ok := object.OctetCurveByOID(oid)
 	if !ok {
@@ -65,9 +69,13 @@ func ParsePKCS8PrivateKey(der []byte) (crypto.PrivateKey, error) {
 }
 
 // MarshalPKCS8PrivateKey encodes a private key in PKCS#8: as
-// x509.MarshalPKCS8PrivateKey does, and Ed448 and X448 keys too (v1,
-// without the public key, as Go writes Ed25519 and X25519 keys).
+// x509.MarshalPKCS8PrivateKey does, Ed448 and X448 keys too (v1, without
+// the public key, as Go writes Ed25519 and X25519 keys), and ML-DSA keys
+// as RFC 9881 does.
 func MarshalPKCS8PrivateKey(key crypto.PrivateKey) ([]byte, error) {
+	if der, ok := marshalMLDSAPKCS8(key); ok {
+		return der, nil
+	}
 	c, value, ok := object.OctetPrivateKey(key)
 	if !ok {
 		return x509.MarshalPKCS8PrivateKey(key)
