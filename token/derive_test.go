@@ -11,23 +11,12 @@ import (
 	"github.com/corepkcs11/corepkcs11/object"
 )
 
-// attribute reads one attribute of object o, failing the test if it
-// cannot be read.
-func attribute(t *testing.T, m *Module, h ck.SessionHandle, o ck.ObjectHandle, typ ck.AttributeType) []byte {
-	t.Helper()
-	q := []AttributeQuery{{Type: typ}}
-	must(t, m.GetAttributeValue(h, o, q))
-	q[0].Value = make([]byte, q[0].Len)
-	must(t, m.GetAttributeValue(h, o, q))
-	return q[0].Value
-}
-
 // ecdhPeer is the other party of an ECDH with the EC key pub of the
 // token: its public key, and the secret it computes.
 func ecdhPeer(t *testing.T, m *Module, h ck.SessionHandle, pub ck.ObjectHandle) (public, secret []byte) {
 	t.Helper()
 	peer, _ := ecdh.P256().GenerateKey(rand.Reader)
-	point, err := object.ParseECPoint(object.Curves[0].Params, attribute(t, m, h, pub, ck.CKA_EC_POINT))
+	point, err := object.ParseECPoint(object.Curves[0].Params, attr(t, m, h, pub, ck.CKA_EC_POINT))
 	must(t, err)
 	mine, err := point.ECDH()
 	must(t, err)
@@ -65,15 +54,15 @@ func TestDeriveKeyAttributes(t *testing.T) {
 			typ  ck.AttributeType
 			want bool
 		}{{ck.CKA_LOCAL, false}, {ck.CKA_ALWAYS_SENSITIVE, c.alwaysSens}, {ck.CKA_NEVER_EXTRACTABLE, c.neverExtrac}} {
-			if got := attribute(t, m, h, k, a.typ); !bytes.Equal(got, []byte{b2u(a.want)}) {
+			if got := attr(t, m, h, k, a.typ); !bytes.Equal(got, []byte{b2u(a.want)}) {
 				t.Errorf("%s: %v = %x, want %v", c.name, a.typ, got, a.want)
 			}
 		}
-		if got := attribute(t, m, h, k, ck.CKA_KEY_GEN_MECHANISM); !bytes.Equal(got, object.EncodeULong(ck.CK_UNAVAILABLE_INFORMATION)) {
+		if got := attr(t, m, h, k, ck.CKA_KEY_GEN_MECHANISM); !bytes.Equal(got, object.EncodeULong(ck.CK_UNAVAILABLE_INFORMATION)) {
 			t.Errorf("%s: CKA_KEY_GEN_MECHANISM %x", c.name, got)
 		}
 		if !c.sensitive && c.extractable {
-			if got := attribute(t, m, h, k, ck.CKA_VALUE); !bytes.Equal(got, secret) {
+			if got := attr(t, m, h, k, ck.CKA_VALUE); !bytes.Equal(got, secret) {
 				t.Errorf("%s: CKA_VALUE %x, want the shared secret %x", c.name, got, secret)
 			}
 		}
@@ -84,10 +73,10 @@ func TestDeriveKeyAttributes(t *testing.T) {
 	must(t, err)
 	k, err := m.DeriveKey(h, ecdh1, imported, object.Template{object.ULong(ck.CKA_VALUE_LEN, 16), object.Bool(ck.CKA_SENSITIVE, true)})
 	must(t, err)
-	if got := attribute(t, m, h, k, ck.CKA_ALWAYS_SENSITIVE); got[0] != 0 {
+	if got := attr(t, m, h, k, ck.CKA_ALWAYS_SENSITIVE); got[0] != 0 {
 		t.Error("a key derived from an imported key is CKA_ALWAYS_SENSITIVE")
 	}
-	if got := attribute(t, m, h, k, ck.CKA_KEY_TYPE); !bytes.Equal(got, object.EncodeULong(uint(ck.CKK_GENERIC_SECRET))) {
+	if got := attr(t, m, h, k, ck.CKA_KEY_TYPE); !bytes.Equal(got, object.EncodeULong(uint(ck.CKK_GENERIC_SECRET))) {
 		t.Errorf("no CKA_KEY_TYPE gives a %x key, want a generic secret", got)
 	}
 }
@@ -148,7 +137,7 @@ func TestDeriveKeyRefusals(t *testing.T) {
 	}
 	k, err := m.DeriveKey(h, ecdh1, priv, nil)
 	must(t, err)
-	if got := attribute(t, m, h, k, ck.CKA_EXTRACTABLE); got[0] != 0 {
+	if got := attr(t, m, h, k, ck.CKA_EXTRACTABLE); got[0] != 0 {
 		t.Error("CKA_DERIVE_TEMPLATE's CKA_EXTRACTABLE false was not applied")
 	}
 }
@@ -166,11 +155,11 @@ func TestHKDFData(t *testing.T) {
 	mc := Mechanism{Type: ck.CKM_HKDF_DATA, Param: mech.HKDFParams{Extract: true, Expand: true, PRF: ck.CKM_SHA256, SaltType: ck.CKF_HKDF_SALT_DATA, Salt: salt, Info: info}}
 	d, err := m.DeriveKey(h, mc, base, object.Template{object.ULong(ck.CKA_VALUE_LEN, 42), object.String(ck.CKA_LABEL, "okm")})
 	must(t, err)
-	if got := attribute(t, m, h, d, ck.CKA_CLASS); !bytes.Equal(got, object.EncodeULong(uint(ck.CKO_DATA))) {
+	if got := attr(t, m, h, d, ck.CKA_CLASS); !bytes.Equal(got, object.EncodeULong(uint(ck.CKO_DATA))) {
 		t.Fatalf("CKM_HKDF_DATA made a %x", got)
 	}
 	want := []byte{0x3c, 0xb2, 0x5f, 0x25, 0xfa, 0xac, 0xd5, 0x7a}
-	if got := attribute(t, m, h, d, ck.CKA_VALUE); len(got) != 42 || !bytes.Equal(got[:8], want) {
+	if got := attr(t, m, h, d, ck.CKA_VALUE); len(got) != 42 || !bytes.Equal(got[:8], want) {
 		t.Errorf("CKA_VALUE %x", got)
 	}
 	_, err = m.DeriveKey(h, mc, base, object.Template{class(ck.CKO_SECRET_KEY), object.ULong(ck.CKA_VALUE_LEN, 42)})
@@ -225,7 +214,7 @@ func TestDeriveKeyPolicy(t *testing.T) {
 	// A template that gives the value would tell whether a guess of it is right.
 	k, err := m.DeriveKey(h, hkdfWith(salt), base, public)
 	must(t, err)
-	guess := attribute(t, m, h, k, ck.CKA_VALUE)
+	guess := attr(t, m, h, k, ck.CKA_VALUE)
 	_, err = m.DeriveKey(h, hkdfWith(salt), base, append(public, object.Bytes(ck.CKA_VALUE, guess)))
 	wantRV(t, "a template giving the derived value", err, ck.CKR_TEMPLATE_INCONSISTENT)
 
@@ -236,10 +225,10 @@ func TestDeriveKeyPolicy(t *testing.T) {
 	hkdfData.Type = ck.CKM_HKDF_DATA
 	d, err := m.DeriveKey(h, hkdfData, data, object.Template{object.ULong(ck.CKA_VALUE_LEN, 32)})
 	must(t, err)
-	if got := attribute(t, m, h, d, ck.CKA_PRIVATE); got[0] != 1 {
+	if got := attr(t, m, h, d, ck.CKA_PRIVATE); got[0] != 1 {
 		t.Error("a derived data object is not CKA_PRIVATE by default")
 	}
-	if got := attribute(t, m, h, d, ck.CKA_VALUE); !bytes.Equal(got, guess) {
+	if got := attr(t, m, h, d, ck.CKA_VALUE); !bytes.Equal(got, guess) {
 		t.Errorf("from a data object: %x; from a key of the same value: %x", got, guess)
 	}
 

@@ -19,6 +19,7 @@ func genMLKEM(t *testing.T, m *Module, h ck.SessionHandle) (pub, priv ck.ObjectH
 	return pub, priv
 }
 
+// attr reads one attribute of object oh, failing the test if it cannot.
 func attr(t *testing.T, m *Module, h ck.SessionHandle, oh ck.ObjectHandle, typ ck.AttributeType) []byte {
 	t.Helper()
 	v, err := m.GetAttributes(h, oh, typ)
@@ -74,7 +75,17 @@ func TestEncapsulateKey(t *testing.T) {
 		t.Errorf("the decapsulated key is not the encapsulated one")
 	}
 
-	// The attributes the spec sets on both functions' keys.
+	// The attributes the spec sets on both functions' keys, also when
+	// the template makes them sensitive and not extractable.
+	hidden := object.Template{class(ck.CKO_SECRET_KEY), object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_AES)), object.ULong(ck.CKA_VALUE_LEN, 16),
+		object.Bool(ck.CKA_SENSITIVE, true), object.Bool(ck.CKA_EXTRACTABLE, false)}
+	hiddenSent, _, err := m.EncapsulateKey(h, mc, pub, hidden, make([]byte, len(ct)))
+	must(t, err)
+	for typ, want := range map[ck.AttributeType]bool{ck.CKA_ALWAYS_SENSITIVE: false, ck.CKA_NEVER_EXTRACTABLE: false, ck.CKA_SENSITIVE: true} {
+		if v := attr(t, m, h, hiddenSent, typ); !bytes.Equal(v, object.EncodeBool(want)) {
+			t.Errorf("a sensitive encapsulated key: %v = %x, want %v", typ, v, want)
+		}
+	}
 	for _, k := range []ck.ObjectHandle{sent, got} {
 		for typ, want := range map[ck.AttributeType]bool{ck.CKA_LOCAL: false, ck.CKA_ALWAYS_SENSITIVE: false,
 			ck.CKA_NEVER_EXTRACTABLE: false, ck.CKA_EXTRACTABLE: true} {

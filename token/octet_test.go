@@ -113,7 +113,7 @@ func TestMLDSAKeyWrap(t *testing.T) {
 	back, err := m.UnwrapKey(h, kwp, kek, wrapped, object.Template{class(ck.CKO_PRIVATE_KEY), object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_ML_DSA)),
 		object.Bool(ck.CKA_SENSITIVE, false), object.Bool(ck.CKA_EXTRACTABLE, true)})
 	must(t, err)
-	if a, b := attribute(t, m, h, priv, ck.CKA_SEED), attribute(t, m, h, back, ck.CKA_SEED); len(a) != 32 || !bytes.Equal(a, b) {
+	if a, b := attr(t, m, h, priv, ck.CKA_SEED), attr(t, m, h, back, ck.CKA_SEED); len(a) != 32 || !bytes.Equal(a, b) {
 		t.Errorf("the unwrapped key's seed %x is not the generated key's %x", b, a)
 	}
 	msg := []byte("firmware")
