@@ -22,6 +22,12 @@ static CK_BYTE p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0
 #define CKM_AES_KEY_WRAP_KWP 0x210bUL
 #define CKM_HKDF_DERIVE 0x402aUL
 #define CKM_HKDF_DATA 0x402bUL
+#define CKM_EC_EDWARDS_KEY_PAIR_GEN 0x1055UL
+#define CKM_EDDSA 0x1057UL
+#define CKM_ML_DSA_KEY_PAIR_GEN 0x1cUL
+#define CKM_ML_DSA 0x1dUL
+#define CKM_SLH_DSA 0x2eUL
+#define CKP_ML_DSA_44 0x1UL
 
 static CK_MECHANISM_TYPE mechs[] = {
 	CKM_SHA_1, CKM_SHA256, CKM_SHA512, CKM_ECDSA, CKM_ECDSA_SHA256, CKM_RSA_PKCS, CKM_RSA_X_509,
@@ -29,6 +35,7 @@ static CK_MECHANISM_TYPE mechs[] = {
 	CKM_RSA_PKCS_OAEP, CKM_AES_ECB, CKM_AES_CBC, CKM_AES_CBC_PAD, CKM_AES_CTR, CKM_AES_GCM, CKM_AES_CMAC,
 	CKM_AES_CMAC_GENERAL, CKM_AES_KEY_WRAP, CKM_AES_KEY_WRAP_KWP, CKM_DES3_CBC_PAD, CKM_DES3_ECB,
 	CKM_SHA256_HMAC, CKM_SHA256_HMAC_GENERAL, CKM_ECDH1_DERIVE, CKM_HKDF_DERIVE, CKM_HKDF_DATA, CKM_ML_KEM,
+	CKM_EDDSA, CKM_ML_DSA, CKM_SLH_DSA,
 };
 
 /* plausible writes a structure of the mechanism's parameter type at the
@@ -51,7 +58,9 @@ static void fill(CK_BYTE *b, size_t n)
 }
 
 /* family picks one of main's keys (EC pair, RSA pair, AES, DES3, ML-KEM
- * pair, generic secret) that the mechanism may work with. */
+ * pair, generic secret, ML-DSA pair, Ed25519 pair) that the mechanism may
+ * work with. SLH-DSA has none: its parameter decoding is what is tried,
+ * and its signatures are too slow for thousands of rounds. */
 static unsigned family(CK_MECHANISM_TYPE t)
 {
 	switch (t) {
@@ -75,12 +84,16 @@ static unsigned family(CK_MECHANISM_TYPE t)
 		return 5;
 	case CKM_ML_KEM:
 		return 6 + rnd(2);
+	case CKM_ML_DSA:
+		return 9 + rnd(2);
+	case CKM_EDDSA:
+		return 11 + rnd(2);
 	}
 	return 4;
 }
 
-/* known reports whether rv is a CK_RV the base specification defines. */
-static int known(CK_RV rv) { return rv <= 0x1B8 || (rv >= 0x200 && rv <= 0x201); }
+/* known reports whether rv is a CK_RV the PKCS#11 3.2 headers define. */
+static int known(CK_RV rv) { return rv <= 0x1B9 || (rv >= 0x200 && rv <= 0x209); }
 
 int main(int argc, char **argv)
 {
@@ -116,7 +129,7 @@ int main(int argc, char **argv)
 	CK_BBOOL yes = CK_TRUE;
 	CK_ULONG bits = 1024;
 	CK_BYTE e[] = {1, 0, 1};
-	CK_OBJECT_HANDLE keys[9];
+	CK_OBJECT_HANDLE keys[13];
 	CK_ATTRIBUTE ecPub[] = {{CKA_EC_PARAMS, p256, sizeof p256}, {CKA_VERIFY, &yes, 1}};
 	CK_ATTRIBUTE rsaPub[] = {{CKA_MODULUS_BITS, &bits, sizeof bits}, {CKA_PUBLIC_EXPONENT, e, sizeof e}, {CKA_VERIFY, &yes, 1}};
 	CK_ATTRIBUTE priv[] = {{CKA_SIGN, &yes, 1}, {CKA_DERIVE, &yes, 1}};
@@ -127,15 +140,22 @@ int main(int argc, char **argv)
 	CK_ULONG set = CKP_ML_KEM_768;
 	CK_ATTRIBUTE kemPub[] = {{CKA_PARAMETER_SET, &set, sizeof set}};
 	CK_MECHANISM kemGen = {CKM_ML_KEM_KEY_PAIR_GEN, NULL, 0};
+	CK_ULONG dsaSet = CKP_ML_DSA_44;
+	CK_ATTRIBUTE dsaPub[] = {{CKA_PARAMETER_SET, &dsaSet, sizeof dsaSet}};
+	static CK_BYTE ed25519[] = {0x06, 0x03, 0x2b, 0x65, 0x70};
+	CK_ATTRIBUTE edPub[] = {{CKA_EC_PARAMS, ed25519, sizeof ed25519}};
+	CK_MECHANISM dsaGen = {CKM_ML_DSA_KEY_PAIR_GEN, NULL, 0}, edGen = {CKM_EC_EDWARDS_KEY_PAIR_GEN, NULL, 0};
 	if (f->C_GenerateKeyPair(s, &ecGen, ecPub, 2, priv, 2, &keys[0], &keys[1]) != CKR_OK ||
 	    f->C_GenerateKeyPair(s, &rsaGen, rsaPub, 3, priv, 1, &keys[2], &keys[3]) != CKR_OK ||
 	    f->C_GenerateKey(s, &aesGen, aes, 3, &keys[4]) != CKR_OK || f->C_GenerateKey(s, &des3Gen, &aes[1], 1, &keys[5]) != CKR_OK ||
 	    f->C_GenerateKeyPair(s, &kemGen, kemPub, 1, NULL, 0, &keys[6], &keys[7]) != CKR_OK ||
-	    f->C_GenerateKey(s, &genericGen, aes, 3, &keys[8]) != CKR_OK)
+	    f->C_GenerateKey(s, &genericGen, aes, 3, &keys[8]) != CKR_OK ||
+	    f->C_GenerateKeyPair(s, &dsaGen, dsaPub, 1, priv, 1, &keys[9], &keys[10]) != CKR_OK ||
+	    f->C_GenerateKeyPair(s, &edGen, edPub, 1, priv, 1, &keys[11], &keys[12]) != CKR_OK)
 		return 2;
 
 	salt_key = keys[8];
-	static CK_BYTE param[512], data[1200], out[1200]; /* room for an ML-KEM-768 ciphertext */
+	static CK_BYTE param[512], data[2500], out[2500]; /* room for an ML-KEM-768 ciphertext, an ML-DSA-44 signature */
 	long bad = 0, started = 0, derived = 0;
 	for (long i = 0; i < iterations; i++) {
 		CK_MECHANISM m;
@@ -151,12 +171,13 @@ int main(int argc, char **argv)
 			p[1] = rnd(2) ? CKG_MGF1_SHA256 : rnd(8);
 			p[2] = rnd(300);
 		}
-		if (m.pParameter != NULL && rnd(2)) {
-			CK_ULONG size = plausible(m.mechanism, param);
-			if (size != 0)
-				m.ulParameterLen = rnd(8) ? size : size - sizeof(CK_ULONG);
-		}
-		CK_OBJECT_HANDLE key = rnd(6) == 0 ? (CK_OBJECT_HANDLE)rand() : keys[rnd(9)];
+		/* A structure with pointers always gets valid ones, whatever
+		 * length the mechanism is given: a random length may be the
+		 * structure's size. */
+		CK_ULONG size = plausible(m.mechanism, param);
+		if (size != 0 && m.pParameter != NULL && rnd(2))
+			m.ulParameterLen = rnd(8) ? size : size - sizeof(CK_ULONG);
+		CK_OBJECT_HANDLE key = rnd(6) == 0 ? (CK_OBJECT_HANDLE)rand() : keys[rnd(13)];
 		if (rnd(4)) /* mostly a key of the mechanism's family, to get past the key checks */
 			key = keys[family(m.mechanism)];
 		CK_ULONG dataLen = rnd(sizeof data + 1), outLen = rnd(sizeof out + 1);
@@ -175,7 +196,7 @@ int main(int argc, char **argv)
 		CK_ATTRIBUTE unwrapTemplate[] = {{CKA_CLASS, &secret, sizeof secret}, {CKA_KEY_TYPE, &aesType, sizeof aesType}};
 		CK_ULONG valueLen = rnd(4) ? 16 : (CK_ULONG)rand();
 		CK_ATTRIBUTE deriveTemplate[] = {{CKA_VALUE_LEN, &valueLen, sizeof valueLen}, {CKA_CLASS, &secret, sizeof secret}, {CKA_KEY_TYPE, &aesType, sizeof aesType}};
-				switch (rnd(8)) {
+		switch (rnd(8)) {
 		case 7:
 			rvs[0] = f->C_DeriveKey(s, &m, key, deriveTemplate, rnd(4), rnd(8) ? &unwrapped : NULL);
 			if (rvs[0] == CKR_OK)
@@ -221,7 +242,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 5:
-			rvs[0] = f->C_WrapKey(s, &m, key, keys[rnd(9)], pOut, pOutLen);
+			rvs[0] = f->C_WrapKey(s, &m, key, keys[rnd(13)], pOut, pOutLen);
 			rvs[1] = f->C_UnwrapKey(s, &m, key, data, dataLen, unwrapTemplate, rnd(3), rnd(8) ? &unwrapped : NULL);
 			if (rvs[1] == CKR_OK)
 				f->C_DestroyObject(s, unwrapped);
@@ -303,6 +324,21 @@ static CK_ULONG plausible(CK_MECHANISM_TYPE t, CK_BYTE *param)
 		p->pPublicData = rnd(8) ? tail : NULL;
 		p->ulPublicDataLen = rnd(2) ? 65 : rnd(385);
 		tail[0] = 4;
+		return sizeof *p;
+	}
+	case CKM_ML_DSA:
+	case CKM_SLH_DSA: {
+		CK_SIGN_ADDITIONAL_CONTEXT *p = (CK_SIGN_ADDITIONAL_CONTEXT *)param;
+		p->hedgeVariant = rnd(4);
+		p->pContext = rnd(8) ? tail : NULL;
+		p->ulContextLen = rnd(2) ? rnd(256) : rnd(385);
+		return sizeof *p;
+	}
+	case CKM_EDDSA: {
+		CK_EDDSA_PARAMS *p = (CK_EDDSA_PARAMS *)param;
+		p->phFlag = rnd(3);
+		p->pContextData = rnd(8) ? tail : NULL;
+		p->ulContextDataLen = rnd(2) ? rnd(256) : rnd(385);
 		return sizeof *p;
 	}
 	case CKM_HKDF_DERIVE:
