@@ -112,7 +112,8 @@ func TestCurvesTools(t *testing.T) {
 // module: RFC 8032's Ed448 and Ed448ph vectors through C_Sign and
 // C_Verify with CK_EDDSA_PARAMS, and key pairs of Ed448, X25519 and X448
 // from C_GenerateKeyPair, whose public keys Go's crypto/ecdh and circl
-// derive again from the private keys the program prints, and an Ed448ph
+// derive again from the private keys the program prints, each in both
+// halves' CKA_PUBLIC_KEY_INFO under its RFC 8410 OID, and an Ed448ph
 // signature with a context that circl verifies.
 func TestCurvesCABI(t *testing.T) {
 	out := runChecks(t, newEnv(t), "testdata/curves.c")
@@ -120,9 +121,9 @@ func TestCurvesCABI(t *testing.T) {
 	for _, line := range strings.Split(out, "\n") {
 		fields := strings.Fields(line)
 		switch {
-		case len(fields) == 4 && fields[0] == "KEY":
+		case len(fields) == 5 && fields[0] == "KEY":
 			keys++
-			value, point := unhexString(t, fields[2]), unhexString(t, fields[3])
+			value, point, spki := unhexString(t, fields[2]), unhexString(t, fields[3]), unhexString(t, fields[4])
 			var want []byte
 			switch fields[1] {
 			case "Ed448":
@@ -142,6 +143,9 @@ func TestCurvesCABI(t *testing.T) {
 			if len(point) != len(want)+2 || !bytes.Equal(point[2:], want) {
 				t.Errorf("%s: CKA_EC_POINT %x, the private key's public key %x", fields[1], point, want)
 			}
+			if oid, key := spkiKey(t, spki); oid != rfc8410OIDs[fields[1]] || !bytes.Equal(key, want) {
+				t.Errorf("%s: CKA_PUBLIC_KEY_INFO names %s and holds %x; want %s and %x", fields[1], oid, key, rfc8410OIDs[fields[1]], want)
+			}
 		case len(fields) == 4 && fields[0] == "SIG":
 			sigs++
 			pub, ctx, sig := unhexString(t, fields[1]), unhexString(t, fields[2]), unhexString(t, fields[3])
@@ -154,6 +158,9 @@ func TestCurvesCABI(t *testing.T) {
 		t.Fatalf("the checks did not run to the end (%d keys, %d signatures):\n%s", keys, sigs, out)
 	}
 }
+
+// rfc8410OIDs are the algorithm OIDs RFC 8410 gives the curves' keys.
+var rfc8410OIDs = map[string]string{"Ed448": "1.3.101.113", "X25519": "1.3.101.110", "X448": "1.3.101.111"}
 
 func unhexString(t *testing.T, s string) []byte {
 	t.Helper()

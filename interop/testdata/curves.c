@@ -165,9 +165,9 @@ static CK_OBJECT_HANDLE generate(CK_SESSION_HANDLE s, const char *curve, CK_MECH
 	CHECK("the public key's CKA_KEY_TYPE", ulong_attr(s, *pub, CKA_KEY_TYPE) == kt, "0x%lx", ulong_attr(s, *pub, CKA_KEY_TYPE));
 	CHECK("the private key's CKA_KEY_TYPE", ulong_attr(s, priv, CKA_KEY_TYPE) == kt, "0x%lx", ulong_attr(s, priv, CKA_KEY_TYPE));
 	CHECK("CKA_DERIVE false unless asked", bool_attr(s, priv, CKA_DERIVE) == CK_FALSE, "%d", bool_attr(s, priv, CKA_DERIVE));
-	CK_BYTE value[64], point[64], got_params[16], spki[96];
-	CK_ATTRIBUTE a[] = {{CKA_VALUE, value, sizeof value}, {CKA_EC_PARAMS, got_params, sizeof got_params}, {CKA_PUBLIC_KEY_INFO, spki, sizeof spki}};
-	CK_ATTRIBUTE b[] = {{CKA_EC_POINT, point, sizeof point}, {CKA_PUBLIC_KEY_INFO, spki, sizeof spki}};
+	CK_BYTE value[64], point[64], got_params[16], priv_spki[96], pub_spki[96];
+	CK_ATTRIBUTE a[] = {{CKA_VALUE, value, sizeof value}, {CKA_EC_PARAMS, got_params, sizeof got_params}, {CKA_PUBLIC_KEY_INFO, priv_spki, sizeof priv_spki}};
+	CK_ATTRIBUTE b[] = {{CKA_EC_POINT, point, sizeof point}, {CKA_PUBLIC_KEY_INFO, pub_spki, sizeof pub_spki}};
 	EXPECT("the private key's attributes", f->C_GetAttributeValue(s, priv, a, 3), CKR_OK);
 	EXPECT("the public key's attributes", f->C_GetAttributeValue(s, *pub, b, 2), CKR_OK);
 	snprintf(name, sizeof name, "%s: CKA_VALUE of %lu bytes", curve, value_len);
@@ -175,11 +175,14 @@ static CK_OBJECT_HANDLE generate(CK_SESSION_HANDLE s, const char *curve, CK_MECH
 	snprintf(name, sizeof name, "%s: CKA_EC_POINT, a DER OCTET STRING of %lu bytes", curve, point_len);
 	CHECK(name, b[0].ulValueLen == point_len + 2 && point[0] == 0x04 && point[1] == point_len, "%lu bytes", b[0].ulValueLen);
 	CHECK("the private key has the CKA_EC_PARAMS given", a[1].ulValueLen == params_len && memcmp(got_params, params, params_len) == 0, "differ");
-	CHECK("both halves have one CKA_PUBLIC_KEY_INFO", a[2].ulValueLen == b[1].ulValueLen && a[2].ulValueLen > point_len, "%lu, %lu", a[2].ulValueLen, b[1].ulValueLen);
+	CHECK("both halves have one CKA_PUBLIC_KEY_INFO", a[2].ulValueLen == b[1].ulValueLen && memcmp(priv_spki, pub_spki, a[2].ulValueLen) == 0,
+	      "%lu, %lu bytes", a[2].ulValueLen, b[1].ulValueLen);
 	printf("KEY %s ", curve);
 	print_hex(value, a[0].ulValueLen);
 	printf(" ");
 	print_hex(point, b[0].ulValueLen);
+	printf(" ");
+	print_hex(pub_spki, b[1].ulValueLen);
 	printf("\n");
 	return priv;
 }
