@@ -19,14 +19,14 @@ var mlkemInfo = Info{MinKeySize: 800, MaxKeySize: 1568}
 func init() {
 	register(&Mechanism{
 		Type:            ck.CKM_ML_KEM_KEY_PAIR_GEN,
-		Packages:        "crypto/mlkem, circl/kem/mlkem",
+		Packages:        "crypto/mlkem, github.com/cloudflare/circl/kem/mlkem",
 		Info:            Info{mlkemInfo.MinKeySize, mlkemInfo.MaxKeySize, ck.CKF_GENERATE_KEY_PAIR},
 		KeyTypes:        []ck.KeyType{ck.CKK_ML_KEM},
 		GenerateKeyPair: generateMLKEM,
 	})
 	register(&Mechanism{
 		Type:        ck.CKM_ML_KEM,
-		Packages:    "crypto/mlkem, circl/kem/mlkem",
+		Packages:    "crypto/mlkem, github.com/cloudflare/circl/kem/mlkem",
 		Info:        Info{mlkemInfo.MinKeySize, mlkemInfo.MaxKeySize, ck.CKF_ENCAPSULATE | ck.CKF_DECAPSULATE},
 		KeyTypes:    []ck.KeyType{ck.CKK_ML_KEM},
 		Encapsulate: mlkemEncapsulate,
