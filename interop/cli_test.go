@@ -38,6 +38,15 @@ var cliBuild struct {
 	err  error
 }
 
+// cli returns a function that runs the corepkcs11 binary bin in env e
+// and returns its output, failing the test if it fails.
+func (e env) cli(t *testing.T, bin string) func(args ...string) string {
+	return func(args ...string) string {
+		t.Helper()
+		return e.run(t, "", bin, args...)
+	}
+}
+
 func cliBinary(t *testing.T) string {
 	t.Helper()
 	cliBuild.once.Do(func() {

@@ -73,14 +73,7 @@ func TestEd25519CLI(t *testing.T) {
 	e := newEnv(t)
 	bin := cliBinary(t)
 	dir := t.TempDir()
-	cli := func(args ...string) string {
-		t.Helper()
-		out, err := e.try("", bin, args...)
-		if err != nil {
-			t.Fatalf("corepkcs11 %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return out
-	}
+	cli := e.cli(t, bin)
 	cli("init", "--label", "ed", "--kdf", "fast", "--so-pin", soPIN, "--pin", userPIN)
 	cli("keygen", "--type", "ed25519", "--label", "edkey", "--pin", userPIN)
 	mustContain(t, "list", cli("list", "--pin", userPIN), `private EC_EDWARDS 255 "edkey"`, `public EC_EDWARDS 255 "edkey"`)
@@ -119,10 +112,7 @@ func TestEd448CLI(t *testing.T) {
 	e := newEnv(t)
 	bin := cliBinary(t)
 	dir := t.TempDir()
-	cli := func(args ...string) string {
-		t.Helper()
-		return e.run(t, "", bin, args...)
-	}
+	cli := e.cli(t, bin)
 	openssl := func(args ...string) string {
 		t.Helper()
 		return e.run(t, "", "openssl", args...)

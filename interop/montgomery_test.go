@@ -23,10 +23,7 @@ func TestMontgomeryCLI(t *testing.T) {
 	e := newEnv(t)
 	bin := cliBinary(t)
 	dir := t.TempDir()
-	cli := func(args ...string) string {
-		t.Helper()
-		return e.run(t, "", bin, args...)
-	}
+	cli := e.cli(t, bin)
 	cli("init", "--label", "mont", "--kdf", "fast", "--so-pin", soPIN, "--pin", userPIN)
 	cli("keygen", "--type", "x25519", "--label", "x25519key", "--pin", userPIN)
 	cli("keygen", "--type", "x448", "--label", "x448key", "--pin", userPIN)

@@ -86,14 +86,7 @@ func TestPQCLI(t *testing.T) {
 	e := newEnv(t)
 	bin := cliBinary(t)
 	dir := t.TempDir()
-	cli := func(args ...string) string {
-		t.Helper()
-		out, err := e.try("", bin, args...)
-		if err != nil {
-			t.Fatalf("corepkcs11 %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return out
-	}
+	cli := e.cli(t, bin)
 	cli("init", "--label", "pq", "--kdf", "fast", "--so-pin", soPIN, "--pin", userPIN)
 	cli("keygen", "--type", "ml-dsa-44", "--label", "ml", "--pin", userPIN)
 	cli("keygen", "--type", "slh-dsa-shake-128f", "--label", "slh", "--pin", userPIN)
@@ -140,14 +133,7 @@ func TestMLKEMCLI(t *testing.T) {
 	e := newEnv(t)
 	bin := cliBinary(t)
 	dir := t.TempDir()
-	cli := func(args ...string) string {
-		t.Helper()
-		out, err := e.try("", bin, args...)
-		if err != nil {
-			t.Fatalf("corepkcs11 %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return out
-	}
+	cli := e.cli(t, bin)
 	cli("init", "--label", "kem", "--kdf", "fast", "--so-pin", soPIN, "--pin", userPIN)
 	cli("keygen", "--type", "ml-kem-768", "--label", "kem", "--pin", userPIN)
 	list := cli("list", "--pin", userPIN)
