@@ -60,6 +60,21 @@ const (
 	CKM_EDDSA                      MechanismType = 0x1057
 )
 
+// The key derivation functions of NIST SP 800-56A's one-step KDF
+// (section 5.8.1.1) over SHA-1, SHA-2 and SHA-3, for CK_ECDH1_DERIVE_PARAMS
+// (PKCS#11 3.0 section 2.3.14).
+const (
+	CKD_SHA1_KDF_SP800     = 0xe
+	CKD_SHA224_KDF_SP800   = 0xf
+	CKD_SHA256_KDF_SP800   = 0x10
+	CKD_SHA384_KDF_SP800   = 0x11
+	CKD_SHA512_KDF_SP800   = 0x12
+	CKD_SHA3_224_KDF_SP800 = 0x13
+	CKD_SHA3_256_KDF_SP800 = 0x14
+	CKD_SHA3_384_KDF_SP800 = 0x15
+	CKD_SHA3_512_KDF_SP800 = 0x16
+)
+
 // HKDF (PKCS#11 3.0 section 2.43): its key type, key generation and
 // derivations, and the ulSaltType values of CK_HKDF_PARAMS.
 const (

@@ -16,8 +16,8 @@ import (
 
 // TestDeriveCABI runs testdata/derive.c with a P-256 and an X25519 key
 // and the other party's public key made here, and recomputes each value
-// it derived through the C ABI with crypto/ecdh, crypto/hkdf and
-// OpenSSL's X963KDF.
+// it derived through the C ABI with crypto/ecdh, crypto/hkdf, and
+// OpenSSL's X963KDF and SSKDF (SP 800-56A's one-step KDF).
 func TestDeriveCABI(t *testing.T) {
 	for name, curve := range map[string]ecdh.Curve{"p256": ecdh.P256(), "x25519": ecdh.X25519()} {
 		t.Run(name, func(t *testing.T) {
@@ -43,6 +43,11 @@ func TestDeriveCABI(t *testing.T) {
 			if err != nil {
 				t.Fatalf("openssl kdf X963KDF: %v", err)
 			}
+			sp800, err := exec.Command("openssl", "kdf", "-keylen", "40", "-kdfopt", "digest:SHA256", "-kdfopt", "hexkey:"+hex.EncodeToString(z),
+				"-kdfopt", "hexinfo:"+hex.EncodeToString([]byte("corepkcs11")), "SSKDF").Output()
+			if err != nil {
+				t.Fatalf("openssl kdf SSKDF: %v", err)
+			}
 			hkdfKey, _ := hex.DecodeString(got["hkdf-key"])
 			expanded, err := hkdf.Expand(sha256.New, hkdfKey, "info", 40)
 			if len(hkdfKey) != 32 || err != nil {
@@ -52,6 +57,7 @@ func TestDeriveCABI(t *testing.T) {
 				"z":            z,
 				"z16":          z[len(z)-16:], // truncation removes bytes from the leading end
 				"x963":         unhexColons(t, string(x963)),
+				"sp800":        unhexColons(t, string(sp800)),
 				"hkdf":         okm,
 				"hkdf-saltkey": okm,
 				"hkdf-data":    okm,

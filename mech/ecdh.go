@@ -15,7 +15,8 @@ import (
 
 // ECDH: CKM_ECDH1_DERIVE and CKM_ECDH1_COFACTOR_DERIVE agree on a
 // secret with the other party's public key and derive a key's value from
-// it, raw (CKD_NULL) or through the ANSI X9.63 KDF of a hash.
+// it, raw (CKD_NULL) or through the ANSI X9.63 KDF or NIST SP 800-56A's
+// one-step KDF of a hash.
 // CKM_ECDH1_DERIVE also takes X25519 and X448 keys (RFC 7748), as the
 // mechanisms specification allows; the cofactor variant is for curves
 // in Weierstrass form only, and P-256, P-384 and P-521 have cofactor 1,
@@ -55,8 +56,9 @@ func deriveECDH(t ck.MechanismType, priv any, p Param, n int) ([]byte, error) {
 		return nil, err
 	}
 	var kdf crypto.Hash
+	var counterFirst bool
 	if params.KDF != ck.CKD_NULL {
-		if kdf = kdfHash(params.KDF); kdf == 0 {
+		if kdf, counterFirst = kdfOf(params.KDF); kdf == 0 {
 			return nil, ck.Errorf(ck.CKR_MECHANISM_PARAM_INVALID, "%v: key derivation function %#x is not supported", t, params.KDF)
 		}
 	} else if len(params.SharedData) > 0 {
@@ -71,7 +73,7 @@ func deriveECDH(t ck.MechanismType, priv any, p Param, n int) ([]byte, error) {
 		if n == 0 {
 			return nil, ck.Errorf(ck.CKR_TEMPLATE_INCOMPLETE, "%v with a KDF needs the key's CKA_VALUE_LEN", t)
 		}
-		return x963KDF(kdf, z, params.SharedData, n), nil
+		return concatKDF(kdf, counterFirst, z, params.SharedData, n), nil
 	}
 	switch {
 	case n == 0:
@@ -144,28 +146,40 @@ func agreementECDH(k *ecdh.PrivateKey) func([]byte) ([]byte, error) {
 	}
 }
 
-// kdfHash is the hash of an X9.63 key derivation function, 0 for none.
-func kdfHash(kdf uint) crypto.Hash {
+// kdfOf is the hash of a key derivation function of
+// CK_ECDH1_DERIVE_PARAMS, 0 for none this token has, and whether it is
+// SP 800-56A's, whose counter comes before the secret.
+func kdfOf(kdf uint) (h crypto.Hash, counterFirst bool) {
 	for _, hs := range hashes {
-		if hs.kdf == kdf {
-			return hs.hash
+		switch kdf {
+		case hs.kdf:
+			return hs.hash, false
+		case hs.kdfSP800:
+			return hs.hash, true
 		}
 	}
-	return 0
+	return 0, false
 }
 
-// x963KDF is the key derivation function of ANSI X9.63 (SEC 1 section
-// 3.6.1): the hashes of z, a 32-bit big-endian counter from 1, and the
-// shared data, concatenated up to n bytes.
-func x963KDF(h crypto.Hash, z, shared []byte, n int) []byte {
+// concatKDF is the key derivation function of ANSI X9.63 (SEC 1 section
+// 3.6.1) or, with counterFirst, NIST SP 800-56A's one-step KDF (section
+// 5.8.1.1): the hashes of z, a 32-bit big-endian counter from 1, and the
+// shared data (X9.63), or of the counter, z and the shared data (SP
+// 800-56A), concatenated up to n bytes.
+func concatKDF(h crypto.Hash, counterFirst bool, z, shared []byte, n int) []byte {
 	out := make([]byte, 0, n+h.Size())
 	d := h.New()
 	var counter [4]byte
 	for i := uint32(1); len(out) < n; i++ {
 		d.Reset()
-		d.Write(z)
 		binary.BigEndian.PutUint32(counter[:], i)
-		d.Write(counter[:])
+		if counterFirst {
+			d.Write(counter[:])
+			d.Write(z)
+		} else {
+			d.Write(z)
+			d.Write(counter[:])
+		}
 		d.Write(shared)
 		out = d.Sum(out)
 	}

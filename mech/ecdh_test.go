@@ -30,22 +30,28 @@ func objectOf(t *testing.T, key any) *object.Object {
 	return o
 }
 
-// TestX963KDF checks the KDF with NIST's CAVS vectors for ANSI X9.63
+// TestConcatKDF checks ANSI X9.63's KDF with NIST's CAVS vectors
 // (SHA-1 and SHA-256, COUNT 0, no shared info) and with a longer output
-// and shared info computed by OpenSSL 3's X963KDF.
-func TestX963KDF(t *testing.T) {
+// and shared info computed by OpenSSL 3's X963KDF, and NIST SP
+// 800-56A's one-step KDF with outputs of OpenSSL 3's SSKDF.
+func TestConcatKDF(t *testing.T) {
+	const z = "96c05619d56c328ab95fe84b18264b08725b85e33fd34f08"
 	for _, c := range []struct {
 		h               crypto.Hash
+		sp800           bool
 		z, shared, want string
 	}{
-		{crypto.SHA1, "1c7d7b5f0597b03d06a018466ed1a93e30ed4b04dc64ccdd", "", "bf71dffd8f4d99223936beb46fee8ccc"},
-		{crypto.SHA256, "96c05619d56c328ab95fe84b18264b08725b85e33fd34f08", "", "443024c3dae66b95e6f5670601558f71"},
-		{crypto.SHA256, "96c05619d56c328ab95fe84b18264b08725b85e33fd34f08", "de6a8f5e1b0b25d9",
-			"d8af6ad78c26f3502a8205ef2c4a1f975c53781d24699b2c847317235d7609b631840a10bbf45c15"},
+		{crypto.SHA1, false, "1c7d7b5f0597b03d06a018466ed1a93e30ed4b04dc64ccdd", "", "bf71dffd8f4d99223936beb46fee8ccc"},
+		{crypto.SHA256, false, z, "", "443024c3dae66b95e6f5670601558f71"},
+		{crypto.SHA256, false, z, "de6a8f5e1b0b25d9", "d8af6ad78c26f3502a8205ef2c4a1f975c53781d24699b2c847317235d7609b631840a10bbf45c15"},
+		{crypto.SHA1, true, "1c7d7b5f0597b03d06a018466ed1a93e30ed4b04dc64ccdd", "", "9504c0384af8df125d7e9bf5f8b900e9"},
+		{crypto.SHA256, true, z, "de6a8f5e1b0b25d9", "508311a624346af418d144109e5dcdbb711693d847b67a7e2dfd1a8c98c66e531b4f7f99a396ac3c"},
+		{crypto.SHA3_256, true, z, "de6a8f5e1b0b25d9",
+			"c4d6a8c63280f45cd161f912ac0f67e31c2152d98cc559e94f8a97f0052c6bd40a2dcf4f2cc6b06dbeb65319ae50520f046b"},
 	} {
 		want := unhex(t, c.want)
-		if got := x963KDF(c.h, unhex(t, c.z), unhex(t, c.shared), len(want)); !bytes.Equal(got, want) {
-			t.Errorf("%v %s: %x, want %s", c.h, c.shared, got, c.want)
+		if got := concatKDF(c.h, c.sp800, unhex(t, c.z), unhex(t, c.shared), len(want)); !bytes.Equal(got, want) {
+			t.Errorf("%v SP 800-56A %v %s: %x, want %s", c.h, c.sp800, c.shared, got, c.want)
 		}
 	}
 }
@@ -82,8 +88,12 @@ func TestECDHDerive(t *testing.T) {
 			}
 			shared := []byte("shared info")
 			got, err = m.Derive(base, ECDH1Params{KDF: ck.CKD_SHA384_KDF, SharedData: shared, PublicData: der}, 70, nil)
-			if err != nil || !bytes.Equal(got, x963KDF(crypto.SHA384, want, shared, 70)) {
+			if err != nil || !bytes.Equal(got, concatKDF(crypto.SHA384, false, want, shared, 70)) {
 				t.Errorf("%v %v with CKD_SHA384_KDF: %x, %v", curve, mt, got, err)
+			}
+			got, err = m.Derive(base, ECDH1Params{KDF: ck.CKD_SHA3_256_KDF_SP800, SharedData: shared, PublicData: der}, 70, nil)
+			if err != nil || !bytes.Equal(got, concatKDF(crypto.SHA3_256, true, want, shared, 70)) {
+				t.Errorf("%v %v with CKD_SHA3_256_KDF_SP800: %x, %v", curve, mt, got, err)
 			}
 		}
 	}
@@ -107,6 +117,7 @@ func TestECDHErrors(t *testing.T) {
 		{"no parameter", nil, 0, ck.CKR_MECHANISM_PARAM_INVALID},
 		{"CKD_NULL with shared data", ECDH1Params{KDF: ck.CKD_NULL, SharedData: []byte{1}, PublicData: public}, 0, ck.CKR_MECHANISM_PARAM_INVALID},
 		{"unknown KDF", ECDH1Params{KDF: ck.CKD_SHA1_KDF_ASN1, PublicData: public}, 16, ck.CKR_MECHANISM_PARAM_INVALID},
+		{"BLAKE2b KDF", ECDH1Params{KDF: 0x18, PublicData: public}, 16, ck.CKR_MECHANISM_PARAM_INVALID},
 		{"KDF without a length", ECDH1Params{KDF: ck.CKD_SHA256_KDF, PublicData: public}, 0, ck.CKR_TEMPLATE_INCOMPLETE},
 		{"longer than the secret", ECDH1Params{KDF: ck.CKD_NULL, PublicData: public}, 33, ck.CKR_TEMPLATE_INCONSISTENT},
 		{"point of another curve", ECDH1Params{KDF: ck.CKD_NULL, PublicData: other.PublicKey().Bytes()}, 0, ck.CKR_MECHANISM_PARAM_INVALID},

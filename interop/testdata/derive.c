@@ -1,7 +1,8 @@
 /*
  * derive.c checks C_DeriveKey through the C ABI: CKM_ECDH1_DERIVE with
  * CKD_NULL (the other party's point raw and as a DER OCTET STRING, full
- * and truncated) and with CKD_SHA256_KDF, then CKM_HKDF_DERIVE and
+ * and truncated), with CKD_SHA256_KDF and CKD_SHA256_KDF_SP800, then
+ * CKM_HKDF_DERIVE and
  * CKM_HKDF_DATA from the shared secret, with the salt as data and as a
  * key, CKM_ECDH1_COFACTOR_DERIVE, the expand step alone from a key of
  * CKM_HKDF_KEY_GEN, and the arguments C_DeriveKey refuses.
@@ -19,6 +20,7 @@
 
 /* PKCS#11 3.0 values, which zck.h (from the 2.40 header) does not have. */
 #define CKK_EC_MONTGOMERY 0x41UL
+#define CKD_SHA256_KDF_SP800 0x10UL
 #define CKM_EC_MONTGOMERY_KEY_PAIR_GEN 0x1056UL
 #define CKM_HKDF_DERIVE 0x402aUL
 #define CKM_HKDF_DATA 0x402bUL
@@ -141,6 +143,11 @@ int main(int argc, char **argv)
 	ep.ulSharedDataLen = sizeof shared - 1;
 	EXPECT("ECDH1 CKD_SHA256_KDF", derive_secret(s, &ecdh, priv, 40, &x963), CKR_OK);
 	print_value(s, x963, "x963");
+	CK_OBJECT_HANDLE sp800;
+	ep.kdf = CKD_SHA256_KDF_SP800;
+	EXPECT("ECDH1 CKD_SHA256_KDF_SP800", derive_secret(s, &ecdh, priv, 40, &sp800), CKR_OK);
+	print_value(s, sp800, "sp800");
+	ep.kdf = CKD_SHA256_KDF;
 
 	EXPECT("CKD_SHA256_KDF without CKA_VALUE_LEN", derive_secret(s, &ecdh, priv, 0, &k), CKR_TEMPLATE_INCOMPLETE);
 	ep.kdf = CKD_NULL;
