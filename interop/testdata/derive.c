@@ -2,10 +2,10 @@
  * derive.c checks C_DeriveKey through the C ABI: CKM_ECDH1_DERIVE with
  * CKD_NULL (the other party's point raw and as a DER OCTET STRING, full
  * and truncated), with CKD_SHA256_KDF and CKD_SHA256_KDF_SP800, then
- * CKM_HKDF_DERIVE and
- * CKM_HKDF_DATA from the shared secret, with the salt as data and as a
- * key, CKM_ECDH1_COFACTOR_DERIVE, the expand step alone from a key of
- * CKM_HKDF_KEY_GEN, and the arguments C_DeriveKey refuses.
+ * CKM_HKDF_DERIVE and CKM_HKDF_DATA from the shared secret, with the
+ * salt as data and as a key, CKM_ECDH1_COFACTOR_DERIVE, the expand step
+ * alone from a key of CKM_HKDF_KEY_GEN, and the arguments C_DeriveKey
+ * refuses.
  * Usage: derive MODULE.so CURVE SCALAR POINT: CURVE is p256 or x25519,
  * SCALAR the hex of a private key of the curve and POINT that of the
  * other party's public key (an uncompressed point, or RFC 7748's
