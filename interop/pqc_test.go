@@ -1,6 +1,7 @@
 package interop
 
 import (
+	"crypto"
 	"crypto/mlkem"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -34,9 +35,10 @@ func spkiKey(t *testing.T, der []byte) (string, []byte) {
 
 // TestPQSignCABI compiles testdata/pqsign.c and runs it against the
 // module: ML-DSA-65 and SLH-DSA-SHA2-128f key pairs, signatures with a
-// context, deterministic and hedged, in one part and in two, and the
-// parameter errors. circl verifies the deterministic signatures the
-// program wrote with the CKA_PUBLIC_KEY_INFO it read, under the NIST OIDs.
+// context (pure, and HashSLH-DSA over SHA-256), deterministic and hedged,
+// in one part and in two, and the parameter errors. circl verifies the
+// deterministic signatures the program wrote with the CKA_PUBLIC_KEY_INFO
+// it read, under the NIST OIDs.
 func TestPQSignCABI(t *testing.T) {
 	dir := t.TempDir()
 	out := runChecks(t, newEnv(t), "testdata/pqsign.c", dir)
@@ -75,6 +77,27 @@ func TestPQSignCABI(t *testing.T) {
 	}
 	if !slhdsa.Verify(&slhPub, slhdsa.NewMessage(read("slhdsa128f.msg")), read("slhdsa128f.sig"), read("slhdsa128f.ctx")) {
 		t.Error("circl does not verify the module's SLH-DSA signature")
+	}
+	_, raw = spkiKey(t, read("hashslhdsa128f.spki"))
+	hashPub := slhdsa.PublicKey{ID: slhdsa.SHA2_128f}
+	if err := hashPub.UnmarshalBinary(raw); err != nil {
+		t.Fatal(err)
+	}
+	ph, err := slhdsa.NewPreHashWithHash(crypto.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ph.Write(read("hashslhdsa128f.msg"))
+	hashed, err := ph.BuildMessage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, ctx := read("hashslhdsa128f.sig"), read("hashslhdsa128f.ctx")
+	if !slhdsa.Verify(&hashPub, hashed, sig, ctx) {
+		t.Error("circl does not verify the module's HashSLH-DSA (SHA-256) signature")
+	}
+	if slhdsa.Verify(&hashPub, slhdsa.NewMessage(read("hashslhdsa128f.msg")), sig, ctx) {
+		t.Error("the HashSLH-DSA signature verifies as pure SLH-DSA")
 	}
 }
 

@@ -1,9 +1,11 @@
 package mech
 
 import (
+	"crypto"
 	"crypto/rand"
 
 	"github.com/cloudflare/circl/sign/slhdsa"
+	"github.com/cloudflare/circl/xof"
 
 	"github.com/corepkcs11/corepkcs11/ck"
 	"github.com/corepkcs11/corepkcs11/object"
@@ -14,7 +16,32 @@ import (
 // 256-bit sets).
 var slhdsaInfo = Info{MinKeySize: 32, MaxKeySize: 64}
 
-// HashSLH-DSA (CKM_HASH_SLH_DSA and CKM_HASH_SLH_DSA_SHA*) is not offered yet.
+// HashSLH-DSA with hashing (CKM_HASH_SLH_DSA_SHA256 …) signs a hash of
+// the message the token computes as the parts come, each variant with its
+// hash (FIPS 205 section 10.2.2). CKM_HASH_SLH_DSA, whose caller passes
+// the hash, is not offered: circl builds a prehashed message only from the
+// message itself.
+var slhdsaPreHashes = []struct {
+	t        ck.MechanismType
+	packages string
+	newHash  func() (*slhdsa.PreHash, error)
+}{
+	{ck.CKM_HASH_SLH_DSA_SHA224, hashPackage(crypto.SHA224), preHashWith(crypto.SHA224)},
+	{ck.CKM_HASH_SLH_DSA_SHA256, hashPackage(crypto.SHA256), preHashWith(crypto.SHA256)},
+	{ck.CKM_HASH_SLH_DSA_SHA384, hashPackage(crypto.SHA384), preHashWith(crypto.SHA384)},
+	{ck.CKM_HASH_SLH_DSA_SHA512, hashPackage(crypto.SHA512), preHashWith(crypto.SHA512)},
+	{ck.CKM_HASH_SLH_DSA_SHA3_224, hashPackage(crypto.SHA3_224), preHashWith(crypto.SHA3_224)},
+	{ck.CKM_HASH_SLH_DSA_SHA3_256, hashPackage(crypto.SHA3_256), preHashWith(crypto.SHA3_256)},
+	{ck.CKM_HASH_SLH_DSA_SHA3_384, hashPackage(crypto.SHA3_384), preHashWith(crypto.SHA3_384)},
+	{ck.CKM_HASH_SLH_DSA_SHA3_512, hashPackage(crypto.SHA3_512), preHashWith(crypto.SHA3_512)},
+	{ck.CKM_HASH_SLH_DSA_SHAKE128, "github.com/cloudflare/circl/xof", func() (*slhdsa.PreHash, error) { return slhdsa.NewPreHashWithXof(xof.SHAKE128) }},
+	{ck.CKM_HASH_SLH_DSA_SHAKE256, "github.com/cloudflare/circl/xof", func() (*slhdsa.PreHash, error) { return slhdsa.NewPreHashWithXof(xof.SHAKE256) }},
+}
+
+func preHashWith(h crypto.Hash) func() (*slhdsa.PreHash, error) {
+	return func() (*slhdsa.PreHash, error) { return slhdsa.NewPreHashWithHash(h) }
+}
+
 func init() {
 	register(&Mechanism{
 		Type:            ck.CKM_SLH_DSA_KEY_PAIR_GEN,
@@ -23,40 +50,96 @@ func init() {
 		KeyTypes:        []ck.KeyType{ck.CKK_SLH_DSA},
 		GenerateKeyPair: generateSLHDSA,
 	})
+	registerSLHDSA(ck.CKM_SLH_DSA, "github.com/cloudflare/circl/sign/slhdsa", func() (slhdsaInput, error) {
+		return &pureInput{boundedBuffer{max: maxPQMessage}}, nil
+	})
+	for _, ph := range slhdsaPreHashes {
+		registerSLHDSA(ph.t, "github.com/cloudflare/circl/sign/slhdsa, "+ph.packages, func() (slhdsaInput, error) {
+			h, err := ph.newHash()
+			if err != nil {
+				return nil, ck.Wrap(ck.CKR_GENERAL_ERROR, err)
+			}
+			return preHashInput{h}, nil
+		})
+	}
+}
+
+// registerSLHDSA registers CKM_SLH_DSA or a HashSLH-DSA mechanism, whose
+// message goes into the input newInput makes.
+func registerSLHDSA(t ck.MechanismType, packages string, newInput func() (slhdsaInput, error)) {
 	register(&Mechanism{
-		Type:     ck.CKM_SLH_DSA,
-		Packages: "github.com/cloudflare/circl/sign/slhdsa",
+		Type:     t,
+		Packages: packages,
 		Info:     Info{slhdsaInfo.MinKeySize, slhdsaInfo.MaxKeySize, ck.CKF_SIGN | ck.CKF_VERIFY},
 		KeyTypes: []ck.KeyType{ck.CKK_SLH_DSA},
 		Param:    SignContextParam,
 		NewSigner: func(key any, p Param) (Signer, error) {
 			priv, ok := key.(*slhdsa.PrivateKey)
 			if !ok {
-				return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "CKM_SLH_DSA needs an SLH-DSA private key")
+				return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "%v needs an SLH-DSA private key", t)
 			}
-			sc, err := signContext(ck.CKM_SLH_DSA, p)
+			sc, err := signContext(t, p)
 			if err != nil {
 				return nil, err
 			}
-			return &slhdsaSigner{feed: &boundedBuffer{max: maxPQMessage}, key: priv, ctx: sc.Context,
-				hedged: sc.Hedge != ck.CKH_DETERMINISTIC_REQUIRED}, nil
+			in, err := newInput()
+			if err != nil {
+				return nil, err
+			}
+			return &slhdsaSigner{slhdsaInput: in, key: priv, ctx: sc.Context, hedged: sc.Hedge != ck.CKH_DETERMINISTIC_REQUIRED}, nil
 		},
 		NewVerifier: func(key any, p Param) (Verifier, error) {
 			pub, ok := key.(*slhdsa.PublicKey)
 			if !ok {
-				return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "CKM_SLH_DSA needs an SLH-DSA public key")
+				return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "%v needs an SLH-DSA public key", t)
 			}
-			sc, err := signContext(ck.CKM_SLH_DSA, p)
+			sc, err := signContext(t, p)
 			if err != nil {
 				return nil, err
 			}
-			return &slhdsaVerifier{feed: &boundedBuffer{max: maxPQMessage}, key: pub, ctx: sc.Context}, nil
+			in, err := newInput()
+			if err != nil {
+				return nil, err
+			}
+			return &slhdsaVerifier{slhdsaInput: in, key: pub, ctx: sc.Context}, nil
 		},
 	})
 }
 
+// slhdsaInput takes in a signature's message: whole for SLH-DSA, hashed
+// as it comes for HashSLH-DSA.
+type slhdsaInput interface {
+	Update(p []byte) error
+	// build adds data, which may be empty, and returns the message to sign.
+	build(data []byte) (*slhdsa.Message, error)
+}
+
+// pureInput keeps the message of pure SLH-DSA, bounded.
+type pureInput struct{ boundedBuffer }
+
+func (in *pureInput) build(data []byte) (*slhdsa.Message, error) {
+	return slhdsa.NewMessage(in.message(data)), nil
+}
+
+// preHashInput hashes the message of HashSLH-DSA.
+type preHashInput struct{ h *slhdsa.PreHash }
+
+func (in preHashInput) Update(p []byte) error {
+	in.h.Write(p)
+	return nil
+}
+
+func (in preHashInput) build(data []byte) (*slhdsa.Message, error) {
+	in.h.Write(data)
+	msg, err := in.h.BuildMessage()
+	if err != nil {
+		return nil, ck.Wrap(ck.CKR_FUNCTION_FAILED, err)
+	}
+	return msg, nil
+}
+
 type slhdsaSigner struct {
-	feed
+	slhdsaInput
 	key    *slhdsa.PrivateKey
 	ctx    []byte
 	hedged bool // CKH_HEDGE_PREFERRED is hedged, as FIPS 205 recommends
@@ -65,9 +148,11 @@ type slhdsaSigner struct {
 func (s *slhdsaSigner) Len() int { return s.key.ID.Scheme().SignatureSize() }
 
 func (s *slhdsaSigner) Sign(data []byte) ([]byte, error) {
-	msg := slhdsa.NewMessage(s.message(data))
+	msg, err := s.build(data)
+	if err != nil {
+		return nil, err
+	}
 	var sig []byte
-	var err error
 	if s.hedged {
 		sig, err = slhdsa.SignRandomized(s.key, rand.Reader, msg, s.ctx)
 	} else {
@@ -80,7 +165,7 @@ func (s *slhdsaSigner) Sign(data []byte) ([]byte, error) {
 }
 
 type slhdsaVerifier struct {
-	feed
+	slhdsaInput
 	key *slhdsa.PublicKey
 	ctx []byte
 }
@@ -88,7 +173,10 @@ type slhdsaVerifier struct {
 func (v *slhdsaVerifier) Len() int { return v.key.ID.Scheme().SignatureSize() }
 
 func (v *slhdsaVerifier) Verify(data, sig []byte) error {
-	msg := slhdsa.NewMessage(v.message(data))
+	msg, err := v.build(data)
+	if err != nil {
+		return err
+	}
 	if len(sig) != v.Len() {
 		return ck.Errorf(ck.CKR_SIGNATURE_LEN_RANGE, "an %v signature is %d bytes, not %d", v.key.ID, v.Len(), len(sig))
 	}

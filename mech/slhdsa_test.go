@@ -96,3 +96,68 @@ func TestSLHDSA(t *testing.T) {
 		t.Errorf("parameter set 13: %v", err)
 	}
 }
+
+// TestHashSLHDSAACVP signs NIST's deterministic HashSLH-DSA sigGen test
+// cases (external interface, preHash) through the CKM_HASH_SLH_DSA
+// variant of each case's hash, the message in two parts: the signatures
+// must be NIST's, and the mechanism's verifier must take them and refuse
+// them under pure SLH-DSA.
+func TestHashSLHDSAACVP(t *testing.T) {
+	data, err := os.ReadFile("testdata/slhdsa-prehash-acvp.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Tests []struct {
+			TcID                            int    `json:"tcId"`
+			ParameterSet                    string `json:"parameterSet"`
+			HashAlg                         string `json:"hashAlg"`
+			Sk, Message, Context, Signature string
+		}
+	}
+	if err := json.Unmarshal(data, &f); err != nil {
+		t.Fatal(err)
+	}
+	mechanisms := map[string]ck.MechanismType{"SHA2-512": ck.CKM_HASH_SLH_DSA_SHA512, "SHA3-384": ck.CKM_HASH_SLH_DSA_SHA3_384,
+		"SHAKE-256": ck.CKM_HASH_SLH_DSA_SHAKE256}
+	if len(f.Tests) != len(mechanisms) {
+		t.Fatalf("%d test cases", len(f.Tests))
+	}
+	pure, _ := Lookup(ck.CKM_SLH_DSA)
+	for _, v := range f.Tests {
+		mt, ok := mechanisms[v.HashAlg]
+		if !ok {
+			t.Fatalf("tcId %d: hash %q", v.TcID, v.HashAlg)
+		}
+		m, _ := Lookup(mt)
+		id, err := slhdsa.IDByName(v.ParameterSet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _ := object.SLHDSAOf(id)
+		key, err := object.New(object.Template{object.ULong(ck.CKA_CLASS, uint(ck.CKO_PRIVATE_KEY)),
+			object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_SLH_DSA)), object.ULong(ck.CKA_PARAMETER_SET, p.Set),
+			object.Bytes(ck.CKA_VALUE, unhex(t, v.Sk))}, nil, object.Origin{})
+		if err != nil {
+			t.Fatalf("tcId %d: %v", v.TcID, err)
+		}
+		param := SignContext{Hedge: ck.CKH_DETERMINISTIC_REQUIRED, Context: unhex(t, v.Context)}
+		msg, want := unhex(t, v.Message), unhex(t, v.Signature)
+		if got := signWith(t, mt, key.Key(), param, msg, len(msg)/2); !bytes.Equal(got, want) {
+			t.Errorf("tcId %d (%v): the signature is not NIST's", v.TcID, mt)
+		}
+		pub := key.Key().(*slhdsa.PrivateKey).PublicKey()
+		for _, c := range []struct {
+			m    *Mechanism
+			want ck.RV
+		}{{m, ck.CKR_OK}, {pure, ck.CKR_SIGNATURE_INVALID}} {
+			vf, err := c.m.NewVerifier(&pub, param)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := vf.Verify(msg, want); ck.ToRV(err) != c.want {
+				t.Errorf("tcId %d: %v verifies NIST's signature: %v, want %v", v.TcID, c.m.Type, err, c.want)
+			}
+		}
+	}
+}

@@ -2,7 +2,7 @@
  * pqsign.c checks the PKCS#11 3.2 post-quantum signatures through the C
  * ABI: C_GenerateKeyPair with CKM_ML_DSA_KEY_PAIR_GEN (ML-DSA-65) and
  * CKM_SLH_DSA_KEY_PAIR_GEN (SLH-DSA-SHA2-128f), the attributes the keys
- * get, CKM_ML_DSA and CKM_SLH_DSA with and without a
+ * get, CKM_ML_DSA, CKM_SLH_DSA and CKM_HASH_SLH_DSA_SHA256 with and without a
  * CK_SIGN_ADDITIONAL_CONTEXT, in one part and in parts, deterministic and
  * hedged, and the parameter errors. It writes each key's
  * CKA_PUBLIC_KEY_INFO, a message, its context and signature to DIR, for
@@ -32,6 +32,9 @@
 #define CKH_HEDGE_REQUIRED 0x1UL
 #define CKH_DETERMINISTIC_REQUIRED 0x2UL
 #define CKR_PARAMETER_SET_NOT_SUPPORTED 0x209UL
+#endif
+#ifndef CKM_HASH_SLH_DSA_SHA256
+#define CKM_HASH_SLH_DSA_SHA256 0x37UL
 #endif
 
 static const char SO_PIN[] = "pq-so-pin", USER_PIN[] = "pq-user-pin";
@@ -168,6 +171,7 @@ int main(int argc, char **argv)
 	      info.ulMinKeySize, info.ulMaxKeySize, info.flags);
 	check_family(s, "mldsa65", CKM_ML_DSA_KEY_PAIR_GEN, CKM_ML_DSA, CKK_ML_DSA, CKP_ML_DSA_65, 1952, 3309);
 	check_family(s, "slhdsa128f", CKM_SLH_DSA_KEY_PAIR_GEN, CKM_SLH_DSA, CKK_SLH_DSA, CKP_SLH_DSA_SHA2_128F, 32, 17088);
+	check_family(s, "hashslhdsa128f", CKM_SLH_DSA_KEY_PAIR_GEN, CKM_HASH_SLH_DSA_SHA256, CKK_SLH_DSA, CKP_SLH_DSA_SHA2_128F, 32, 17088);
 	EXPECT("C_Finalize", f->C_Finalize(NULL), CKR_OK);
 	printf("PASS the checks ran to the end\n%d failed\n", failures);
 	return failures != 0;
