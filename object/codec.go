@@ -111,6 +111,10 @@ func Decode(parts ...[]byte) (*Object, error) {
 		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
 	}
 	obj.attrs = attrs
+	// A record written before the schema gained an attribute
+	// (CKA_DERIVE_TEMPLATE, CKA_ENCAPSULATE, …) lacks it: it takes the
+	// default a new object gets, so that old and new objects answer alike.
+	obj.fillSchemaDefaults()
 	if err := obj.finish(); err != nil {
 		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
 	}

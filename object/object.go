@@ -103,6 +103,9 @@ func New(tmpl, material Template, o Origin) (*Object, error) {
 	if err := obj.finish(); err != nil {
 		return nil, err
 	}
+	if err := obj.checkMLDSAExpanded(); err != nil {
+		return nil, err
+	}
 	return obj, nil
 }
 
@@ -173,11 +176,7 @@ func (o *Object) describe() string {
 // fillDefaults sets what the template left out: the schema's defaults, and
 // the attributes the token derives from the object's origin.
 func (o *Object) fillDefaults(origin Origin) {
-	for t, r := range o.schema {
-		if _, ok := o.attrs[t]; !ok && r.def != nil {
-			o.attrs[t] = r.def
-		}
-	}
+	o.fillSchemaDefaults()
 	if _, ok := o.attrs[ck.CKA_PRIVATE]; !ok {
 		o.attrs[ck.CKA_PRIVATE] = EncodeBool(o.class == ck.CKO_PRIVATE_KEY || o.class == ck.CKO_SECRET_KEY)
 	}
@@ -225,6 +224,16 @@ func (o *Object) finish() error {
 		}
 	}
 	return nil
+}
+
+// fillSchemaDefaults gives each attribute the schema has a default for
+// and the object lacks that default.
+func (o *Object) fillSchemaDefaults() {
+	for t, r := range o.schema {
+		if _, ok := o.attrs[t]; !ok && r.def != nil {
+			o.attrs[t] = r.def
+		}
+	}
 }
 
 // Class returns CKA_CLASS.

@@ -259,6 +259,17 @@ func TestLegacyStore(t *testing.T) {
 	if want := sha256.Sum256([]byte("legacy public secret")); err != nil || !bytes.Equal(out, want[:]) {
 		t.Fatalf("C_DigestKey of the legacy secret = %x, %v", out, err)
 	}
+	// Attributes the schema gained since have their defaults, for
+	// reading and for searching.
+	if v := attr(t, m, h, priv, ck.CKA_DECAPSULATE); !bytes.Equal(v, []byte{0}) {
+		t.Errorf("the legacy private key's CKA_DECAPSULATE = %x", v)
+	}
+	if v := attr(t, m, h, pub, ck.CKA_ENCAPSULATE); !bytes.Equal(v, []byte{0}) {
+		t.Errorf("the legacy public key's CKA_ENCAPSULATE = %x", v)
+	}
+	if n := len(find(t, m, h, object.Template{object.String(ck.CKA_LABEL, "legacy ec"), object.Bool(ck.CKA_DECAPSULATE, false)})); n != 1 {
+		t.Errorf("a search for CKA_DECAPSULATE false finds %d legacy keys, want 1", n)
+	}
 	// A change rewrites the private key in today's form, which a new
 	// instance reads.
 	must(t, m.SetAttributeValue(h, priv, object.Template{object.String(ck.CKA_LABEL, "renewed ec")}))
