@@ -42,6 +42,17 @@ func MLDSAParameterSet(set uint) (MLDSA, bool) {
 	return MLDSA{}, false
 }
 
+// MLDSAByOID finds the ML-DSA parameter set a SubjectPublicKeyInfo or
+// PKCS#8 algorithm OID names.
+func MLDSAByOID(oid asn1.ObjectIdentifier) (MLDSA, bool) {
+	for _, p := range MLDSAParameterSets {
+		if oid.Equal(p.OID) {
+			return p, true
+		}
+	}
+	return MLDSA{}, false
+}
+
 // MLDSAOf finds the parameter set of an ML-DSA key's circl scheme.
 func MLDSAOf(s sign.Scheme) (MLDSA, bool) {
 	for _, p := range MLDSAParameterSets {

@@ -43,10 +43,8 @@ func ParsePublicKeyInfo(der []byte) (crypto.PublicKey, error) {
 		}
 		return pub, nil
 	}
-	for _, p := range object.MLDSAParameterSets {
-		if oid.Equal(p.OID) {
-			return p.Scheme.UnmarshalBinaryPublicKey(raw)
-		}
+	if p, ok := object.MLDSAByOID(oid); ok {
+		return p.Scheme.UnmarshalBinaryPublicKey(raw)
 	}
 	for _, p := range object.MLKEMParameterSets {
 		if oid.Equal(p.OID) {
@@ -146,14 +144,12 @@ func parseMLDSAPKCS8(der []byte) (sign.PrivateKey, error) {
 	if rest, err := asn1.Unmarshal(der, &info); err != nil || len(rest) != 0 {
 		return nil, errors.New("pki: not a PKCS#8 PrivateKeyInfo")
 	}
-	var p object.MLDSA
-	for _, ps := range object.MLDSAParameterSets {
-		if info.Algorithm.Algorithm.Equal(ps.OID) {
-			p = ps
-		}
-	}
-	if p.Scheme == nil {
+	p, ok := object.MLDSAByOID(info.Algorithm.Algorithm)
+	if !ok {
 		return nil, fmt.Errorf("pki: PKCS#8 algorithm %v is not ML-DSA", info.Algorithm.Algorithm)
+	}
+	if info.Version != 0 && info.Version != 1 {
+		return nil, fmt.Errorf("pki: PKCS#8 version %d", info.Version)
 	}
 	if len(info.Algorithm.Parameters.FullBytes) != 0 {
 		return nil, errors.New("pki: an ML-DSA AlgorithmIdentifier has no parameters")
@@ -177,32 +173,46 @@ func parseMLDSAPKCS8(der []byte) (sign.PrivateKey, error) {
 	default:
 		return nil, errors.New("pki: the ML-DSA private key is none of seed, expandedKey or both")
 	}
-	if seed == nil {
-		if len(expanded) != p.Scheme.PrivateKeySize() {
-			return nil, fmt.Errorf("pki: an %s expanded key of %d bytes", p.Name, len(expanded))
+	var priv sign.PrivateKey
+	switch {
+	case seed == nil && len(expanded) != p.Scheme.PrivateKeySize():
+		return nil, fmt.Errorf("pki: an %s expanded key of %d bytes", p.Name, len(expanded))
+	case seed == nil:
+		var err error
+		if priv, err = p.Scheme.UnmarshalBinaryPrivateKey(expanded); err != nil {
+			return nil, fmt.Errorf("pki: %s expanded key: %w", p.Name, err)
 		}
-		return p.Scheme.UnmarshalBinaryPrivateKey(expanded)
-	}
-	if len(seed) != object.MLDSASeedSize {
+	case len(seed) != object.MLDSASeedSize:
 		return nil, fmt.Errorf("pki: an ML-DSA seed of %d bytes", len(seed))
-	}
-	_, priv := p.Scheme.DeriveKey(seed)
-	if expanded != nil {
-		if raw, _ := priv.MarshalBinary(); !bytes.Equal(raw, expanded) {
+	default:
+		_, priv = p.Scheme.DeriveKey(seed)
+		if raw, _ := priv.MarshalBinary(); expanded != nil && !bytes.Equal(raw, expanded) {
 			return nil, errors.New("pki: the ML-DSA expanded key is not the one its seed gives")
 		}
+	}
+	if err := checkPKCS8PublicKey(info, priv); err != nil {
+		return nil, err
 	}
 	return priv, nil
 }
 
-// isMLDSA reports whether oid names an ML-DSA parameter set.
-func isMLDSA(oid asn1.ObjectIdentifier) bool {
-	for _, p := range object.MLDSAParameterSets {
-		if oid.Equal(p.OID) {
-			return true
+// checkPKCS8PublicKey checks the public key a PKCS#8 v2 key may carry
+// (RFC 5958's [1] publicKey) against its private key's; a v1 key carries
+// none.
+func checkPKCS8PublicKey(info pkcs8, priv sign.PrivateKey) error {
+	for _, f := range info.Rest {
+		if f.Class != asn1.ClassContextSpecific || f.Tag != 1 {
+			continue
+		}
+		pub, _ := priv.Public().(sign.PublicKey).MarshalBinary()
+		switch {
+		case info.Version != 1:
+			return errors.New("pki: a PKCS#8 v1 key with a public key, which only v2 carries")
+		case len(f.Bytes) == 0 || f.Bytes[0] != 0 || !bytes.Equal(f.Bytes[1:], pub):
+			return errors.New("pki: the PKCS#8 key's public key is not its private key's")
 		}
 	}
-	return false
+	return nil
 }
 
 // marshalMLDSAPKCS8 encodes an ML-DSA private key in PKCS#8 as RFC 9881

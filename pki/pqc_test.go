@@ -151,6 +151,50 @@ func TestMLDSAPKCS8RoundTrip(t *testing.T) {
 			if !ok || !k.Equal(key) {
 				t.Errorf("%s: %T read back is not the key written", p.Name, back)
 			}
+			// circl's Equal ignores the seed: the seed must come back too.
+			want, _ := key.(seeded)
+			got, _ := back.(seeded)
+			if (want != nil && len(want.Seed()) > 0) != (got != nil && len(got.Seed()) > 0) ||
+				(want != nil && got != nil && !bytes.Equal(want.Seed(), got.Seed())) {
+				t.Errorf("%s: the seed did not come back", p.Name)
+			}
+		}
+	}
+}
+
+// TestMLDSAPKCS8Errors: PKCS#8 versions other than 1 and 2, and a
+// public key that is not the private key's, are refused.
+func TestMLDSAPKCS8Errors(t *testing.T) {
+	p := object.MLDSAParameterSets[0]
+	_, priv, err := p.Scheme.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _, _ := p.Scheme.GenerateKey()
+	otherRaw, _ := other.MarshalBinary()
+	expanded, _ := priv.MarshalBinary()
+	inner, _ := asn1.Marshal(expanded)
+	pubField := func(raw []byte) asn1.RawValue {
+		return asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 1, Bytes: append([]byte{0}, raw...)}
+	}
+	pubRaw, _ := priv.Public().(sign.PublicKey).MarshalBinary()
+	for _, c := range []struct {
+		name string
+		info pkcs8
+		ok   bool
+	}{
+		{"v2 with its public key", pkcs8{Version: 1, PrivateKey: inner, Rest: []asn1.RawValue{pubField(pubRaw)}}, true},
+		{"version 7", pkcs8{Version: 7, PrivateKey: inner}, false},
+		{"v2 with another public key", pkcs8{Version: 1, PrivateKey: inner, Rest: []asn1.RawValue{pubField(otherRaw)}}, false},
+		{"v1 with a public key", pkcs8{Version: 0, PrivateKey: inner, Rest: []asn1.RawValue{pubField(pubRaw)}}, false},
+	} {
+		c.info.Algorithm.Algorithm = p.OID
+		der, err := asn1.Marshal(c.info)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ParsePKCS8PrivateKey(der); (err == nil) != c.ok {
+			t.Errorf("%s: %v", c.name, err)
 		}
 	}
 }

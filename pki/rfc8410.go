@@ -35,7 +35,7 @@ func ParsePKCS8PrivateKey(der []byte) (crypto.PrivateKey, error) {
 		!seq.ReadASN1(&algo, cbasn1.SEQUENCE) || !algo.ReadASN1ObjectIdentifier(&oid) {
 		return nil, errors.New("pki: not a PKCS#8 private key")
 	}
-	if isMLDSA(oid) {
+	if _, ok := object.MLDSAByOID(oid); ok {
 		return parseMLDSAPKCS8(der)
 	}
 	c, ok := object.OctetCurveByOID(oid)
