@@ -1,6 +1,7 @@
 package token
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/rand"
 	"crypto/sha256"
@@ -106,5 +107,42 @@ func TestMLDSAContextThroughEngine(t *testing.T) {
 	must(t, m.VerifyInit(h, Mechanism{Type: ck.CKM_ML_DSA, Param: mech.SignContext{Context: []byte("other")}}, pub))
 	if err := m.Verify(h, []byte("part one, part two"), sig); ck.ToRV(err) != ck.CKR_SIGNATURE_INVALID {
 		t.Errorf("verify under another context: %v", err)
+	}
+}
+
+// TestMLDSAKeyWrap wraps a generated ML-DSA-44 private key in PKCS#8
+// (RFC 9881's seed and expanded key) under AES-KWP and unwraps it: the
+// unwrapped key has the generated one's seed, and signs what the
+// generated key's public half verifies.
+func TestMLDSAKeyWrap(t *testing.T) {
+	m := newModule(t, nil)
+	slot := readyToken(t, m, "mldsa")
+	h := userSession(t, m, slot)
+	kek := aesKey(t, m, h, bytes.Repeat([]byte{2}, 32))
+	kwp := Mechanism{Type: ck.CKM_AES_KEY_WRAP_KWP}
+	pub, priv, err := m.GenerateKeyPair(h, Mechanism{Type: ck.CKM_ML_DSA_KEY_PAIR_GEN},
+		object.Template{object.ULong(ck.CKA_PARAMETER_SET, uint(ck.CKP_ML_DSA_44))},
+		object.Template{object.Bool(ck.CKA_EXTRACTABLE, true), object.Bool(ck.CKA_SENSITIVE, false)})
+	must(t, err)
+	n, err := m.WrapKey(h, kwp, kek, priv, nil)
+	must(t, err)
+	wrapped := make([]byte, n)
+	_, err = m.WrapKey(h, kwp, kek, priv, wrapped)
+	must(t, err)
+	back, err := m.UnwrapKey(h, kwp, kek, wrapped, object.Template{class(ck.CKO_PRIVATE_KEY), object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_ML_DSA)),
+		object.Bool(ck.CKA_SENSITIVE, false), object.Bool(ck.CKA_EXTRACTABLE, true)})
+	must(t, err)
+	if a, b := attr(t, m, h, priv, ck.CKA_SEED), attr(t, m, h, back, ck.CKA_SEED); len(a) != 32 || !bytes.Equal(a, b) {
+		t.Errorf("the unwrapped key's seed %x is not the generated key's %x", b, a)
+	}
+	msg := []byte("firmware")
+	must(t, m.SignInit(h, Mechanism{Type: ck.CKM_ML_DSA}, back))
+	sig := make([]byte, 4096)
+	n, err = m.Sign(h, msg, sig)
+	must(t, err)
+	sig = sig[:n]
+	must(t, m.VerifyInit(h, Mechanism{Type: ck.CKM_ML_DSA}, pub))
+	if err := m.Verify(h, msg, sig); err != nil {
+		t.Errorf("the generated public key does not verify the unwrapped key's signature: %v", err)
 	}
 }
