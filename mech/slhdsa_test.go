@@ -2,11 +2,14 @@ package mech
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/rand"
 	"encoding/json"
 	"os"
 	"testing"
 
 	"github.com/cloudflare/circl/sign/slhdsa"
+	"github.com/cloudflare/circl/xof"
 
 	"github.com/corepkcs11/corepkcs11/ck"
 	"github.com/corepkcs11/corepkcs11/object"
@@ -157,6 +160,54 @@ func TestHashSLHDSAACVP(t *testing.T) {
 			}
 			if err := vf.Verify(msg, want); ck.ToRV(err) != c.want {
 				t.Errorf("tcId %d: %v verifies NIST's signature: %v, want %v", v.TcID, c.m.Type, err, c.want)
+			}
+		}
+	}
+}
+
+// TestHashSLHDSAHashes ties each HashSLH-DSA mechanism to its hash: circl
+// verifies its signature over the message hashed with that hash, and not
+// with another.
+func TestHashSLHDSAHashes(t *testing.T) {
+	pub, priv, err := slhdsa.GenerateKey(rand.Reader, slhdsa.SHA2_128f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hashed := func(newHash func() (*slhdsa.PreHash, error), msg []byte) *slhdsa.Message {
+		ph, err := newHash()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ph.Write(msg)
+		m, err := ph.BuildMessage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	byHash := func(h crypto.Hash) func() (*slhdsa.PreHash, error) {
+		return func() (*slhdsa.PreHash, error) { return slhdsa.NewPreHashWithHash(h) }
+	}
+	byXof := func(x xof.ID) func() (*slhdsa.PreHash, error) {
+		return func() (*slhdsa.PreHash, error) { return slhdsa.NewPreHashWithXof(x) }
+	}
+	hashes := map[ck.MechanismType]func() (*slhdsa.PreHash, error){
+		ck.CKM_HASH_SLH_DSA_SHA224: byHash(crypto.SHA224), ck.CKM_HASH_SLH_DSA_SHA256: byHash(crypto.SHA256),
+		ck.CKM_HASH_SLH_DSA_SHA384: byHash(crypto.SHA384), ck.CKM_HASH_SLH_DSA_SHA512: byHash(crypto.SHA512),
+		ck.CKM_HASH_SLH_DSA_SHA3_224: byHash(crypto.SHA3_224), ck.CKM_HASH_SLH_DSA_SHA3_256: byHash(crypto.SHA3_256),
+		ck.CKM_HASH_SLH_DSA_SHA3_384: byHash(crypto.SHA3_384), ck.CKM_HASH_SLH_DSA_SHA3_512: byHash(crypto.SHA3_512),
+		ck.CKM_HASH_SLH_DSA_SHAKE128: byXof(xof.SHAKE128), ck.CKM_HASH_SLH_DSA_SHAKE256: byXof(xof.SHAKE256),
+	}
+	if len(hashes) != len(slhdsaPreHashes) {
+		t.Fatalf("%d HashSLH-DSA mechanisms registered, %d tested", len(slhdsaPreHashes), len(hashes))
+	}
+	msg := []byte("a message hashed before it is signed")
+	ctx := []byte("ctx")
+	for mt := range hashes {
+		sig := signWith(t, mt, &priv, SignContext{Hedge: ck.CKH_DETERMINISTIC_REQUIRED, Context: ctx}, msg, 10)
+		for other, otherHash := range hashes {
+			if got := slhdsa.Verify(&pub, hashed(otherHash, msg), sig, ctx); got != (other == mt) {
+				t.Errorf("%v: circl verifies its signature with %v's hash: %v", mt, other, got)
 			}
 		}
 	}
