@@ -175,6 +175,11 @@ static CK_OBJECT_HANDLE generate(CK_SESSION_HANDLE s, const char *curve, CK_MECH
 	snprintf(name, sizeof name, "%s: CKA_EC_POINT, a DER OCTET STRING of %lu bytes", curve, point_len);
 	CHECK(name, b[0].ulValueLen == point_len + 2 && point[0] == 0x04 && point[1] == point_len, "%lu bytes", b[0].ulValueLen);
 	CHECK("the private key has the CKA_EC_PARAMS given", a[1].ulValueLen == params_len && memcmp(got_params, params, params_len) == 0, "differ");
+	/* A failed read leaves the lengths all ones: nothing past the buffers is read. */
+	if (a[0].ulValueLen > sizeof value || b[0].ulValueLen > sizeof point || a[2].ulValueLen > sizeof priv_spki || b[1].ulValueLen > sizeof pub_spki) {
+		CHECK("the attributes were read", 0, "%s: lengths %lu, %lu, %lu, %lu", curve, a[0].ulValueLen, b[0].ulValueLen, a[2].ulValueLen, b[1].ulValueLen);
+		return priv;
+	}
 	CHECK("both halves have one CKA_PUBLIC_KEY_INFO", a[2].ulValueLen == b[1].ulValueLen && memcmp(priv_spki, pub_spki, a[2].ulValueLen) == 0,
 	      "%lu, %lu bytes", a[2].ulValueLen, b[1].ulValueLen);
 	printf("KEY %s ", curve);
