@@ -67,6 +67,16 @@ func init() {
 // registerSLHDSA registers CKM_SLH_DSA or a HashSLH-DSA mechanism, whose
 // message goes into the input newInput makes.
 func registerSLHDSA(t ck.MechanismType, packages string, newInput func() (slhdsaInput, error)) {
+	// start reads the parameter and makes the input of a signature or
+	// a verification.
+	start := func(p Param) (SignContext, slhdsaInput, error) {
+		sc, err := signContext(t, p)
+		if err != nil {
+			return SignContext{}, nil, err
+		}
+		in, err := newInput()
+		return sc, in, err
+	}
 	register(&Mechanism{
 		Type:     t,
 		Packages: packages,
@@ -78,11 +88,7 @@ func registerSLHDSA(t ck.MechanismType, packages string, newInput func() (slhdsa
 			if !ok {
 				return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "%v needs an SLH-DSA private key", t)
 			}
-			sc, err := signContext(t, p)
-			if err != nil {
-				return nil, err
-			}
-			in, err := newInput()
+			sc, in, err := start(p)
 			if err != nil {
 				return nil, err
 			}
@@ -93,11 +99,7 @@ func registerSLHDSA(t ck.MechanismType, packages string, newInput func() (slhdsa
 			if !ok {
 				return nil, ck.Errorf(ck.CKR_KEY_TYPE_INCONSISTENT, "%v needs an SLH-DSA public key", t)
 			}
-			sc, err := signContext(t, p)
-			if err != nil {
-				return nil, err
-			}
-			in, err := newInput()
+			sc, in, err := start(p)
 			if err != nil {
 				return nil, err
 			}

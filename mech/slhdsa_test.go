@@ -15,6 +15,24 @@ import (
 	"github.com/corepkcs11/corepkcs11/object"
 )
 
+// slhdsaKeyObject makes the private key object of an ACVP test case's
+// parameter set and sk.
+func slhdsaKeyObject(t *testing.T, tcID int, parameterSet, sk string) *object.Object {
+	t.Helper()
+	id, err := slhdsa.IDByName(parameterSet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := object.SLHDSAOf(id)
+	key, err := object.New(object.Template{object.ULong(ck.CKA_CLASS, uint(ck.CKO_PRIVATE_KEY)),
+		object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_SLH_DSA)), object.ULong(ck.CKA_PARAMETER_SET, p.Set),
+		object.Bytes(ck.CKA_VALUE, unhex(t, sk))}, nil, object.Origin{})
+	if err != nil {
+		t.Fatalf("tcId %d: %v", tcID, err)
+	}
+	return key
+}
+
 // TestSLHDSAACVP signs NIST's deterministic SLH-DSA sigGen test cases
 // (external interface, pure) through CKM_SLH_DSA with
 // CKH_DETERMINISTIC_REQUIRED and the test's context: the signatures must
@@ -36,17 +54,7 @@ func TestSLHDSAACVP(t *testing.T) {
 	}
 	m, _ := Lookup(ck.CKM_SLH_DSA)
 	for _, v := range f.Tests {
-		id, err := slhdsa.IDByName(v.ParameterSet)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, _ := object.SLHDSAOf(id)
-		key, err := object.New(object.Template{object.ULong(ck.CKA_CLASS, uint(ck.CKO_PRIVATE_KEY)),
-			object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_SLH_DSA)), object.ULong(ck.CKA_PARAMETER_SET, p.Set),
-			object.Bytes(ck.CKA_VALUE, unhex(t, v.Sk))}, nil, object.Origin{})
-		if err != nil {
-			t.Fatalf("tcId %d: %v", v.TcID, err)
-		}
+		key := slhdsaKeyObject(t, v.TcID, v.ParameterSet, v.Sk)
 		param := SignContext{Hedge: ck.CKH_DETERMINISTIC_REQUIRED, Context: unhex(t, v.Context)}
 		msg, want := unhex(t, v.Message), unhex(t, v.Signature)
 		if got := signWith(t, ck.CKM_SLH_DSA, key.Key(), param, msg, 0); !bytes.Equal(got, want) {
@@ -133,17 +141,7 @@ func TestHashSLHDSAACVP(t *testing.T) {
 			t.Fatalf("tcId %d: hash %q", v.TcID, v.HashAlg)
 		}
 		m, _ := Lookup(mt)
-		id, err := slhdsa.IDByName(v.ParameterSet)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, _ := object.SLHDSAOf(id)
-		key, err := object.New(object.Template{object.ULong(ck.CKA_CLASS, uint(ck.CKO_PRIVATE_KEY)),
-			object.ULong(ck.CKA_KEY_TYPE, uint(ck.CKK_SLH_DSA)), object.ULong(ck.CKA_PARAMETER_SET, p.Set),
-			object.Bytes(ck.CKA_VALUE, unhex(t, v.Sk))}, nil, object.Origin{})
-		if err != nil {
-			t.Fatalf("tcId %d: %v", v.TcID, err)
-		}
+		key := slhdsaKeyObject(t, v.TcID, v.ParameterSet, v.Sk)
 		param := SignContext{Hedge: ck.CKH_DETERMINISTIC_REQUIRED, Context: unhex(t, v.Context)}
 		msg, want := unhex(t, v.Message), unhex(t, v.Signature)
 		if got := signWith(t, mt, key.Key(), param, msg, len(msg)/2); !bytes.Equal(got, want) {
